@@ -260,8 +260,11 @@ def _parse_travel(
         cost = r.int_(e, "cost", where, minimum=0)
         pair = frozenset((a, b))
         if pair in pairs:
-            raise r.fail(where, f"second travel entry between {a!r} and {b!r}, "
-                         f"already given by travel[{pairs[pair]}]")
+            raise r.fail(
+                where,
+                f"second travel entry between {a!r} and {b!r}, "
+                f"already given by travel[{pairs[pair]}]",
+            )
         pairs[pair] = i
         travel.append(Travel(a, b, cost))
     return tuple(travel)
@@ -318,8 +321,17 @@ def _parse_scenes(
             if pred not in after:
                 after.append(pred)
         scenes.append(
-            Scene(e["id"], crew, minutes, requires, tuple(members), earliest, latest, allowed,
-                  tuple(after))
+            Scene(
+                e["id"],
+                crew,
+                minutes,
+                requires,
+                tuple(members),
+                earliest,
+                latest,
+                allowed,
+                tuple(after),
+            )
         )
     _check_acyclic(r, scenes)
     return tuple(scenes)
@@ -344,7 +356,7 @@ def _check_acyclic(r: _Reader, scenes: list[Scene]) -> None:
             stack[-1] = (node, k + 1)
             nxt = position[preds[k]]
             if state[nxt] == 1:
-                cycle = [scenes[n].id for n, _ in stack[[n for n, _ in stack].index(nxt):]]
+                cycle = [scenes[n].id for n, _ in stack[[n for n, _ in stack].index(nxt) :]]
                 where = _where("scenes", nxt, {"id": scenes[nxt].id})
                 raise r.fail(where, "'after' has a cycle: " + " -> ".join([*cycle, cycle[0]]))
             if state[nxt] == 0:
