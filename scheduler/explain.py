@@ -1,0 +1,336 @@
+"""Explanations a coordinator can act on: cost per crew and why scenes were left out.
+
+For each unscheduled scene the candidate start dates are run through the hard
+rules in a fixed order (window, cast, maintenance and fixed bookings, other
+crews' use in this plan, continuity, the crew's own days, travel). The reason
+reported is the first rule that the *best* candidate date fails: if some date
+has free cast but no free location, the reason is the location, not the cast.
+A scene that could still be placed gets ``slot_available`` with the slot, so
+an explanation never hides a missed opportunity.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from scheduler.cost import cost_by_crew
+from scheduler.domain import Assignment, Plan, Problem, Scene
+
+NO_LOCATION_WITH_TAGS = "no_location_with_tags"
+NO_ALLOWED_LOCATION = "no_allowed_location"
+WINDOW_TOO_SHORT = "window_too_short"
+CAST_UNAVAILABLE = "cast_unavailable"
+LOCATIONS_BLOCKED = "locations_blocked"
+LOCATIONS_TAKEN = "locations_taken"
+AFTER_CONSTRAINT = "after_constraint"
+CREW_DAYS_FULL = "crew_days_full"
+NO_TRAVEL_CONNECTION = "no_travel_connection"
+SLOT_AVAILABLE = "slot_available"
+
+REASON_CODES = (
+    NO_LOCATION_WITH_TAGS,
+    NO_ALLOWED_LOCATION,
+    WINDOW_TOO_SHORT,
+    CAST_UNAVAILABLE,
+    LOCATIONS_BLOCKED,
+    LOCATIONS_TAKEN,
+    AFTER_CONSTRAINT,
+    CREW_DAYS_FULL,
+    NO_TRAVEL_CONNECTION,
+    SLOT_AVAILABLE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CrewCost:
+    """One crew's share of each cost term (its cast included) and its shooting dates."""
+
+    crew: str
+    rent: int
+    crew_days: int
+    cast: int
+    moves: int
+    unscheduled: int
+    total: int
+    scheduled_scenes: int
+    unscheduled_scenes: int
+    shooting_days: int
+    first_date: str | None
+    last_date: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnscheduledReason:
+    """Why one scene has no assignment: a stable code and a message for people."""
+
+    scene: str
+    crew: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Cost per term and crew, and a reason per unscheduled scene."""
+
+    total: dict[str, int]
+    crews: tuple[CrewCost, ...]
+    unscheduled: tuple[UnscheduledReason, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form."""
+        return {
+            "total": dict(self.total),
+            "crews": [asdict(c) for c in self.crews],
+            "unscheduled": [asdict(u) for u in self.unscheduled],
+        }
+
+
+def explain(problem: Problem, plan: Plan) -> Explanation:
+    """Explain a plan's cost per crew and each unscheduled scene."""
+    index = problem.index
+    known = [a for a in plan.assignments if a.scene in index.scene and a.location in index.location]
+    per_crew = cost_by_crew(problem, known)
+    ctx = _PlanContext(problem, known)
+    crews: list[CrewCost] = []
+    total = {k: 0 for k in ("rent", "crew", "cast", "moves", "unscheduled", "total")}
+    for crew in problem.crews:
+        c = per_crew[crew.id]
+        days = ctx.days[crew.id]
+        scheduled = sum(1 for s in index.scenes_by_crew.get(crew.id, ()) if s.id in ctx.first)
+        crews.append(
+            CrewCost(
+                crew=crew.id,
+                rent=c.rent,
+                crew_days=c.crew,
+                cast=c.cast,
+                moves=c.moves,
+                unscheduled=c.unscheduled,
+                total=c.total,
+                scheduled_scenes=scheduled,
+                unscheduled_scenes=len(index.scenes_by_crew.get(crew.id, ())) - scheduled,
+                shooting_days=len(days),
+                first_date=date.fromordinal(days[0]).isoformat() if days else None,
+                last_date=date.fromordinal(days[-1]).isoformat() if days else None,
+            )
+        )
+        for key, value in zip(
+            total, (c.rent, c.crew, c.cast, c.moves, c.unscheduled, c.total), strict=True
+        ):
+            total[key] += value
+    reasons = tuple(
+        _unscheduled_reason(problem, scene, ctx)
+        for scene in problem.scenes
+        if scene.id not in ctx.first
+    )
+    return Explanation(total=total, crews=tuple(crews), unscheduled=reasons)
+
+
+class _PlanContext:
+    """What the plan already uses, by date ordinal: per crew and per location."""
+
+    def __init__(self, problem: Problem, assignments: list[Assignment]) -> None:
+        index = problem.index
+        self.location_on: dict[str, dict[int, str]] = defaultdict(dict)
+        self.minutes_on: dict[str, dict[int, int]] = defaultdict(dict)
+        self.exclusive: dict[str, set[int]] = defaultdict(set)
+        self.users: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self.first: dict[str, int] = {}
+        self.fixed = {(f.location, f.date.toordinal()): f.crew for f in problem.fixed}
+        self.off = {
+            loc.id: frozenset(d.toordinal() for d in loc.unavailable) for loc in problem.locations
+        }
+        self.last: dict[str, int] = {}
+        for a in assignments:
+            scene = index.scene[a.scene]
+            first = a.date.toordinal()
+            k = index.scene_days[scene.id]
+            self.first[scene.id] = min(self.first.get(scene.id, first), first)
+            self.last[scene.id] = max(self.last.get(scene.id, first + k - 1), first + k - 1)
+            for d in range(first, first + k):
+                self.location_on[scene.crew].setdefault(d, a.location)
+                self.users[a.location, d].add(scene.crew)
+                if k == 1:
+                    minutes = self.minutes_on[scene.crew]
+                    minutes[d] = minutes.get(d, 0) + scene.minutes
+                else:
+                    self.exclusive[scene.crew].add(d)
+        self.days = {c.id: sorted(self.location_on.get(c.id, {})) for c in problem.crews}
+
+
+def _iso(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> UnscheduledReason:
+    """Analyse why ``scene`` is not in the plan (see the module docstring for the order)."""
+    index = problem.index
+    crew = index.crew[scene.crew]
+
+    def reason(code: str, message: str) -> UnscheduledReason:
+        return UnscheduledReason(scene.id, scene.crew, code, f"{scene.id}: {message}")
+
+    tagged = [loc for loc in problem.locations if scene.requires <= loc.tags]
+    if not tagged:
+        return reason(
+            NO_LOCATION_WITH_TAGS,
+            f"no location carries all required tags {sorted(scene.requires)}",
+        )
+    fitting = index.fitting_locations(scene)
+    if not fitting:
+        if scene.locations is not None and not scene.locations:
+            return reason(NO_ALLOWED_LOCATION, "its allowed-locations list is empty")
+        return reason(
+            NO_ALLOWED_LOCATION,
+            f"none of its allowed locations {sorted(scene.locations or ())} carries the "
+            f"required tags {sorted(scene.requires)}",
+        )
+
+    k = index.scene_days[scene.id]
+    lo = max(problem.horizon.start, crew.window.start).toordinal()
+    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+    if scene.earliest is not None:
+        lo = max(lo, scene.earliest.toordinal())
+    if scene.latest is not None:
+        hi = min(hi, scene.latest.toordinal())
+    if hi - lo + 1 < k:
+        span = "no date" if hi < lo else f"{_iso(lo)}..{_iso(hi)} ({hi - lo + 1} days)"
+        return reason(
+            WINDOW_TOO_SHORT,
+            f"needs {k} consecutive day(s) but horizon, crew window and earliest/latest "
+            f"leave {span}",
+        )
+
+    cast_off = {d.toordinal(): m for m in scene.cast for d in index.cast[m].unavailable}
+    off_ordinals = ctx.off
+    after_lo = max((ctx.last[p] + 1 for p in scene.after if p in ctx.last), default=lo)
+    before_hi = min(
+        (ctx.first[s] - 1 for s in index.successors[scene.id] if s in ctx.first), default=hi
+    )
+    days = ctx.days[crew.id]
+    location_on = ctx.location_on.get(crew.id, {})
+    minutes_on = ctx.minutes_on.get(crew.id, {})
+    exclusive = ctx.exclusive.get(crew.id, set())
+
+    best_stage = 0
+    best_detail = ""
+    for first in range(lo, hi - k + 2):
+        span_days = range(first, first + k)
+        busy_cast = sorted({cast_off[d] for d in span_days if d in cast_off})
+        if busy_cast:
+            stage, detail = 1, f"cast {busy_cast} unavailable"
+        else:
+            in_order = after_lo <= first and first + k - 1 <= before_hi
+            own_ok, detail, only = _own_days(
+                scene, crew.max_minutes_per_day, k, first, location_on, minutes_on, exclusive
+            )
+            # Each fitting location goes through the per-location rules in order; the
+            # date's stage is the furthest any location gets.
+            stage = 2
+            for loc in fitting:
+                if any(
+                    d in off_ordinals[loc.id] or ctx.fixed.get((loc.id, d), crew.id) != crew.id
+                    for d in span_days
+                ):
+                    continue
+                stage = max(stage, 3)
+                if any(
+                    user != crew.id for d in span_days for user in ctx.users.get((loc.id, d), ())
+                ):
+                    continue
+                stage = max(stage, 4)
+                if not in_order:
+                    continue
+                stage = max(stage, 5)
+                if not own_ok or (only is not None and loc.id != only):
+                    continue
+                stage = 6
+                if _reachable(problem, days, location_on, loc.id, first, k):
+                    return reason(
+                        SLOT_AVAILABLE,
+                        f"could still be shot at {loc.id} from {_iso(first)}; "
+                        f"the plan leaves it out (for example the solve hit its time limit)",
+                    )
+            if stage == 5 and own_ok and only is not None:
+                detail = "the crew is at a location that does not fit the scene that day"
+        if stage > best_stage:
+            best_stage, best_detail = stage, detail
+
+    fitting_ids = [loc.id for loc in fitting]
+    shown = ", ".join(fitting_ids[:5]) + (" …" if len(fitting_ids) > 5 else "")
+    window = f"{_iso(lo)}..{_iso(hi)}"
+    if best_stage == 1:
+        names = sorted({m for m in scene.cast if index.cast[m].unavailable})
+        return reason(
+            CAST_UNAVAILABLE,
+            f"on every candidate date in {window} some cast member is unavailable "
+            f"(cast with blackout dates: {names})",
+        )
+    if best_stage == 2:
+        return reason(
+            LOCATIONS_BLOCKED,
+            f"on every candidate date in {window} each fitting location ({shown}) is under "
+            f"maintenance or fixed for another production",
+        )
+    if best_stage == 3:
+        return reason(
+            LOCATIONS_TAKEN,
+            f"on every candidate date in {window} each fitting location ({shown}) is fixed "
+            f"for another production or used by another crew in this plan",
+        )
+    if best_stage == 4:
+        preds = [p for p in scene.after if p in ctx.last]
+        succs = [s for s in index.successors[scene.id] if s in ctx.first]
+        return reason(
+            AFTER_CONSTRAINT,
+            f"the dates left fall outside its continuity order: after {preds}, before {succs}",
+        )
+    if best_stage == 5:
+        return reason(
+            CREW_DAYS_FULL,
+            f"crew {crew.id}'s shooting days in {window} are full where a location is free"
+            + (f" ({best_detail})" if best_detail else ""),
+        )
+    return reason(
+        NO_TRAVEL_CONNECTION,
+        "every free slot would need a company move between bases with no travel entry "
+        "from the crew's neighbouring shooting days",
+    )
+
+
+def _own_days(
+    scene: Scene,
+    max_minutes: int,
+    k: int,
+    first: int,
+    location_on: dict[int, str],
+    minutes_on: dict[int, int],
+    exclusive: set[int],
+) -> tuple[bool, str, str | None]:
+    """Whether the crew's own bookings leave room on the scene's dates.
+
+    Returns (room left, why not, the location the crew is already at that day).
+    """
+    if k > 1:
+        if any(d in location_on for d in range(first, first + k)):
+            return False, "a multi-day scene needs dates with nothing else shot", None
+        return True, "", None
+    if first in exclusive:
+        return False, "a multi-day scene occupies the date", None
+    if minutes_on.get(first, 0) + scene.minutes > max_minutes:
+        return False, "no minutes left in the day", None
+    return True, "", location_on.get(first)
+
+
+def _reachable(
+    problem: Problem, days: list[int], location_on: dict[int, str], loc: str, first: int, k: int
+) -> bool:
+    i = bisect_left(days, first)
+    if i > 0 and problem.index.move_cost(location_on[days[i - 1]], loc) is None:
+        return False
+    j = bisect_left(days, first + k)
+    return j >= len(days) or problem.index.move_cost(loc, location_on[days[j]]) is not None
