@@ -1,0 +1,249 @@
+"""Command-line commands of the scheduler: check, greedy, explain, solve.
+
+``register(cli)`` adds them to the ``backlot`` Typer app; ``python -m
+scheduler.cli`` runs them standalone. Exit status: 0 success, 1 an invalid
+plan (or unreadable plan file), 2 an unreadable or invalid problem.
+
+``solve`` is deterministic for a given ``--seed`` and ``--workers`` (the
+solver fixes its random seed and worker count from them); leaving
+``--seed`` out lets the solver pick its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from scheduler.checker import check_plan
+from scheduler.domain import Plan, Problem
+from scheduler.explain import explain
+from scheduler.greedy import greedy_plan
+from scheduler.io import PlanError, ProblemError, dump_plan, load_plan, parse_plan, parse_problem
+
+EXIT_INVALID_PLAN = 1
+EXIT_INVALID_PROBLEM = 2
+
+ProblemArg = Annotated[
+    Path, typer.Argument(help="Problem JSON in the exchange format.", show_default=False)
+]
+PlanArg = Annotated[Path, typer.Argument(help="Plan JSON in the exchange format.")]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Where to write the plan JSON.")]
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _load_problem(path: Path) -> tuple[Any, Problem]:
+    """The raw problem JSON and its validated Problem; exit 2 when either fails."""
+    try:
+        raw = _read_json(path)
+        return raw, parse_problem(raw)
+    except (OSError, json.JSONDecodeError) as exc:
+        typer.echo(f"error: cannot read problem {path}: {exc}", err=True)
+    except ProblemError as exc:
+        typer.echo(f"error: invalid problem {path}: {exc}", err=True)
+    raise typer.Exit(EXIT_INVALID_PROBLEM)
+
+
+def _cost_line(cost: Any) -> str:
+    def get(key: str) -> Any:
+        return cost.get(key) if isinstance(cost, dict) else getattr(cost, key)
+
+    return "  ".join(
+        f"{k}={get(k):,}" for k in ("total", "rent", "crew", "cast", "moves", "unscheduled")
+    )
+
+
+def check_command(
+    problem: ProblemArg,
+    plan: PlanArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check a plan against every hard rule and its exact cost (independent checker)."""
+    raw_problem, _ = _load_problem(problem)
+    try:
+        raw_plan = _read_json(plan)
+    except (OSError, json.JSONDecodeError) as exc:
+        typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID_PLAN) from None
+    report = check_plan(raw_problem, raw_plan)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for v in report.violations:
+            label = f"rule {v.rule} {v.code}" if v.rule is not None else v.code
+            typer.echo(f"{label}: {v.message}")
+        verdict = "valid" if report.valid else f"INVALID ({len(report.violations)} violations)"
+        typer.echo(f"{verdict}; exact cost: {_cost_line(report.cost)}")
+    if not report.valid:
+        raise typer.Exit(EXIT_INVALID_PLAN)
+
+
+def greedy_command(problem: ProblemArg, output: OutOpt) -> None:
+    """Write the first-come baseline plan (what booking by hand would cost)."""
+    _, parsed = _load_problem(problem)
+    plan = greedy_plan(parsed)
+    dump_plan(plan, output)
+    typer.echo(
+        f"greedy: {len(plan.assignments)} scheduled, {len(plan.unscheduled)} unscheduled; "
+        f"{_cost_line(plan.cost)}"
+    )
+
+
+def explain_command(problem: ProblemArg, plan: PlanArg) -> None:
+    """Print, as JSON, the cost per term and crew and why each unscheduled scene is out."""
+    _, parsed = _load_problem(problem)
+    try:
+        loaded = parse_plan(_read_json(plan))
+    except (OSError, json.JSONDecodeError, PlanError) as exc:
+        typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
+        raise typer.Exit(EXIT_INVALID_PLAN) from None
+    typer.echo(json.dumps(explain(parsed, loaded).to_dict(), ensure_ascii=False, indent=2))
+
+
+class _ProgressView:
+    """Shows solver progress: an in-place line on a terminal, JSON lines otherwise.
+
+    The solver calls :meth:`update` from its own thread on each improvement; on a
+    terminal :meth:`tick` redraws the line so elapsed time keeps moving.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = time.monotonic()
+        self.cost: int | None = None
+        self.bound: int | None = None
+        self.lock = threading.Lock()
+
+    def update(self, progress: Any) -> None:
+        cost = _first_attr(progress, ("best_cost", "cost", "objective", "total"))
+        bound = _first_attr(progress, ("best_bound", "bound", "lower_bound"))
+        with self.lock:
+            self.cost = None if cost is None else int(cost)
+            self.bound = None if bound is None else int(bound)
+            if self.tty:
+                self._draw()
+            else:
+                line = {
+                    "event": "improvement",
+                    "elapsed": round(time.monotonic() - self.started, 3),
+                    "best_cost": self.cost,
+                    "best_bound": self.bound,
+                }
+                self.stream.write(json.dumps(line) + "\n")
+                self.stream.flush()
+
+    def tick(self) -> None:
+        if self.tty:
+            with self.lock:
+                self._draw()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _draw(self) -> None:
+        elapsed = time.monotonic() - self.started
+        cost = "-" if self.cost is None else f"{self.cost:,}"
+        bound = "-" if self.bound is None else f"{self.bound:,}"
+        gap = ""
+        if self.cost and self.bound is not None:
+            gap = f"  gap {100 * (self.cost - self.bound) / self.cost:.2f}%"
+        self.stream.write(f"\r{elapsed:7.1f}s  best {cost}  bound {bound}{gap}\033[K")
+        self.stream.flush()
+
+
+def _first_attr(obj: Any, names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def solve_command(
+    problem: ProblemArg,
+    output: OutOpt,
+    time_limit: Annotated[float, typer.Option(help="Seconds before the best plan is kept.")] = 60,
+    workers: Annotated[int, typer.Option(help="Solver worker threads.")] = 2,
+    seed: Annotated[int | None, typer.Option(help="Random seed; fixes the run.")] = None,
+    hint: Annotated[
+        Path | None, typer.Option(help="A previous plan JSON to warm-start from.")
+    ] = None,
+) -> None:
+    """Optimize a problem and write the best plan found (Ctrl-C keeps the best so far)."""
+    from scheduler.solver import SolveOptions, solve
+
+    raw_problem, parsed = _load_problem(problem)
+    hint_plan: Plan | None = None
+    if hint is not None:
+        try:
+            hint_plan = load_plan(hint)
+        except PlanError as exc:
+            typer.echo(f"error: cannot read hint: {exc}", err=True)
+            raise typer.Exit(EXIT_INVALID_PLAN) from None
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, hint=hint_plan)
+    view = _ProgressView(sys.stderr)
+    stop = threading.Event()
+    result: list[Plan] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(solve(parsed, options, view.update, stop))
+        except BaseException as exc:  # re-raised in the main thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="backlot-solve", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.25)
+            view.tick()
+    except KeyboardInterrupt:
+        stop.set()
+        worker.join()
+    view.close()
+    if failure:
+        raise failure[0]
+    plan = result[0]
+    dump_plan(plan, output)
+    bound = "none" if plan.lower_bound is None else f"{plan.lower_bound:,}"
+    typer.echo(
+        f"{plan.status}: {len(plan.assignments)} scheduled, {len(plan.unscheduled)} "
+        f"unscheduled; bound {bound}; {plan.solve_seconds:.1f}s; {_cost_line(plan.cost)}"
+    )
+    report = check_plan(raw_problem, _read_json(output))
+    if not report.valid:
+        for v in report.violations[:20]:
+            typer.echo(f"checker: {v.code}: {v.message}", err=True)
+        raise typer.Exit(EXIT_INVALID_PLAN)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the scheduler commands to a Typer app (the ``backlot`` CLI)."""
+    cli.command("check")(check_command)
+    cli.command("greedy")(greedy_command)
+    cli.command("explain")(explain_command)
+    cli.command("solve")(solve_command)
+
+
+def main() -> None:
+    """Run the scheduler commands on their own (``python -m scheduler.cli``)."""
+    cli = typer.Typer(no_args_is_help=True, add_completion=False)
+    register(cli)
+    cli()
+
+
+if __name__ == "__main__":
+    main()
