@@ -1,0 +1,324 @@
+"""Routes for bookings, their actions and availability. Thin: authorise, call the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import Select, or_, select
+
+from app.access import booking_scope, can_see_booking, is_admin, works_for_crew
+from app.bookings import idempotency, service
+from app.bookings.availability import find_free_sets
+from app.bookings.schemas import (
+    Availability,
+    BookingAction,
+    BookingCreate,
+    BookingEventOut,
+    BookingOut,
+    ChallengeOut,
+)
+from app.clock import NowDep
+from app.crews.service import get_crew
+from app.deps import CurrentUser, SessionDep
+from app.errors import Forbidden, NotFound, PreconditionFailed
+from app.models import Booking, BookingEvent, FilmSet, User
+from app.pagination import PageDep, PageParams
+from app.schemas import IsoDate, Page, Tag
+
+router = APIRouter(tags=["bookings"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Retry safely: the same key and body return the first answer",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=200, description="The booking's ETag, to refuse stale edits"),
+]
+StatusFilter = Literal["hold", "confirmed", "released", "expired", "cancelled"]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown booking, set or crew"},
+    409: {"description": "The days are not free, or the booking is in the wrong state"},
+    412: {"description": "If-Match does not match the booking's current version"},
+    422: {"description": "Invalid dates or fields"},
+}
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an If-Match header asks for; None when absent or '*'."""
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.split(",")[0].strip()
+    tag = tag.removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed("If-Match must be the ETag you received for this booking.")
+    return int(tag)
+
+
+def _answer(code: int, payload: dict[str, Any]) -> JSONResponse:
+    version = payload.get("version") or payload.get("booking", {}).get("version")
+    headers = {"ETag": etag(int(version))} if version else {}
+    return JSONResponse(payload, status_code=code, headers=headers)
+
+
+def _visible(session: SessionDep, user: User, booking_id: int) -> Booking:
+    booking = service.get_booking(session, booking_id)
+    if not can_see_booking(user, booking):
+        raise NotFound(f"Booking {booking_id} not found.")
+    return booking
+
+
+def _acting(user: User, booking: Booking) -> None:
+    """The crew's coordinators (and admins) act on a booking; a base manager only watches."""
+    if not works_for_crew(user, booking.crew_id):
+        raise Forbidden("Only the crew's coordinators or an administrator may change this booking.")
+
+
+def _listing(
+    session: SessionDep, stmt: Select[tuple[Booking]], page: PageParams, now: Any
+) -> Page[BookingOut]:
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    earlier, confirmed = rank_columns = service.rank_columns(now)
+    del rank_columns
+    rows = session.execute(
+        stmt.add_columns(earlier, confirmed).limit(page.limit).offset(page.offset)
+    ).all()
+    items = [service.booking_out(b, now, int(e), bool(c)) for b, e, c in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _filtered(
+    user: User,
+    now: Any,
+    *,
+    crew_id: int | None = None,
+    set_id: int | None = None,
+    base_id: int | None = None,
+    status_filter: StatusFilter | None = None,
+    start: Any = None,
+    end: Any = None,
+) -> Select[tuple[Booking]]:
+    stmt = select(Booking).where(booking_scope(user)).order_by(Booking.start_date, Booking.id)
+    if crew_id is not None:
+        stmt = stmt.where(Booking.crew_id == crew_id)
+    if set_id is not None:
+        stmt = stmt.where(Booking.set_id == set_id)
+    if base_id is not None:
+        stmt = stmt.where(Booking.set_id.in_(select(FilmSet.id).where(FilmSet.base_id == base_id)))
+    if status_filter == "hold":
+        stmt = stmt.where(service.active_hold(Booking, now))
+    elif status_filter == "expired":
+        stmt = stmt.where(
+            or_(Booking.status == "expired", (Booking.status == "hold") & (Booking.expires_at <= now))
+        )
+    elif status_filter is not None:
+        stmt = stmt.where(Booking.status == status_filter)
+    if start is not None:
+        stmt = stmt.where(Booking.end_date > start)
+    if end is not None:
+        stmt = stmt.where(Booking.start_date < end)
+    return stmt
+
+
+@router.get("/bookings", response_model=Page[BookingOut], summary="Bookings you may see")
+def list_bookings(
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    page: PageDep,
+    crew_id: int | None = None,
+    set_id: int | None = None,
+    base_id: int | None = None,
+    status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
+    start: Annotated[IsoDate | None, Query(description="Overlapping [start, end)")] = None,
+    end: IsoDate | None = None,
+) -> Page[BookingOut]:
+    stmt = _filtered(
+        user, now, crew_id=crew_id, set_id=set_id, base_id=base_id,
+        status_filter=status_filter, start=start, end=end,
+    )
+    return _listing(session, stmt, page, now)
+
+
+@router.get("/crews/{crew_id}/bookings", response_model=Page[BookingOut])
+def crew_bookings(
+    crew_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    page: PageDep,
+    status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+) -> Page[BookingOut]:
+    crew = get_crew(session, crew_id)
+    if not works_for_crew(user, crew.id) and user.role != "base_manager":
+        raise NotFound("Crew not found.")
+    stmt = _filtered(
+        user, now, crew_id=crew.id, status_filter=status_filter, start=start, end=end
+    )
+    return _listing(session, stmt, page, now)
+
+
+@router.post(
+    "/bookings",
+    response_model=BookingOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+    summary="Place a hold (or book directly with status 'confirmed')",
+)
+def create_booking(
+    body: BookingCreate,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    def perform() -> idempotency.Answer:
+        if user.role == "base_manager":
+            raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
+        crew = get_crew(session, body.crew_id)
+        if not works_for_crew(user, crew.id):
+            raise NotFound("Crew not found.")
+        booking = service.place(
+            session, user, crew, body.set_id, body.start, body.end,
+            confirm_now=body.status == "confirmed", note=body.note, now=now,
+        )
+        return 201, service.describe(session, booking, now).model_dump(mode="json")
+
+    fp = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
+    code, payload = idempotency.run(session, user, idempotency_key, fp, perform)
+    response = _answer(code, payload)
+    response.headers["Location"] = f"/bookings/{payload['id']}"
+    return response
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingOut, responses=_ERRORS)
+def get_booking(booking_id: int, session: SessionDep, user: CurrentUser, now: NowDep) -> JSONResponse:
+    booking = _visible(session, user, booking_id)
+    return _answer(200, service.describe(session, booking, now).model_dump(mode="json"))
+
+
+@router.get("/bookings/{booking_id}/events", response_model=list[BookingEventOut])
+def booking_events(booking_id: int, session: SessionDep, user: CurrentUser) -> list[BookingEventOut]:
+    _visible(session, user, booking_id)
+    rows = session.scalars(
+        select(BookingEvent).where(BookingEvent.booking_id == booking_id).order_by(BookingEvent.id)
+    )
+    return [BookingEventOut.model_validate(r) for r in rows]
+
+
+Action = Callable[..., Any]
+
+
+def _act(
+    *,
+    booking_id: int,
+    body: BookingAction | None,
+    request: Request,
+    session: SessionDep,
+    user: User,
+    now: Any,
+    idempotency_key: str | None,
+    if_match: str | None,
+    action: Action,
+) -> JSONResponse:
+    note = body.note if body else ""
+
+    def perform() -> idempotency.Answer:
+        booking = _visible(session, user, booking_id)
+        _acting(user, booking)
+        service.lock(session, booking, now, parse_if_match(if_match))
+        result = action(session, user, booking, now, note)
+        out = service.describe(session, booking, now)
+        if isinstance(result, tuple):
+            deadline, count = result
+            return 200, ChallengeOut(booking=out, deadline=deadline, challenged=count).model_dump(
+                mode="json"
+            )
+        return 200, out.model_dump(mode="json")
+
+    fp = idempotency.fingerprint("POST", request.url.path, {"note": note, "if_match": if_match})
+    return _answer(*idempotency.run(session, user, idempotency_key, fp, perform))
+
+
+def _action_route(name: str, action: Action, summary: str, model: type = BookingOut) -> None:
+    def endpoint(
+        booking_id: int,
+        request: Request,
+        session: SessionDep,
+        user: CurrentUser,
+        now: NowDep,
+        body: BookingAction | None = None,
+        idempotency_key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> JSONResponse:
+        return _act(
+            booking_id=booking_id, body=body, request=request, session=session, user=user,
+            now=now, idempotency_key=idempotency_key, if_match=if_match, action=action,
+        )
+
+    endpoint.__name__ = f"{name}_booking"
+    router.add_api_route(
+        f"/bookings/{{booking_id}}/{name}",
+        endpoint,
+        methods=["POST"],
+        response_model=model,
+        responses=_ERRORS,
+        summary=summary,
+        name=f"{name}_booking",
+    )
+
+
+_action_route("confirm", service.confirm, "Confirm a hold (only the 1st hold with no confirmed days ahead)")
+_action_route("release", service.release, "Release a hold; the holds behind it move up")
+_action_route("cancel", service.cancel, "Cancel a confirmed booking; its days become free")
+_action_route(
+    "challenge", service.challenge, "Give the earlier holds a deadline to confirm or lapse", ChallengeOut
+)
+
+
+@router.get("/availability", response_model=Availability, summary="Sets free over a whole range")
+def availability(
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    page: PageDep,
+    start: IsoDate,
+    end: Annotated[IsoDate, Query(description="First day not needed: [start, end)")],
+    tags: Annotated[list[Tag] | None, Query(max_length=30, description="Carry every tag")] = None,
+    base: Annotated[str | None, Query(max_length=32, description="Base id or code")] = None,
+    kind: Literal["backlot", "stage"] | None = None,
+) -> Availability:
+    base_id = _resolve_base(session, base)
+    return find_free_sets(
+        session, user, start, end, tags=tags or (), base_id=base_id, kind=kind, now=now, page=page
+    )
+
+
+def _resolve_base(session: SessionDep, base: str | None) -> int | None:
+    from app.catalog.service import get_base, get_base_by_code
+
+    if base is None:
+        return None
+    if base.isdigit():
+        return get_base(session, int(base)).id
+    return get_base_by_code(session, base).id
+
+
+__all__ = ["is_admin", "router"]

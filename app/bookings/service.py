@@ -1,0 +1,433 @@
+"""Booking rules: ranked holds, confirmation, challenge, expiry, release and cancellation.
+
+Every write locks the set's row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite
+transactions are IMMEDIATE), so decisions about one set are taken one at a time and
+racing inserts cannot deadlock on the exclusion constraint. The database rule
+``bookings_no_double_booking`` remains the last word either way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, aliased
+
+from app.access import sees_crew_names_on, works_for_crew
+from app.bookings.schemas import Blocker, BookingOut
+from app.catalog.service import get_set, overlapping_blackouts
+from app.config import get_settings
+from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.models import NO_DOUBLE_BOOKING, Booking, BookingEvent, Crew, FilmSet, User
+from app.timeutil import local_text, ordinal, today_local
+
+# --- queries ----------------------------------------------------------------------------
+
+
+def overlaps(model: Any, start: Any, end: Any) -> ColumnElement[bool]:
+    """Half-open ranges [a, b) and [c, d) overlap when a < d and c < b."""
+    return and_(model.start_date < end, model.end_date > start)
+
+
+def active_hold(model: Any, now: datetime) -> ColumnElement[bool]:
+    """A hold counts until it expires (TTL or challenge deadline), swept or not."""
+    return and_(model.status == "hold", model.expires_at > now)
+
+
+def placed_before(model: Any, placed_at: Any, booking_id: Any) -> ColumnElement[bool]:
+    """Holds rank by placement time; the id breaks exact ties."""
+    return or_(
+        model.placed_at < placed_at,
+        and_(model.placed_at == placed_at, model.id < booking_id),
+    )
+
+
+def rank_columns(now: datetime) -> tuple[Any, Any]:
+    """Correlated SQL for every listed booking: earlier active holds, and a confirmed overlap."""
+    other = aliased(Booking)
+    earlier = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            other.set_id == Booking.set_id,
+            other.id != Booking.id,
+            active_hold(other, now),
+            overlaps(other, Booking.start_date, Booking.end_date),
+            placed_before(other, Booking.placed_at, Booking.id),
+        )
+        .scalar_subquery()
+    )
+    confirmed = exists().where(
+        other.set_id == Booking.set_id,
+        other.id != Booking.id,
+        other.status == "confirmed",
+        overlaps(other, Booking.start_date, Booking.end_date),
+    )
+    return earlier, confirmed
+
+
+def effective_status(booking: Booking, now: datetime) -> str:
+    if booking.status == "hold" and booking.expires_at is not None and booking.expires_at <= now:
+        return "expired"
+    return booking.status
+
+
+def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> BookingOut:
+    status = effective_status(booking, now)
+    film_set = booking.film_set
+    return BookingOut(
+        id=booking.id,
+        set_id=booking.set_id,
+        set_code=film_set.code,
+        set_name=film_set.name_en,
+        base_id=film_set.base_id,
+        crew_id=booking.crew_id,
+        crew_name=booking.crew.name,
+        start=booking.start_date,
+        end=booking.end_date,
+        days=booking.days,
+        status=status,  # type: ignore[arg-type]
+        rank=earlier + 1 if status == "hold" else None,
+        behind_confirmed=bool(behind) and status == "hold",
+        placed_at=booking.placed_at,
+        expires_at=booking.expires_at if booking.status == "hold" else None,
+        challenge_deadline=booking.challenge_deadline if booking.status == "hold" else None,
+        confirmed_at=booking.confirmed_at,
+        price=booking.price if booking.price is not None else booking.film_set.day_rate * booking.days,
+        note=booking.note,
+        version=booking.version,
+    )
+
+
+def describe(session: Session, booking: Booking, now: datetime) -> BookingOut:
+    earlier, confirmed = rank_columns(now)
+    row = session.execute(select(earlier, confirmed).where(Booking.id == booking.id)).one()
+    return booking_out(booking, now, int(row[0]), bool(row[1]))
+
+
+def get_booking(session: Session, booking_id: int) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(f"Booking {booking_id} not found.")
+    return booking
+
+
+# --- the rules --------------------------------------------------------------------------
+
+
+def _record(
+    session: Session,
+    booking: Booking,
+    actor: User | None,
+    before: str | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            actor_id=actor.id if actor else None,
+            at=now,
+            from_status=before,
+            to_status=booking.status,
+            note=note,
+        )
+    )
+
+
+def _change(
+    session: Session, booking: Booking, actor: User | None, to: str, now: datetime, note: str = ""
+) -> None:
+    before = booking.status
+    booking.status = to
+    _flush(session)
+    session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            actor_id=actor.id if actor else None,
+            at=now,
+            from_status=before,
+            to_status=to,
+            note=note,
+        )
+    )
+
+
+def _flush(session: Session) -> None:
+    """Flush, turning the database's refusal of a double booking into a 409."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if NO_DOUBLE_BOOKING in str(exc.orig):
+            raise Conflict(
+                "Another crew's booking of these days was confirmed at the same moment; "
+                "the set is no longer free."
+            ) from exc
+        raise
+    except OperationalError as exc:
+        if "deadlock" in str(exc.orig).lower():
+            raise Conflict(
+                "Another booking of this set was being decided at the same moment; please retry."
+            ) from exc
+        raise
+
+
+def sweep_expired(session: Session, now: datetime, set_id: int | None = None) -> int:
+    """Mark lapsed holds ``expired`` (they already stopped counting at ``expires_at``)."""
+    stmt = select(Booking).where(Booking.status == "hold", Booking.expires_at <= now)
+    if set_id is not None:
+        stmt = stmt.where(Booking.set_id == set_id)
+    lapsed = list(session.scalars(stmt))
+    for booking in lapsed:
+        challenged = (
+            booking.challenge_deadline is not None
+            and booking.expires_at is not None
+            and booking.challenge_deadline <= booking.expires_at
+        )
+        note = "challenge deadline passed unanswered" if challenged else "hold time ran out"
+        _change(session, booking, None, "expired", now, note)
+    return len(lapsed)
+
+
+def _blockers(
+    session: Session, viewer: User, booking: Booking, now: datetime
+) -> list[Blocker]:
+    """What stands ahead of ``booking``: blackouts, confirmed days, earlier active holds."""
+    film_set = booking.film_set
+    names = sees_crew_names_on(viewer, film_set.base_id)
+    found: list[Blocker] = [
+        Blocker(kind="blackout", start=b.start_date, end=b.end_date, reason=b.reason or None)
+        for b in overlapping_blackouts(session, booking.set_id, booking.start_date, booking.end_date)
+    ]
+    others = session.scalars(
+        select(Booking)
+        .where(
+            Booking.set_id == booking.set_id,
+            Booking.id != booking.id,
+            overlaps(Booking, booking.start_date, booking.end_date),
+            or_(
+                Booking.status == "confirmed",
+                and_(
+                    active_hold(Booking, now),
+                    placed_before(Booking, booking.placed_at, booking.id),
+                ),
+            ),
+        )
+        .order_by(Booking.placed_at, Booking.id)
+    ).all()
+    earlier, _ = rank_columns(now)
+    ranks = dict(
+        session.execute(
+            select(Booking.id, earlier).where(Booking.id.in_([o.id for o in others]))
+        ).all()
+    )
+    for other in others:
+        mine = works_for_crew(viewer, other.crew_id)
+        found.append(
+            Blocker(
+                kind="confirmed" if other.status == "confirmed" else "hold",
+                start=other.start_date,
+                end=other.end_date,
+                rank=None if other.status == "confirmed" else int(ranks.get(other.id, 0)) + 1,
+                until=other.expires_at if other.status == "hold" else None,
+                crew=other.crew.name if names or mine else None,
+                booking_id=other.id if names or mine else None,
+            )
+        )
+    return found
+
+
+def _blocker_text(film_set: FilmSet, blockers: list[Blocker]) -> str:
+    parts = []
+    for b in blockers:
+        days = f"{b.start}–{b.end - timedelta(days=1)}"
+        who = b.crew or "another production"
+        if b.kind == "blackout":
+            parts.append(f"closed {days} ({b.reason or 'blackout'})")
+        elif b.kind == "confirmed":
+            parts.append(f"confirmed by {who} for {days}")
+        else:
+            until = local_text(b.until) if b.until else "?"
+            parts.append(f"held by {who}, {ordinal(b.rank or 1)} hold until {until}, for {days}")
+    return f"{film_set.name_en} ({film_set.code}) is " + "; ".join(parts) + "."
+
+
+def _check_range(crew: Crew, start: date, end: date, now: datetime) -> None:
+    settings = get_settings()
+    days = (end - start).days
+    if days <= 0:
+        raise InvalidInput("end must be after start: bookings are whole days [start, end).")
+    if days > settings.max_booking_days:
+        raise InvalidInput(
+            f"A booking may span at most {settings.max_booking_days} days; this one spans {days}."
+        )
+    if start < today_local(now):
+        raise InvalidInput(f"The start date {start} is in the past.")
+    if start < crew.window_start or end > crew.window_end:
+        last = crew.window_end - timedelta(days=1)
+        raise InvalidInput(
+            f"The dates must lie inside {crew.name}'s shooting window "
+            f"({crew.window_start} to {last})."
+        )
+
+
+def place(
+    session: Session,
+    actor: User,
+    crew: Crew,
+    set_id: int,
+    start: date,
+    end: date,
+    *,
+    confirm_now: bool,
+    note: str,
+    now: datetime,
+) -> Booking:
+    """Place a hold (ranked behind earlier ones); with ``confirm_now`` also confirm it, atomically."""
+    _check_range(crew, start, end, now)
+    film_set = get_set(session, set_id, for_update=True)
+    sweep_expired(session, now, set_id)
+    closed = overlapping_blackouts(session, set_id, start, end)
+    if closed:
+        blockers = [
+            Blocker(kind="blackout", start=b.start_date, end=b.end_date, reason=b.reason or None)
+            for b in closed
+        ]
+        raise Conflict(
+            _blocker_text(film_set, blockers),
+            conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
+        )
+    booking = Booking(
+        set_id=set_id,
+        crew_id=crew.id,
+        start_date=start,
+        end_date=end,
+        status="hold",
+        placed_at=now,
+        expires_at=now + timedelta(hours=film_set.base.hold_ttl_hours),
+        note=note,
+        created_by_id=actor.id,
+    )
+    session.add(booking)
+    _flush(session)
+    _record(session, booking, actor, None, now, "placed")
+    if confirm_now:
+        _confirm_locked(session, actor, booking, now, note="booked directly")
+    return booking
+
+
+def lock(
+    session: Session, booking: Booking, now: datetime, expected_version: int | None
+) -> None:
+    """Lock the booking's set, sweep its lapsed holds, re-read and check If-Match."""
+    get_set(session, booking.set_id, for_update=True)
+    sweep_expired(session, now, booking.set_id)
+    session.refresh(booking)
+    if expected_version is not None and booking.version != expected_version:
+        raise PreconditionFailed(
+            f"Booking #{booking.id} has changed since you loaded it (now version "
+            f"{booking.version}); reload it and try again."
+        )
+
+
+def confirm(session: Session, actor: User, booking: Booking, now: datetime, note: str = "") -> None:
+    _confirm_locked(session, actor, booking, now, note)
+
+
+def _confirm_locked(
+    session: Session, actor: User, booking: Booking, now: datetime, note: str
+) -> None:
+    if booking.status == "confirmed":
+        raise Conflict("This booking is already confirmed.")
+    if booking.status != "hold":
+        raise Conflict(f"This hold is {booking.status} and can no longer be confirmed; place a new one.")
+    crew = booking.crew
+    if booking.start_date < crew.window_start or booking.end_date > crew.window_end:
+        raise InvalidInput("The dates no longer lie inside the crew's shooting window.")
+    blockers = _blockers(session, actor, booking, now)
+    if blockers:
+        raise Conflict(
+            _blocker_text(booking.film_set, blockers),
+            conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
+        )
+    booking.price = booking.film_set.day_rate * booking.days
+    booking.confirmed_at = now
+    booking.challenge_deadline = None
+    _change(session, booking, actor, "confirmed", now, note)
+
+
+def release(session: Session, actor: User, booking: Booking, now: datetime, note: str = "") -> None:
+    """Give up a hold; the holds behind it move up at once."""
+    state = effective_status(booking, now)
+    if state == "confirmed":
+        raise Conflict("This booking is confirmed: cancel it instead of releasing it.")
+    if state != "hold":
+        raise Conflict(f"This hold is already {state}.")
+    _change(session, booking, actor, "released", now, note)
+
+
+def cancel(session: Session, actor: User, booking: Booking, now: datetime, note: str = "") -> None:
+    """Cancel a confirmed booking: its days become free again."""
+    if booking.status == "hold":
+        raise Conflict("This is a hold, not a confirmed booking: release it instead.")
+    if booking.status != "confirmed":
+        raise Conflict(f"This booking is already {booking.status}.")
+    _change(session, booking, actor, "cancelled", now, note)
+
+
+def challenge(
+    session: Session, actor: User, booking: Booking, now: datetime, note: str = ""
+) -> tuple[datetime, int]:
+    """Give every earlier overlapping hold a deadline to confirm or lapse."""
+    if booking.status != "hold":
+        raise Conflict(f"Only an active hold can challenge; this booking is {booking.status}.")
+    film_set = booking.film_set
+    confirmed = session.scalars(
+        select(Booking).where(
+            Booking.set_id == booking.set_id,
+            Booking.status == "confirmed",
+            overlaps(Booking, booking.start_date, booking.end_date),
+        )
+    ).all()
+    if confirmed:
+        raise Conflict(
+            "Some of these days are already confirmed by another production; "
+            "a challenge only moves holds, not confirmed bookings."
+        )
+    ahead = session.scalars(
+        select(Booking)
+        .where(
+            Booking.set_id == booking.set_id,
+            Booking.id != booking.id,
+            active_hold(Booking, now),
+            overlaps(Booking, booking.start_date, booking.end_date),
+            placed_before(Booking, booking.placed_at, booking.id),
+        )
+        .order_by(Booking.placed_at, Booking.id)
+    ).all()
+    if not ahead:
+        raise Conflict("Your hold is already 1st on these days: confirm it instead.")
+    deadline = now + timedelta(hours=film_set.base.challenge_hours)
+    for other in ahead:
+        if other.challenge_deadline is not None and other.challenge_deadline <= deadline:
+            continue
+        other.challenge_deadline = deadline
+        if other.expires_at is None or other.expires_at > deadline:
+            other.expires_at = deadline
+        session.add(
+            BookingEvent(
+                booking_id=other.id,
+                actor_id=actor.id,
+                at=now,
+                from_status="hold",
+                to_status="hold",
+                note=f"challenged by booking #{booking.id}: confirm by {local_text(deadline)}",
+            )
+        )
+    _flush(session)
+    _record(
+        session, booking, actor, "hold", now, f"challenged {len(ahead)} earlier hold(s) {note}".strip()
+    )
+    return deadline, len(ahead)

@@ -1,0 +1,103 @@
+"""Bases, sets and stages, blackouts, travel: what the API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict, model_validator
+
+from app.schemas import Code, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+
+Hours = Annotated[int, Strict(), Field(ge=1, le=24 * 365)]
+Tags = Annotated[list[Tag], Field(max_length=30)]
+
+
+class BaseCreate(InputModel):
+    code: Code
+    name_zh: Name
+    name_en: Name
+    hold_ttl_hours: Hours = 168
+    challenge_hours: Hours = 48
+
+
+class BaseUpdate(InputModel):
+    name_zh: Name | None = None
+    name_en: Name | None = None
+    hold_ttl_hours: Hours | None = None
+    challenge_hours: Hours | None = None
+
+
+class BaseOut(OutputModel):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    hold_ttl_hours: int
+    challenge_hours: int
+
+
+class SetCreate(InputModel):
+    base_id: Annotated[int, Strict(), Field(ge=1)]
+    code: Code
+    name_zh: Name
+    name_en: Name
+    kind: Literal["backlot", "stage"]
+    tags: Tags = []
+    day_rate: Yuan
+
+
+class SetUpdate(InputModel):
+    name_zh: Name | None = None
+    name_en: Name | None = None
+    kind: Literal["backlot", "stage"] | None = None
+    tags: Tags | None = None
+    day_rate: Yuan | None = None
+
+
+class SetOut(OutputModel):
+    id: int
+    base_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+    tags: list[str]
+    day_rate: int
+
+
+class BlackoutCreate(InputModel):
+    start: IsoDate
+    end: IsoDate
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _range(self) -> BlackoutCreate:
+        if self.end <= self.start:
+            raise ValueError("end must be after start (periods are [start, end), end excluded)")
+        return self
+
+
+class BlackoutOut(OutputModel):
+    id: int
+    set_id: int
+    start: date
+    end: date
+    reason: str
+
+
+class TravelPut(InputModel):
+    from_base: Code
+    to_base: Code
+    cost: Yuan
+
+
+class TravelOut(OutputModel):
+    id: int
+    from_base: str
+    to_base: str
+    cost: int
+
+
+class BlackoutOutList(OutputModel):
+    items: list[BlackoutOut]

@@ -1,0 +1,155 @@
+"""The ``backlot`` command: database, seed data, users, the server, and the optimizer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import PROJECT_ROOT
+
+cli = typer.Typer(
+    help="Backlot: set booking and shooting schedules for film bases.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+user_cli = typer.Typer(help="Users and API keys.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(user_cli, name="user")
+
+DEMO_KEYS = PROJECT_ROOT / "var" / "demo-keys.txt"
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database named by DATABASE_URL to REVISION (default: latest)."""
+    from app.migrate import upgrade
+
+    upgrade(revision=revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()] = "-1") -> None:
+    """Step the schema back (default: one migration)."""
+    from app.migrate import downgrade
+
+    downgrade(revision=revision)
+    typer.echo(f"database downgraded to {revision}")
+
+
+@cli.command("seed")
+def seed(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when the database holds no bases yet")
+    ] = False,
+) -> None:
+    """Load the Hengdian seed data (idempotent: loading twice adds nothing)."""
+    from app.db import transaction
+    from seed.loader import database_is_empty, load
+
+    with transaction() as session:
+        if if_empty and not database_is_empty(session):
+            typer.echo("database already holds data; seed skipped")
+            return
+        report = load(session)
+    summary = ", ".join(f"{n} {what}" for what, n in report.created.items()) or "nothing new"
+    typer.echo(f"seed loaded: {summary}")
+    if report.keys:
+        lines = [f"{role:13} {name}: {key}" for name, role, key in report.keys]
+        DEMO_KEYS.parent.mkdir(parents=True, exist_ok=True)
+        DEMO_KEYS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        DEMO_KEYS.chmod(0o600)
+        typer.echo(f"demo API keys (also in {DEMO_KEYS}):")
+        for line in lines:
+            typer.echo("  " + line)
+
+
+@cli.command("sweep")
+def sweep() -> None:
+    """Mark every lapsed hold as expired (holds stop counting on time regardless)."""
+    from app.bookings.service import sweep_expired
+    from app.db import transaction
+    from app.models import utcnow
+
+    with transaction() as session:
+        n = sweep_expired(session, utcnow())
+    typer.echo(f"{n} hold(s) expired")
+
+
+@user_cli.command("create")
+def user_create(
+    role: Annotated[str, typer.Option(help="admin | base_manager | coordinator")],
+    name: Annotated[str, typer.Option(help="Person's name")],
+    base: Annotated[list[str] | None, typer.Option(help="Base code (base managers)")] = None,
+    crew: Annotated[list[str] | None, typer.Option(help="Crew code (coordinators)")] = None,
+) -> None:
+    """Create a user; its new API key is the last line printed."""
+    from app.db import transaction
+    from app.errors import DomainError
+    from app.users.service import create_user
+
+    if role not in ("admin", "base_manager", "coordinator"):
+        typer.echo("role must be admin, base_manager or coordinator", err=True)
+        raise typer.Exit(2)
+    try:
+        with transaction() as session:
+            user, key = create_user(session, name, role, base or [], crew or [])
+            typer.echo(f"created user #{user.id} {user.name} ({user.role})")
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(key)
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the API (OpenAPI at /docs)."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+
+
+@cli.command("run")
+def run(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Migrate, load the seed data into an empty database, and serve."""
+    db_upgrade("head")
+    seed(if_empty=True)
+    if DEMO_KEYS.exists() and not os.environ.get("DATABASE_URL"):
+        typer.echo(f"demo API keys: {DEMO_KEYS}")
+    typer.echo(f"Backlot on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    serve(host=host, port=port, workers=1)
+
+
+def _register_optimizer() -> None:
+    """The optimizer's commands (solve, check, greedy, explain) come from scheduler/."""
+    try:
+        from scheduler.cli import register
+    except ImportError:  # pragma: no cover - the optimizer package is part of the project
+        return
+    register(cli)
+
+
+_register_optimizer()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["Path", "cli", "main"]

@@ -1,0 +1,17 @@
+"""The current instant, as a dependency so tests can move time (hold expiry, challenges)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends
+
+from app.models import utcnow
+
+
+def get_now() -> datetime:
+    return utcnow()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]

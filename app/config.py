@@ -1,0 +1,47 @@
+"""Settings, read once from the environment (prefix BACKLOT_, plus DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob an operator may turn; defaults are safe for a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKLOT_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'backlot.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "BACKLOT_DATABASE_URL"),
+    )
+    # Longest booking or hold, in days (a crew's whole shoot rarely exceeds four months).
+    max_booking_days: int = Field(default=120, ge=1, le=3660)
+    # Page sizes are bounded so one request cannot ask for the whole table.
+    max_page_size: int = Field(default=200, ge=1, le=1000)
+    default_page_size: int = Field(default=50, ge=1, le=1000)
+    # Largest accepted request body in bytes.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    timezone: str = "Asia/Shanghai"
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        # Accept the common libpq-style URL and use the psycopg 3 driver for it.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

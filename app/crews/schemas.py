@@ -1,0 +1,142 @@
+"""Crews, cast and scenes: what the API accepts and returns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict, model_validator
+
+from app.schemas import Code, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+
+Minutes = Annotated[int, Strict(), Field(ge=1, le=60 * 24 * 60)]
+Id = Annotated[int, Strict(), Field(ge=1)]
+SceneNumber = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,15}$", examples=["12A"])]
+
+
+class CrewCreate(InputModel):
+    code: Code
+    name: Name
+    company: Name
+    licence_no: Annotated[str, Field(max_length=100)] = ""
+    window_start: IsoDate
+    window_end: IsoDate
+    day_cost: Yuan
+    max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] = 720
+
+    @model_validator(mode="after")
+    def _window(self) -> CrewCreate:
+        if self.window_end <= self.window_start:
+            raise ValueError("window_end must be after window_start ([start, end), end excluded)")
+        return self
+
+
+class CrewUpdate(InputModel):
+    name: Name | None = None
+    company: Name | None = None
+    licence_no: Annotated[str, Field(max_length=100)] | None = None
+    window_start: IsoDate | None = None
+    window_end: IsoDate | None = None
+    day_cost: Yuan | None = None
+    max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] | None = None
+
+
+class CrewOut(OutputModel):
+    id: int
+    code: str
+    name: str
+    company: str
+    licence_no: str
+    window_start: date
+    window_end: date
+    day_cost: int
+    max_minutes_per_day: int
+
+
+class CastCreate(InputModel):
+    name: Name
+    day_cost: Yuan
+    unavailable: Annotated[list[IsoDate], Field(max_length=366)] = []
+
+
+class CastUpdate(InputModel):
+    name: Name | None = None
+    day_cost: Yuan | None = None
+    unavailable: Annotated[list[IsoDate], Field(max_length=366)] | None = None
+
+
+class CastOut(OutputModel):
+    id: int
+    crew_id: int
+    name: str
+    day_cost: int
+    unavailable: list[date]
+
+
+class SceneFields(InputModel):
+    int_ext: Literal["INT", "EXT"]
+    day_night: Literal["DAY", "NIGHT"]
+    description: Text = ""
+    requires: Annotated[list[Tag], Field(max_length=30)] = []
+    minutes: Minutes
+    page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] = 0
+    cast: Annotated[list[Id], Field(max_length=200)] = []
+    earliest: IsoDate | None = None
+    latest: IsoDate | None = None
+    sets: Annotated[list[Id], Field(max_length=500)] | None = Field(
+        default=None, description="Allowed sets; null allows any set with the tags"
+    )
+    after: Annotated[list[Id], Field(max_length=200)] = Field(
+        default=[], description="Scenes (ids) that must be shot before this one"
+    )
+    pinned_date: IsoDate | None = None
+    pinned_set_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> SceneFields:
+        if self.earliest and self.latest and self.latest < self.earliest:
+            raise ValueError("latest must not be before earliest (both dates included)")
+        return self
+
+
+class SceneCreate(SceneFields):
+    number: SceneNumber
+    status: Literal["unscheduled", "scheduled", "shot"] = "unscheduled"
+
+
+class SceneUpdate(InputModel):
+    number: SceneNumber | None = None
+    int_ext: Literal["INT", "EXT"] | None = None
+    day_night: Literal["DAY", "NIGHT"] | None = None
+    description: Text | None = None
+    requires: Annotated[list[Tag], Field(max_length=30)] | None = None
+    minutes: Minutes | None = None
+    page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] | None = None
+    cast: Annotated[list[Id], Field(max_length=200)] | None = None
+    earliest: IsoDate | None = None
+    latest: IsoDate | None = None
+    sets: Annotated[list[Id], Field(max_length=500)] | None = None
+    after: Annotated[list[Id], Field(max_length=200)] | None = None
+    status: Literal["unscheduled", "scheduled", "shot"] | None = None
+    pinned_date: IsoDate | None = None
+    pinned_set_id: Id | None = None
+
+
+class SceneOut(OutputModel):
+    id: int
+    crew_id: int
+    number: str
+    int_ext: str
+    day_night: str
+    description: str
+    requires: list[str]
+    minutes: int
+    page_eighths: int
+    cast: list[int]
+    earliest: date | None
+    latest: date | None
+    sets: list[int] | None
+    after: list[int]
+    status: str
+    pinned_date: date | None
+    pinned_set_id: int | None

@@ -1,0 +1,245 @@
+"""Crews, their cast and scenes. Services flush; the request (or job) commits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from app.access import is_admin
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import (
+    Booking,
+    CastMember,
+    CastUnavailable,
+    Crew,
+    FilmSet,
+    Scene,
+    SceneAllowedSet,
+    SceneCast,
+    ScenePredecessor,
+    User,
+)
+
+
+def get_crew(session: Session, crew_id: int) -> Crew:
+    crew = session.get(Crew, crew_id)
+    if crew is None:
+        raise NotFound("Crew not found.")
+    return crew
+
+
+def visible_crews_stmt(user: User) -> Select[tuple[Crew]]:
+    """Coordinators see their crews, base managers the crews booking their bases."""
+    stmt = select(Crew).order_by(Crew.window_start, Crew.code)
+    if is_admin(user):
+        return stmt
+    if user.role == "coordinator":
+        return stmt.where(Crew.id.in_(sorted(user.crew_ids)))
+    on_my_bases = exists().where(
+        Booking.crew_id == Crew.id,
+        Booking.set_id == FilmSet.id,
+        FilmSet.base_id.in_(sorted(user.base_ids)),
+    )
+    return stmt.where(on_my_bases)
+
+
+def can_see_crew(session: Session, user: User, crew_id: int) -> bool:
+    stmt = visible_crews_stmt(user).where(Crew.id == crew_id)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) == 1
+
+
+def create_crew(session: Session, **fields: object) -> Crew:
+    if session.scalar(select(func.count()).where(Crew.code == fields["code"])):
+        raise Conflict(f"A crew with code '{fields['code']}' already exists.")
+    crew = Crew(**fields)
+    session.add(crew)
+    session.flush()
+    return crew
+
+
+def update_crew(session: Session, crew: Crew, fields: dict[str, object]) -> Crew:
+    for name, value in fields.items():
+        setattr(crew, name, value)
+    if crew.window_end <= crew.window_start:
+        raise InvalidInput("window_end must be after window_start ([start, end), end excluded).")
+    session.flush()
+    return crew
+
+
+# --- cast -------------------------------------------------------------------------------
+
+
+def get_cast(session: Session, cast_id: int) -> CastMember:
+    member = session.get(CastMember, cast_id)
+    if member is None:
+        raise NotFound("Cast member not found.")
+    return member
+
+
+def set_unavailable(member: CastMember, days: list[date]) -> None:
+    member.unavailable = [CastUnavailable(day=d) for d in sorted(set(days))]
+
+
+def create_cast(
+    session: Session, crew: Crew, name: str, day_cost: int, unavailable: list[date]
+) -> CastMember:
+    member = CastMember(crew_id=crew.id, name=name, day_cost=day_cost)
+    set_unavailable(member, unavailable)
+    session.add(member)
+    session.flush()
+    return member
+
+
+# --- scenes -----------------------------------------------------------------------------
+
+
+def get_scene(session: Session, scene_id: int) -> Scene:
+    scene = session.get(Scene, scene_id)
+    if scene is None:
+        raise NotFound("Scene not found.")
+    return scene
+
+
+def _check_cast(session: Session, crew_id: int, cast_ids: list[int]) -> None:
+    if not cast_ids:
+        return
+    found = set(
+        session.scalars(
+            select(CastMember.id).where(CastMember.id.in_(cast_ids), CastMember.crew_id == crew_id)
+        )
+    )
+    missing = sorted(set(cast_ids) - found)
+    if missing:
+        raise InvalidInput(
+            f"cast: {', '.join(map(str, missing))} {'is' if len(missing) == 1 else 'are'} "
+            "not in this crew's cast."
+        )
+
+
+def _check_sets(session: Session, set_ids: list[int]) -> None:
+    found = set(session.scalars(select(FilmSet.id).where(FilmSet.id.in_(set_ids))))
+    missing = sorted(set(set_ids) - found)
+    if missing:
+        raise InvalidInput(f"sets: no set with id {', '.join(map(str, missing))}.")
+
+
+def _check_after(session: Session, scene: Scene, after_ids: list[int]) -> None:
+    """Predecessors are scenes of the same crew, and continuity never loops back."""
+    if not after_ids:
+        return
+    if scene.id is not None and scene.id in after_ids:
+        raise InvalidInput("after: a scene cannot come after itself.")
+    found = set(
+        session.scalars(
+            select(Scene.id).where(Scene.id.in_(after_ids), Scene.crew_id == scene.crew_id)
+        )
+    )
+    missing = sorted(set(after_ids) - found)
+    if missing:
+        raise InvalidInput(f"after: {', '.join(map(str, missing))} are not scenes of this crew.")
+    if scene.id is None:
+        return
+    # A cycle exists if this scene is reachable from one of its new predecessors.
+    edges: dict[int, list[int]] = {}
+    for sid, before in session.execute(
+        select(ScenePredecessor.scene_id, ScenePredecessor.before_id)
+        .join(Scene, Scene.id == ScenePredecessor.scene_id)
+        .where(Scene.crew_id == scene.crew_id)
+    ):
+        edges.setdefault(sid, []).append(before)
+    stack, seen = list(after_ids), set()
+    while stack:
+        current = stack.pop()
+        if current == scene.id:
+            raise InvalidInput("after: this would make a continuity loop (scenes after each other).")
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.extend(edges.get(current, []))
+
+
+def apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object]) -> None:
+    cast = fields.pop("cast", None)
+    sets = fields.pop("sets", "unset")
+    after = fields.pop("after", None)
+    requires = fields.pop("requires", None)
+    for name, value in fields.items():
+        setattr(scene, name, value)
+    if requires is not None:
+        assert isinstance(requires, list)
+        scene.required_tags = sorted(set(requires))
+    if scene.earliest and scene.latest and scene.latest < scene.earliest:
+        raise InvalidInput("latest must not be before earliest (both dates included).")
+    if scene.pinned_set_id is not None:
+        _check_sets(session, [scene.pinned_set_id])
+    if cast is not None:
+        assert isinstance(cast, list)
+        _check_cast(session, scene.crew_id, cast)
+        scene.cast_links = [SceneCast(cast_id=c) for c in sorted(set(cast))]
+    if sets != "unset":
+        if sets is None:
+            scene.restrict_sets = False
+            scene.allowed_set_links = []
+        else:
+            assert isinstance(sets, list)
+            _check_sets(session, sets)
+            scene.restrict_sets = True
+            scene.allowed_set_links = [SceneAllowedSet(set_id=s) for s in sorted(set(sets))]
+    if after is not None:
+        assert isinstance(after, list)
+        _check_after(session, scene, after)
+        scene.after_links = [ScenePredecessor(before_id=a) for a in sorted(set(after))]
+
+
+def create_scene(session: Session, crew: Crew, fields: dict[str, object]) -> Scene:
+    number = str(fields["number"])
+    if session.scalar(
+        select(func.count()).where(Scene.crew_id == crew.id, Scene.number == number)
+    ):
+        raise Conflict(f"Scene {number} already exists for this crew.")
+    scene = Scene(crew_id=crew.id, number=number, status=fields.pop("status", "unscheduled"))
+    fields.pop("number")
+    fields.setdefault("sets", None)
+    apply_scene_fields(session, scene, fields)
+    session.add(scene)
+    session.flush()
+    return scene
+
+
+def update_scene(session: Session, scene: Scene, fields: dict[str, object]) -> Scene:
+    number = fields.get("number")
+    if number is not None and number != scene.number:
+        taken = session.scalar(
+            select(func.count()).where(Scene.crew_id == scene.crew_id, Scene.number == number)
+        )
+        if taken:
+            raise Conflict(f"Scene {number} already exists for this crew.")
+    apply_scene_fields(session, scene, fields)
+    session.flush()
+    return scene
+
+
+def scene_out_fields(scene: Scene) -> dict[str, object]:
+    return {
+        "id": scene.id,
+        "crew_id": scene.crew_id,
+        "number": scene.number,
+        "int_ext": scene.int_ext,
+        "day_night": scene.day_night,
+        "description": scene.description,
+        "requires": list(scene.required_tags),
+        "minutes": scene.minutes,
+        "page_eighths": scene.page_eighths,
+        "cast": sorted(link.cast_id for link in scene.cast_links),
+        "earliest": scene.earliest,
+        "latest": scene.latest,
+        "sets": sorted(link.set_id for link in scene.allowed_set_links)
+        if scene.restrict_sets
+        else None,
+        "after": sorted(link.before_id for link in scene.after_links),
+        "status": scene.status,
+        "pinned_date": scene.pinned_date,
+        "pinned_set_id": scene.pinned_set_id,
+    }

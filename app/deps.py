@@ -1,0 +1,58 @@
+"""Request dependencies written once: the session (one transaction per request) and the user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import session_factory
+from app.errors import Unauthorized
+from app.models import User
+from app.security import hash_api_key
+
+
+def get_session() -> Iterator[Session]:
+    """The request's only transaction: committed before the response is sent, or rolled back."""
+    session = session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": commit happens before the response leaves, so a failed commit is never a 2xx.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
+
+
+def authenticate(session: Session, key: str | None) -> User:
+    if not key:
+        raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
+    user = session.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).first()
+    if user is None or not user.active:
+        raise Unauthorized("This API key is not valid or has been revoked.")
+    return user
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    key = credentials.credentials if credentials else None
+    user = authenticate(session, key)
+    request.state.user_id = user.id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

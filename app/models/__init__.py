@@ -1,0 +1,51 @@
+"""All ORM models, imported together so metadata is complete for Alembic."""
+
+from app.models._base import Model, UTCDateTime, utcnow
+from app.models.booking import (
+    BOOKING_STATUSES,
+    NO_DOUBLE_BOOKING,
+    Booking,
+    BookingEvent,
+    IdempotencyRecord,
+)
+from app.models.crew import (
+    SCENE_STATUSES,
+    CastMember,
+    CastUnavailable,
+    Crew,
+    Scene,
+    SceneAllowedSet,
+    SceneCast,
+    ScenePredecessor,
+)
+from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
+from app.models.user import ROLES, User, UserBase, UserCrew
+
+__all__ = [
+    "BOOKING_STATUSES",
+    "NO_DOUBLE_BOOKING",
+    "ROLES",
+    "SCENE_STATUSES",
+    "SET_KINDS",
+    "Base",
+    "Blackout",
+    "Booking",
+    "BookingEvent",
+    "CastMember",
+    "CastUnavailable",
+    "Crew",
+    "FilmSet",
+    "IdempotencyRecord",
+    "Model",
+    "Scene",
+    "SceneAllowedSet",
+    "SceneCast",
+    "ScenePredecessor",
+    "SetTag",
+    "Travel",
+    "UTCDateTime",
+    "User",
+    "UserBase",
+    "UserCrew",
+    "utcnow",
+]

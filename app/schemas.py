@@ -1,0 +1,51 @@
+"""Shared request/response building blocks: strict input types, pages, ranges."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Accept 'YYYY-MM-DD' only: no timestamps, no datetimes, no guessing."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be a calendar date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a real calendar date") from exc
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+Yuan = Annotated[int, Strict(), Field(ge=0, le=10_000_000_000)]
+Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DBD-NJR"])]
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["republic-era"])]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class InputModel(BaseModel):
+    """Request bodies refuse unknown fields: no mass assignment of status, crew, role…"""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

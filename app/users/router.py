@@ -1,0 +1,58 @@
+"""Routes for users and API keys (admin), and /me for everyone."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from app.access import require_admin
+from app.deps import CurrentUser, SessionDep
+from app.models import User
+from app.pagination import PageDep, paginate
+from app.schemas import Page
+from app.users import service
+from app.users.schemas import UserCreate, UserOut, UserWithKey
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/me", response_model=UserOut, summary="Who am I, and what may I see")
+def me(session: SessionDep, user: CurrentUser) -> UserOut:
+    return service.user_out(session, user)
+
+
+@router.get("/users", response_model=Page[UserOut])
+def list_users(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[UserOut]:
+    require_admin(user)
+    rows, total = paginate(session, select(User).order_by(User.id), page)
+    return Page(items=[service.user_out(session, u) for u in rows], total=total, **vars(page))
+
+
+@router.post("/users", response_model=UserWithKey, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserWithKey:
+    require_admin(user)
+    created, key = service.create_user(session, body.name, body.role, body.bases, body.crews)
+    return UserWithKey(**service.user_out(session, created).model_dump(), api_key=key)
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+def get_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
+    require_admin(user)
+    return service.user_out(session, service.get_user(session, user_id))
+
+
+@router.post("/users/{user_id}/revoke", response_model=UserOut, summary="Revoke the user's API key")
+def revoke(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
+    require_admin(user)
+    target = service.get_user(session, user_id)
+    target.active = False
+    session.flush()
+    return service.user_out(session, target)
+
+
+@router.post("/users/{user_id}/rotate-key", response_model=UserWithKey, summary="Issue a new API key")
+def rotate(user_id: int, session: SessionDep, user: CurrentUser) -> UserWithKey:
+    require_admin(user)
+    target = service.get_user(session, user_id)
+    key = service.rotate_key(session, target)
+    return UserWithKey(**service.user_out(session, target).model_dump(), api_key=key)

@@ -1,0 +1,73 @@
+"""Users, their scopes and API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput, NotFound
+from app.models import Base, Crew, User, UserBase, UserCrew
+from app.security import hash_api_key, key_display_prefix, new_api_key
+from app.users.schemas import UserOut
+
+
+def _ids(session: Session, model: type[Base] | type[Crew], codes: Sequence[str], what: str) -> list[int]:
+    found = {c: i for c, i in session.execute(select(model.code, model.id).where(model.code.in_(codes)))}
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise InvalidInput(f"{what}: no {what[:-1]} with code {', '.join(missing)}.")
+    return [found[c] for c in sorted(set(codes))]
+
+
+def create_user(
+    session: Session, name: str, role: str, bases: Sequence[str] = (), crews: Sequence[str] = ()
+) -> tuple[User, str]:
+    """Create a user and return it with its new API key (never stored in clear)."""
+    if role == "base_manager" and not bases:
+        raise InvalidInput("bases: a base manager needs at least one base.")
+    if role == "coordinator" and not crews:
+        raise InvalidInput("crews: a coordinator needs at least one crew.")
+    if role != "base_manager" and bases:
+        raise InvalidInput("bases: only base managers are scoped to bases.")
+    if role != "coordinator" and crews:
+        raise InvalidInput("crews: only coordinators are scoped to crews.")
+    key = new_api_key()
+    user = User(name=name, role=role, api_key_hash=hash_api_key(key), api_key_prefix=key_display_prefix(key))
+    user.base_links = [UserBase(base_id=i) for i in _ids(session, Base, bases, "bases")]
+    user.crew_links = [UserCrew(crew_id=i) for i in _ids(session, Crew, crews, "crews")]
+    session.add(user)
+    session.flush()
+    return user, key
+
+
+def rotate_key(session: Session, user: User) -> str:
+    key = new_api_key()
+    user.api_key_hash = hash_api_key(key)
+    user.api_key_prefix = key_display_prefix(key)
+    user.active = True
+    session.flush()
+    return key
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def user_out(session: Session, user: User) -> UserOut:
+    bases = session.scalars(select(Base.code).where(Base.id.in_(user.base_ids)).order_by(Base.code))
+    crews = session.scalars(select(Crew.code).where(Crew.id.in_(user.crew_ids)).order_by(Crew.code))
+    return UserOut(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        active=user.active,
+        api_key_prefix=user.api_key_prefix,
+        bases=list(bases),
+        crews=list(crews),
+        created_at=user.created_at,
+    )
