@@ -71,6 +71,9 @@ class UnscheduledReason:
     crew: str
     code: str
     message: str
+    # Set only for ``slot_available``: a slot where the scene could still go.
+    location: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +174,11 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
     index = problem.index
     crew = index.crew[scene.crew]
 
-    def reason(code: str, message: str) -> UnscheduledReason:
-        return UnscheduledReason(scene.id, scene.crew, code, f"{scene.id}: {message}")
+    def reason(code: str, message: str, slot: tuple[str, int] | None = None) -> UnscheduledReason:
+        location, day = (None, None) if slot is None else (slot[0], _iso(slot[1]))
+        return UnscheduledReason(
+            scene.id, scene.crew, code, f"{scene.id}: {message}", location, day
+        )
 
     tagged = [loc for loc in problem.locations if scene.requires <= loc.tags]
     if not tagged:
@@ -254,6 +260,7 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
                         SLOT_AVAILABLE,
                         f"could still be shot at {loc.id} from {_iso(first)}; "
                         f"the plan leaves it out (for example the solve hit its time limit)",
+                        (loc.id, first),
                     )
             if stage == 5 and own_ok and only is not None:
                 detail = "the crew is at a location that does not fit the scene that day"
