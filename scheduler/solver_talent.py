@@ -1,0 +1,502 @@
+"""Exact sequencing for the talent-scheduling special case.
+
+A crew whose scenes each fill whole days and must run back to back at one
+location is the talent-scheduling problem of the film literature: choose the
+order of the scenes so that the cast, paid from their first to their last day,
+cost least. General constraint models are slow on it, so this module solves it
+with the dynamic programme of Garcia de la Banda, Stuckey & Chu (2011): a
+memoised depth-first branch and bound over the set of scenes still to shoot,
+with their preprocessing (identical scenes merged, constant-cost actors and
+empty scenes set aside) and a weighted-completion-time lower bound on the
+holding cost of the actors already on location.
+
+The core, :func:`sequence_scenes`, works on plain integers so it can be tested
+and reused without a :class:`~scheduler.domain.Problem`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_INF = 1 << 62
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    """Best order found (indices into the input), its cast cost, and a proven bound."""
+
+    order: tuple[int, ...]
+    cost: int
+    lower_bound: int
+    optimal: bool
+    states: int
+
+
+class _Timeout(Exception):
+    """Raised inside the search when the deadline passes or stop is set."""
+
+
+def sequence_cost(
+    order: Sequence[int],
+    durations: Sequence[int],
+    cast_masks: Sequence[int],
+    cast_costs: Sequence[int],
+) -> int:
+    """Cast cost of shooting the scenes back to back in ``order``."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    day = 0
+    for s in order:
+        mask = cast_masks[s]
+        while mask:
+            low = mask & -mask
+            a = low.bit_length() - 1
+            first.setdefault(a, day)
+            last[a] = day + durations[s]
+            mask ^= low
+        day += durations[s]
+    return sum(cast_costs[a] * (last[a] - first[a]) for a in first)
+
+
+class _CostTable:
+    """Sum of actor day costs of a bitmask, by 8-bit chunks (fast in pure Python)."""
+
+    def __init__(self, costs: Sequence[int]) -> None:
+        self.chunks: list[list[int]] = []
+        for base in range(0, max(1, len(costs)), 8):
+            part = costs[base : base + 8]
+            table = [0] * 256
+            for m in range(1, 256):
+                low = m & -m
+                bit = low.bit_length() - 1
+                table[m] = table[m ^ low] + (part[bit] if bit < len(part) else 0)
+            self.chunks.append(table)
+
+    def __call__(self, mask: int) -> int:
+        total = 0
+        for table in self.chunks:
+            total += table[mask & 255]
+            mask >>= 8
+            if not mask:
+                break
+        return total
+
+
+def sequence_scenes(
+    durations: Sequence[int],
+    cast_masks: Sequence[int],
+    cast_costs: Sequence[int],
+    predecessors: Sequence[int] | None = None,
+    *,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
+    upper_bound_order: Sequence[int] | None = None,
+) -> SequenceResult:
+    """Order scenes (shot back to back) to minimise the cast cost, exactly when time allows.
+
+    ``cast_masks[s]`` is the bitmask of actors in scene ``s``; ``predecessors[s]``
+    the bitmask of scenes that must come before ``s``. The result's
+    ``lower_bound`` is always a proven bound; ``optimal`` says it meets ``cost``.
+    """
+    n = len(durations)
+    preds = list(predecessors) if predecessors is not None else [0] * n
+    if n == 0:
+        return SequenceResult((), 0, 0, True, 0)
+    reduced = _Reduced.build(durations, cast_masks, cast_costs, preds)
+    start_order = _initial_order(reduced)
+    if upper_bound_order is not None:
+        hinted = reduced.reduce_order(upper_bound_order)
+        if hinted is not None and reduced.cost(hinted) < reduced.cost(start_order):
+            start_order = hinted
+    start_order = _improve_by_insertion(reduced, start_order, deadline)
+    search = _Search(reduced, deadline, stop)
+    best_order, best_cost, bound, optimal = search.run(start_order)
+    order = reduced.expand(best_order)
+    cost = sequence_cost(order, durations, cast_masks, cast_costs)
+    if optimal:
+        bound = cost
+    return SequenceResult(tuple(order), cost, min(bound, cost), optimal, search.states)
+
+
+@dataclass
+class _Reduced:
+    """The instance after preprocessing, with the way back to original scenes."""
+
+    durations: list[int]
+    masks: list[int]
+    costs: list[int]
+    preds: list[int]
+    groups: list[list[int]]  # reduced scene -> original scenes, shot in this order
+    tail: list[int]  # original scenes with no cost that go last
+    constant: int  # cost that no order changes
+
+    @classmethod
+    def build(
+        cls,
+        durations: Sequence[int],
+        cast_masks: Sequence[int],
+        cast_costs: Sequence[int],
+        preds: Sequence[int],
+    ) -> _Reduced:
+        n = len(durations)
+        tied = [preds[s] != 0 for s in range(n)]
+        for s in range(n):
+            p = preds[s]
+            while p:
+                low = p & -p
+                tied[low.bit_length() - 1] = True
+                p ^= low
+        # Scenes without cast and without precedence cost nothing when shot last.
+        tail = [s for s in range(n) if cast_masks[s] == 0 and not tied[s]]
+        keep = [s for s in range(n) if not (cast_masks[s] == 0 and not tied[s])]
+        # Scenes with identical cast and no precedence are shot together in an optimum.
+        groups: list[list[int]] = []
+        by_mask: dict[int, int] = {}
+        for s in keep:
+            if not tied[s] and cast_masks[s] in by_mask:
+                groups[by_mask[cast_masks[s]]].append(s)
+                continue
+            if not tied[s]:
+                by_mask[cast_masks[s]] = len(groups)
+            groups.append([s])
+        g_durations = [sum(durations[s] for s in g) for g in groups]
+        g_masks = [cast_masks[g[0]] for g in groups]
+        total_days = sum(g_durations)
+        # An actor in one group only, or in every group, costs the same in any order.
+        constant = 0
+        n_actors = len(cast_costs)
+        variable_actors: list[int] = []
+        for a in range(n_actors):
+            bit = 1 << a
+            where = [i for i, m in enumerate(g_masks) if m & bit]
+            if not where:
+                continue
+            if len(where) == 1:
+                constant += cast_costs[a] * g_durations[where[0]]
+            elif len(where) == len(groups):
+                constant += cast_costs[a] * total_days
+            else:
+                variable_actors.append(a)
+        remap = {a: i for i, a in enumerate(variable_actors)}
+        new_masks = []
+        for m in g_masks:
+            nm = 0
+            for a, i in remap.items():
+                if m >> a & 1:
+                    nm |= 1 << i
+            new_masks.append(nm)
+        group_of = {s: i for i, g in enumerate(groups) for s in g}
+        g_preds = []
+        for g in groups:
+            pm = 0
+            for s in g:
+                p = preds[s]
+                while p:
+                    low = p & -p
+                    pm |= 1 << group_of[low.bit_length() - 1]
+                    p ^= low
+            g_preds.append(pm)
+        return cls(
+            durations=g_durations,
+            masks=new_masks,
+            costs=[cast_costs[a] for a in variable_actors],
+            preds=g_preds,
+            groups=groups,
+            tail=tail,
+            constant=constant,
+        )
+
+    def expand(self, order: Sequence[int]) -> list[int]:
+        return [s for g in order for s in self.groups[g]] + self.tail
+
+    def reduce_order(self, original: Sequence[int]) -> list[int] | None:
+        """Reduced order following the first appearance of each group in ``original``."""
+        group_of = {s: i for i, g in enumerate(self.groups) for s in g}
+        seen: list[int] = []
+        taken: set[int] = set()
+        for s in original:
+            g = group_of.get(s)
+            if g is not None and g not in taken:
+                taken.add(g)
+                seen.append(g)
+        if len(seen) != len(self.groups) or not self.respects_preds(seen):
+            return None
+        return seen
+
+    def respects_preds(self, order: Sequence[int]) -> bool:
+        done = 0
+        for g in order:
+            if self.preds[g] & ~done:
+                return False
+            done |= 1 << g
+        return True
+
+    def cost(self, order: Sequence[int]) -> int:
+        return sequence_cost(order, self.durations, self.masks, self.costs)
+
+
+def _initial_order(r: _Reduced) -> list[int]:
+    """Greedy: repeatedly shoot the available scene that adds least to the cost so far."""
+    n = len(r.durations)
+    table = _CostTable(r.costs)
+    remaining = (1 << n) - 1
+    done_actors = 0
+    order: list[int] = []
+    while remaining:
+        rest_actors = 0
+        m = remaining
+        while m:
+            low = m & -m
+            rest_actors |= r.masks[low.bit_length() - 1]
+            m ^= low
+        best = -1
+        best_key: tuple[int, int] = (_INF, 0)
+        m = remaining
+        done = ((1 << n) - 1) ^ remaining
+        while m:
+            low = m & -m
+            s = low.bit_length() - 1
+            m ^= low
+            if r.preds[s] & ~done:
+                continue
+            # Prefer scenes that keep the fewest idle actors per day and open few new ones.
+            new_actors = r.masks[s] & ~done_actors
+            idle = done_actors & rest_actors & ~r.masks[s]
+            key = (table(idle) * r.durations[s] + table(new_actors), s)
+            if key < best_key:
+                best_key, best = key, s
+        order.append(best)
+        remaining &= ~(1 << best)
+        done_actors |= r.masks[best]
+    return order
+
+
+def _improve_by_insertion(r: _Reduced, order: list[int], deadline: float | None) -> list[int]:
+    """Move single scenes to their best position until no move helps (first improvement)."""
+    best = list(order)
+    best_cost = r.cost(best)
+    improved = True
+    while improved:
+        improved = False
+        for i in range(len(best)):
+            if deadline is not None and time.monotonic() > deadline:
+                return best
+            s = best[i]
+            rest = best[:i] + best[i + 1 :]
+            for j in range(len(best)):
+                if j == i:
+                    continue
+                cand = [*rest[:j], s, *rest[j:]]
+                if not r.respects_preds(cand):
+                    continue
+                c = r.cost(cand)
+                if c < best_cost:
+                    best, best_cost, improved = cand, c, True
+                    break
+            if improved:
+                break
+    return best
+
+
+class _Search:
+    """Memoised depth-first branch and bound over the set of scenes still to shoot."""
+
+    def __init__(self, r: _Reduced, deadline: float | None, stop: threading.Event | None) -> None:
+        self.r = r
+        self.n = len(r.durations)
+        self.full = (1 << self.n) - 1
+        self.cost_of = _CostTable(r.costs)
+        self.square_of = _CostTable([c * c for c in r.costs])
+        self.deadline = deadline
+        self.stop = stop
+        self.exact: dict[int, int] = {}
+        self.failed: dict[int, int] = {}
+        self.bound_cache: dict[int, int] = {}
+        self.best_next: dict[int, int] = {}
+        self.states = 0
+        self.working = [r.durations[s] * self.cost_of(r.masks[s]) for s in range(self.n)]
+        self.actors_of = [
+            [a for a in range(len(r.costs)) if r.masks[s] >> a & 1] for s in range(self.n)
+        ]
+        self.fdur = [float(d) for d in r.durations]
+
+    def run(self, start_order: list[int]) -> tuple[list[int], int, int, bool]:
+        ub = self.r.cost(start_order) + 1
+        all_actors = 0
+        for m in self.r.masks:
+            all_actors |= m
+        working = sum(self.working)
+        try:
+            value = self._f(self.full, 0, all_actors, working, ub)
+        except _Timeout:
+            root = max(working, self.failed.get(self.full, 0))
+            return start_order, self.r.cost(start_order), root + self.r.constant, False
+        if value >= ub:
+            # Nothing beats the starting order: it is optimal.
+            cost = self.r.cost(start_order)
+            return start_order, cost, cost, True
+        return self._rebuild(), value, value, True
+
+    def _rebuild(self) -> list[int]:
+        order: list[int] = []
+        q = self.full
+        while q:
+            s = self.best_next[q]
+            order.append(s)
+            q &= ~(1 << s)
+        return order
+
+    def _bound(self, q: int, present: int, working: int) -> int:
+        """Working cost of the scenes left plus a bound on holding the actors on location.
+
+        The holding bound relaxes the actors already on location (``present``)
+        to jobs of one machine, each shared scene split among its actors in
+        proportion to their day cost; Smith's rule solves that weighted
+        completion time problem exactly, and a per-scene term corrects for the
+        split. It is the bound of de la Banda et al.'s DP (also used by ddo).
+        """
+        cached = self.bound_cache.get(q)
+        if cached is not None:
+            return cached
+        if not present:
+            self.bound_cache[q] = working
+            return working
+        masks = self.r.masks
+        costs = self.r.costs
+        cost_of = self.cost_of
+        square_of = self.square_of
+        actors_of = self.actors_of
+        fdur = self.fdur
+        ratio = [0.0] * len(costs)
+        correction = 0.0
+        m = q
+        while m:
+            low = m & -m
+            s = low.bit_length() - 1
+            m ^= low
+            on = masks[s] & present
+            if not on:
+                continue
+            w = cost_of(on)
+            if w == 0:
+                continue
+            d = fdur[s]
+            share = d / w
+            for a in actors_of[s]:
+                if on >> a & 1:
+                    ratio[a] += share
+            correction += d * (w + square_of(on) / w) / 2.0
+        ordered = []
+        m = present
+        while m:
+            low = m & -m
+            a = low.bit_length() - 1
+            m ^= low
+            ordered.append((ratio[a], a))
+        ordered.sort()
+        acc = 0.0
+        smith = 0.0
+        for ra, a in ordered:
+            c = costs[a]
+            acc += ra * c
+            smith += c * acc
+        hold = smith - correction
+        value = working + max(0, math.ceil(hold - 1e-6))
+        self.bound_cache[q] = value
+        return value
+
+    def _f(self, q: int, done_actors: int, rest_actors: int, working: int, budget: int) -> int:
+        """Cost of shooting the scenes in ``q`` from here, or a bound >= budget if not below it.
+
+        ``rest_actors`` is the union of the casts of ``q`` and ``working`` the
+        sum of their own days; both follow from ``q`` and are passed for speed.
+        """
+        if q == 0:
+            return 0
+        exact = self.exact.get(q)
+        if exact is not None:
+            return exact
+        failed = self.failed.get(q)
+        if failed is not None and failed >= budget:
+            return failed
+        present_all = done_actors & rest_actors
+        lb = self._bound(q, present_all, working)
+        if lb >= budget:
+            return lb
+        self.states += 1
+        if self.states & 1023 == 0 and (
+            (self.deadline is not None and time.monotonic() > self.deadline)
+            or (self.stop is not None and self.stop.is_set())
+        ):
+            raise _Timeout
+        r = self.r
+        masks = r.masks
+        preds = r.preds
+        durations = r.durations
+        work = self.working
+        done = self.full ^ q
+        members: list[int] = []
+        m = q
+        while m:
+            low = m & -m
+            members.append(low.bit_length() - 1)
+            m ^= low
+        k = len(members)
+        # Casts still needed after each candidate: prefix/suffix unions over q.
+        prefix = [0] * (k + 1)
+        for i in range(k):
+            prefix[i + 1] = prefix[i] | masks[members[i]]
+        suffix = [0] * (k + 1)
+        for i in range(k - 1, -1, -1):
+            suffix[i] = suffix[i + 1] | masks[members[i]]
+        children: list[tuple[int, int, int, int, int]] = []
+        forced: tuple[int, int, int, int] | None = None
+        cost_of = self.cost_of
+        bound = self._bound
+        for i, s in enumerate(members):
+            if preds[s] & ~done:
+                continue
+            others = prefix[i] | suffix[i + 1]
+            ms = masks[s]
+            step = durations[s] * cost_of(ms | (done_actors & others))
+            if ms == present_all:
+                # Every actor on location is in this scene: shooting it now is optimal.
+                forced = (step, s, others, working - work[s])
+                break
+            child = q & ~(1 << s)
+            child_working = working - work[s]
+            est = step + bound(child, (done_actors | ms) & others, child_working)
+            children.append((est, step, s, others, child_working))
+        best = _INF
+        best_s = -1
+        lowest = _INF
+        if forced is not None:
+            step, s, others, child_working = forced
+            v = self._f(q & ~(1 << s), done_actors | masks[s], others, child_working, budget - step)
+            best, best_s, lowest = step + v, s, step + v
+        else:
+            children.sort()
+            for est, step, s, others, child_working in children:
+                limit = min(best, budget)
+                if est >= limit:
+                    lowest = min(lowest, est)
+                    continue
+                v = self._f(
+                    q & ~(1 << s), done_actors | masks[s], others, child_working, limit - step
+                )
+                total = step + v
+                if total < best and v < limit - step:
+                    best, best_s = total, s
+                lowest = min(lowest, total)
+        if best < budget and best_s >= 0:
+            self.exact[q] = best
+            self.best_next[q] = best_s
+            self.failed.pop(q, None)
+            return best
+        fail = max(lowest, lb, self.failed.get(q, 0))
+        self.failed[q] = fail
+        return fail
