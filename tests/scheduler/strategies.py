@@ -53,7 +53,7 @@ def problem_dicts(
         {
             "id": f"L{i}",
             "base": f"B{draw(st.integers(0, n_bases - 1))}",
-            "tags": draw(st.lists(st.sampled_from(TAGS), max_size=3, unique=True)),
+            "tags": draw(st.lists(st.sampled_from(TAGS), max_size=4, unique=True)),
             "day_rate": draw(st.integers(0, 50000)),
             "unavailable": dates_off(2),
         }
@@ -63,14 +63,14 @@ def problem_dicts(
     n_crews = draw(st.integers(1, max_crews))
     crews = []
     for i in range(n_crews):
-        start = draw(st.integers(-2, n_days - 1))
+        start = draw(st.integers(-2, n_days // 2))
         end = draw(st.integers(start + 1, n_days + 2))
         crews.append(
             {
                 "id": f"C{i}",
                 "window": {"start": day(start), "end": day(end)},
                 "day_cost": draw(st.integers(0, 200000)),
-                "max_minutes_per_day": draw(st.sampled_from([60, 120, 240])),
+                "max_minutes_per_day": draw(st.sampled_from([120, 240, 480])),
             }
         )
 
@@ -92,20 +92,18 @@ def problem_dicts(
         crew_id = crew["id"]
         members = [m["id"] for m in cast if m["crew"] == crew_id]
         same_crew = [s["id"] for s in scenes if s["crew"] == crew_id]
-        earliest = draw(st.one_of(st.none(), st.integers(-1, n_days)))
-        latest = draw(st.one_of(st.none(), st.integers(-1, n_days)))
-        allowed = draw(
-            st.one_of(
-                st.none(),
-                st.lists(st.sampled_from([loc["id"] for loc in locations]), unique=True),
-            )
-        )
+        # Mostly unconstrained, so that rules between scenes get exercised too.
+        earliest = draw(st.integers(-1, n_days)) if draw(st.integers(0, 3)) == 0 else None
+        latest = draw(st.integers(-1, n_days)) if draw(st.integers(0, 3)) == 0 else None
+        allowed = None
+        if draw(st.integers(0, 3)) == 0:
+            allowed = draw(st.lists(st.sampled_from([loc["id"] for loc in locations]), unique=True))
         scenes.append(
             {
                 "id": f"S{i}",
                 "crew": crew_id,
                 "minutes": draw(st.sampled_from([30, 60, 90, 120, 200, 300, 500])),
-                "requires": draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)),
+                "requires": draw(st.lists(st.sampled_from(TAGS), max_size=1, unique=True)),
                 "cast": draw(st.lists(st.sampled_from(members), unique=True)) if members else [],
                 "earliest": None if earliest is None else day(earliest),
                 "latest": None if latest is None else day(latest),
