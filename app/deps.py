@@ -17,19 +17,15 @@ from app.security import hash_api_key
 
 
 def get_session() -> Iterator[Session]:
-    """The request's only transaction: committed before the response is sent, or rolled back."""
+    """The request's session. Its endpoint commits or rolls back (see app.routing); this closes."""
     session = session_factory()()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
 
 
-# scope="function": commit happens before the response leaves, so a failed commit is never a 2xx.
+# scope="function": the session is closed before the response leaves.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
@@ -39,6 +35,8 @@ def authenticate(session: Session, key: str | None) -> User:
     if not key:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
     user = session.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).first()
+    # End the read now: a transaction must never wait across a thread hop (see app.routing).
+    session.commit()
     if user is None or not user.active:
         raise Unauthorized("This API key is not valid or has been revoked.")
     return user

@@ -23,12 +23,13 @@ from app.bookings.schemas import (
 from app.clock import NowDep
 from app.crews.service import get_crew
 from app.deps import CurrentUser, SessionDep
+from app.routing import TransactionalRoute
 from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import Booking, BookingEvent, FilmSet, User
 from app.pagination import PageDep, PageParams
 from app.schemas import IsoDate, Page, Tag
 
-router = APIRouter(tags=["bookings"])
+router = APIRouter(tags=["bookings"], route_class=TransactionalRoute)
 
 IdempotencyKey = Annotated[
     str | None,

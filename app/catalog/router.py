@@ -23,11 +23,12 @@ from app.catalog.schemas import (
     TravelPut,
 )
 from app.deps import CurrentUser, SessionDep
+from app.routing import TransactionalRoute
 from app.models import Base, Blackout
 from app.pagination import PageDep, paginate
 from app.schemas import Page, Tag
 
-router = APIRouter(tags=["catalogue"])
+router = APIRouter(tags=["catalogue"], route_class=TransactionalRoute)
 
 
 def blackout_out(b: Blackout) -> BlackoutOut:

@@ -7,13 +7,14 @@ from sqlalchemy import select
 
 from app.access import require_admin
 from app.deps import CurrentUser, SessionDep
+from app.routing import TransactionalRoute
 from app.models import User
 from app.pagination import PageDep, paginate
 from app.schemas import Page
 from app.users import service
 from app.users.schemas import UserCreate, UserOut, UserWithKey
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=TransactionalRoute)
 
 
 @router.get("/me", response_model=UserOut, summary="Who am I, and what may I see")
