@@ -9,7 +9,7 @@ explanations can all run on the same objects.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Literal
 
@@ -133,6 +133,16 @@ class Problem:
             object.__setattr__(self, "_index", ProblemIndex(self))
         assert self._index is not None
         return self._index
+
+    def __getstate__(self) -> tuple[object, ...]:
+        # Pickled problems (sent to solve workers) travel without the index cache.
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "_index")
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        names = [f.name for f in fields(self) if f.name != "_index"]
+        for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_index", None)
 
     def scene_days(self, scene: Scene | str) -> int:
         """Number of consecutive dates a scene uses: ceil(minutes / crew max)."""

@@ -257,3 +257,13 @@ def test_malformed_plan_is_refused(key: str, value: Any, fragment: str) -> None:
     raw[key] = value
     with pytest.raises(PlanError, match=fragment):
         parse_plan(raw)
+
+
+def test_problem_pickles_without_its_index_cache() -> None:
+    import pickle
+
+    parsed = parse_problem(problem_dict())
+    parsed.index  # build the cache
+    copy = pickle.loads(pickle.dumps(parsed))
+    assert copy == parsed
+    assert copy.scene_days("S3") == 2
