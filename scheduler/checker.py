@@ -209,7 +209,7 @@ def _read_assignments(
             continue
         scene = facts.scenes[scene_id]
         crew = scene["crew"]
-        days = math.ceil(scene["minutes"] / facts.crew_max[crew])
+        days = -(-scene["minutes"] // facts.crew_max[crew])  # integer ceil, exact for any size
         placed.append(_Placed(i, scene_id, crew, loc, start, start + days - 1))
     return placed, mentioned
 
