@@ -263,7 +263,8 @@ def test_problem_pickles_without_its_index_cache() -> None:
     import pickle
 
     parsed = parse_problem(problem_dict())
-    parsed.index  # build the cache
+    assert parsed.index.scene_days["S3"] == 2  # builds the cache
     copy = pickle.loads(pickle.dumps(parsed))
     assert copy == parsed
+    assert copy._index is None
     assert copy.scene_days("S3") == 2
