@@ -243,6 +243,15 @@ def parse_problem(data: object) -> Problem:
     )
 
 
+def validate_problem(problem: Problem) -> Problem:
+    """Apply the validity rules to a Problem built in code (e.g. from the database).
+
+    Returns the problem re-read from its JSON form; raises ProblemError naming
+    the offending entry, exactly as for a problem file.
+    """
+    return parse_problem(problem_to_dict(problem))
+
+
 def _parse_travel(
     r: _Reader, raw_travel: list[Mapping[str, Any]], base_ids: set[str]
 ) -> tuple[Travel, ...]:

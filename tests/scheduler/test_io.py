@@ -22,6 +22,7 @@ from scheduler.io import (
     parse_problem,
     plan_to_dict,
     problem_to_dict,
+    validate_problem,
 )
 from tests.scheduler.builders import plan_dict, problem_dict
 
@@ -268,3 +269,13 @@ def test_problem_pickles_without_its_index_cache() -> None:
     assert copy == parsed
     assert copy._index is None
     assert copy.scene_days("S3") == 2
+
+
+def test_validate_problem_built_in_code() -> None:
+    import dataclasses
+
+    parsed = parse_problem(problem_dict())
+    assert validate_problem(parsed) == parsed
+    broken = dataclasses.replace(parsed, fixed=(*parsed.fixed, parsed.fixed[0]))
+    with pytest.raises(ProblemError, match=r"fixed\[2\]"):
+        validate_problem(broken)
