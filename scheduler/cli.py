@@ -122,22 +122,26 @@ class _ProgressView:
         self.started = time.monotonic()
         self.cost: int | None = None
         self.bound: int | None = None
+        self.phase = ""
         self.lock = threading.Lock()
 
     def update(self, progress: Any) -> None:
-        cost = _first_attr(progress, ("best_cost", "cost", "objective", "total"))
-        bound = _first_attr(progress, ("best_bound", "bound", "lower_bound"))
+        """Take a ``scheduler.solver.Progress`` (best_total, best_bound, phase)."""
+        cost = getattr(progress, "best_total", None)
+        bound = getattr(progress, "best_bound", None)
         with self.lock:
             self.cost = None if cost is None else int(cost)
             self.bound = None if bound is None else int(bound)
+            self.phase = str(getattr(progress, "phase", "") or "")
             if self.tty:
                 self._draw()
             else:
                 line = {
                     "event": "improvement",
                     "elapsed": round(time.monotonic() - self.started, 3),
-                    "best_cost": self.cost,
+                    "best_total": self.cost,
                     "best_bound": self.bound,
+                    "phase": self.phase,
                 }
                 self.stream.write(json.dumps(line) + "\n")
                 self.stream.flush()
@@ -159,16 +163,9 @@ class _ProgressView:
         gap = ""
         if self.cost and self.bound is not None:
             gap = f"  gap {100 * (self.cost - self.bound) / self.cost:.2f}%"
-        self.stream.write(f"\r{elapsed:7.1f}s  best {cost}  bound {bound}{gap}\033[K")
+        phase = f"  [{self.phase}]" if self.phase else ""
+        self.stream.write(f"\r{elapsed:7.1f}s  best {cost}  bound {bound}{gap}{phase}\033[K")
         self.stream.flush()
-
-
-def _first_attr(obj: Any, names: tuple[str, ...]) -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
 
 
 def solve_command(

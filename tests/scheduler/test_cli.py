@@ -123,8 +123,9 @@ class FakeOptions:
 @dataclass
 class FakeProgress:
     elapsed: float
-    best_cost: int
-    best_bound: int
+    best_total: int | None
+    best_bound: int | None
+    phase: str
 
 
 def fake_solver(
@@ -142,8 +143,8 @@ def fake_solver(
         seen["stop"] = stop
         plan = plan_of(problem) if plan_of else greedy_plan(problem)
         if progress is not None:
-            progress(FakeProgress(0.1, plan.cost.total + 5, 0))
-            progress(FakeProgress(0.2, plan.cost.total, plan.cost.total - 3))
+            progress(FakeProgress(0.1, plan.cost.total + 5, None, "greedy"))
+            progress(FakeProgress(0.2, plan.cost.total, plan.cost.total - 3, "crew"))
         return Plan(
             "FEASIBLE", plan.assignments, plan.unscheduled, plan.cost, plan.cost.total - 3, 0.2
         )
@@ -169,7 +170,9 @@ def test_solve_writes_plan_and_logs_json_lines_off_a_terminal(
     assert isinstance(seen["stop"], threading.Event)
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert [line["event"] for line in lines] == ["improvement", "improvement"]
-    assert lines[1]["best_bound"] == lines[1]["best_cost"] - 3
+    assert lines[0]["best_bound"] is None
+    assert lines[1]["best_bound"] == lines[1]["best_total"] - 3
+    assert lines[1]["phase"] == "crew"
     assert load_plan(out).lower_bound == load_plan(out).cost.total - 3
 
 
@@ -195,9 +198,10 @@ class FakeTerminal(io.StringIO):
 def test_progress_line_updates_in_place_on_a_terminal() -> None:
     stream = FakeTerminal()
     view = _ProgressView(stream)
-    view.update(FakeProgress(1.0, 2_000_000, 1_900_000))
+    view.update(FakeProgress(1.0, 2_000_000, 1_900_000, "lns"))
     view.tick()
     view.close()
     text = stream.getvalue()
     assert text.count("\r") == 2 and text.endswith("\n")
     assert "best 2,000,000" in text and "bound 1,900,000" in text and "gap 5.00%" in text
+    assert "[lns]" in text
