@@ -114,7 +114,7 @@ def sequence_scenes(
             start_order = hinted
     start_order = _improve_by_insertion(reduced, start_order, deadline)
     search = _Search(reduced, deadline, stop)
-    best_order, best_cost, bound, optimal = search.run(start_order)
+    best_order, _, bound, optimal = search.run(start_order)
     order = reduced.expand(best_order)
     cost = sequence_cost(order, durations, cast_masks, cast_costs)
     if optimal:

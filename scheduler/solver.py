@@ -1,0 +1,812 @@
+"""The optimizer: the cheapest plan it can find in the time given, and a proven bound.
+
+Crews interact only through location-days (and every cost term is a sum over
+crews), so the solve is decomposed:
+
+1. Start from the first-come greedy plan, or from the hint when it is better
+   (repaired to validity first). The incumbent is always a valid plan.
+2. Split the crews into independent groups (no common candidate location in
+   overlapping windows). A group's bounds add up to the problem's bound.
+3. Per group:
+   - one crew shooting whole-day scenes back to back at one cheapest set is
+     the talent-scheduling problem: solved exactly by :mod:`scheduler.solver_talent`;
+   - a small group is one CP-SAT model of all its crews (the bound is CP-SAT's);
+   - a large group runs large-neighbourhood search: each crew is re-optimised
+     with CP-SAT while every other crew's location-days stay fixed, then a
+     few crews that compete for sets together; improvements are kept. One
+     CP-SAT solve per crew with the other crews ignored gives that crew's
+     lower bound (its optimum can only get worse when sets are shared).
+4. Every bound is checked against a cheap separable bound (each scheduled
+   scene pays at least its share of crew, cast and rent days) and the larger
+   kept; the plan's bound is the sum over crews or groups.
+
+Sub-problems are built by pure functions of (problem, other crews' occupied
+location-days) in :mod:`scheduler.solver_crew`, so a distributed engine could
+solve them side by side. Memory stays bounded: no model ever spans more than a
+few crews of a large problem.
+
+Determinism: with ``workers=1`` and a ``seed`` the solve is reproducible; each
+CP-SAT call then runs on deterministic time (the wall clock only cuts in as a
+safety net at ``time_limit``). With more workers CP-SAT is not deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+from ortools.sat.python import cp_model
+
+from scheduler.catalogue import all_violations
+from scheduler.cost import make_plan
+from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
+from scheduler.greedy import greedy_plan
+from scheduler.solver_crew import (
+    CrewVars,
+    add_crew,
+    crew_assignments,
+    crew_scope,
+    hint_crew,
+)
+from scheduler.solver_talent import sequence_scenes
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How long and how to solve; ``hint`` is a previous plan to warm-start from."""
+
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int | None = None
+    hint: Plan | None = None
+    # Groups whose joint model stays under this many start variables are solved whole.
+    joint_model_limit: int = 12_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report: best plan cost and proven bound so far, and the current phase."""
+
+    elapsed: float
+    best_total: int | None
+    best_bound: int | None
+    phase: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions = SolveOptions(),
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Plan:
+    """Optimise ``problem``; always returns a valid plan with its exact cost.
+
+    ``lower_bound`` is a proven bound on the optimal total and the status is
+    OPTIMAL only when it equals the plan's total. ``stop`` ends the search
+    early (the best plan so far is returned promptly); ``time_limit`` is wall
+    clock seconds for the whole call.
+    """
+    return _Run(problem, options, progress, stop or threading.Event()).run()
+
+
+class _Clock:
+    """Elapsed time, on the wall or (deterministic mode) summed CP-SAT deterministic time."""
+
+    def __init__(self, limit: float, deterministic: bool) -> None:
+        self.started = time.monotonic()
+        self.limit = limit
+        self.deterministic = deterministic
+        self.spent = 0.0
+
+    def wall(self) -> float:
+        return time.monotonic() - self.started
+
+    def elapsed(self) -> float:
+        return self.spent if self.deterministic else self.wall()
+
+    def remaining(self) -> float:
+        left = self.limit - self.elapsed()
+        # The wall clock is always a hard limit, in deterministic mode too.
+        return max(0.0, min(left, self.limit - self.wall()))
+
+    def charge(self, deterministic_time: float) -> None:
+        self.spent += deterministic_time
+
+
+@dataclass
+class _SubResult:
+    assignments: dict[str, list[Assignment]]  # crew -> assignments
+    bound: int | None  # valid for the crews solved, only when the scope was a relaxation
+    optimal: bool
+
+
+class _Run:
+    def __init__(
+        self,
+        problem: Problem,
+        options: SolveOptions,
+        progress: ProgressCallback | None,
+        stop: threading.Event,
+    ) -> None:
+        self.problem = problem
+        self.options = options
+        self.progress = progress
+        self.stop = stop
+        self.deterministic = options.workers <= 1 and options.seed is not None
+        self.clock = _Clock(max(0.0, options.time_limit), self.deterministic)
+        self.rng = random.Random(options.seed if options.seed is not None else 0)
+        self.index = problem.index
+        self.crew_ids = [c.id for c in problem.crews]
+        self.plan_of: dict[str, list[Assignment]] = {c: [] for c in self.crew_ids}
+        self.cost_of: dict[str, int] = {}
+        self.bound_of: dict[str, int] = {}
+        self.group_bound: dict[int, int] = {}
+        self.group_crews: dict[int, tuple[str, ...]] = {}
+        self.holder: dict[tuple[str, int], str] = {}
+        self.phase = "start"
+
+    # ----------------------------------------------------------------- driver
+
+    def run(self) -> Plan:
+        problem = self.problem
+        greedy = greedy_plan(problem)
+        start = list(greedy.assignments)
+        if self.options.hint is not None:
+            repaired = repair_plan(problem, self.options.hint.assignments)
+            # Ties go to the hint: plans stay stable unless a change saves money.
+            if make_plan(problem, repaired).cost.total <= greedy.cost.total:
+                start = repaired
+        self._set_incumbent(start)
+        for crew_id in self.crew_ids:
+            self.bound_of[crew_id] = separable_bound(problem, crew_id)
+        self._report("greedy")
+
+        groups = independent_groups(problem)
+        weights = [self._weight(g) for g in groups]
+        total_weight = sum(weights) or 1
+        pending_weight = total_weight
+        for gi, group in enumerate(sorted(range(len(groups)), key=lambda i: weights[i])):
+            if self._stopped():
+                break
+            crews = groups[group]
+            share = self.clock.remaining() * weights[group] / max(1, pending_weight)
+            pending_weight -= weights[group]
+            self._solve_group(gi, crews, share)
+        return self._finish()
+
+    def _weight(self, crews: Sequence[str]) -> int:
+        return sum(
+            max(1, len(self.index.scenes_by_crew.get(c, ()))) * max(1, self._days(c)) for c in crews
+        )
+
+    def _days(self, crew_id: str) -> int:
+        crew = self.index.crew[crew_id]
+        lo = max(self.problem.horizon.start, crew.window.start)
+        hi = min(self.problem.horizon.end, crew.window.end)
+        return max(0, (hi - lo).days)
+
+    def _solve_group(self, gi: int, crews: list[str], budget: float) -> None:
+        if not any(self.index.scenes_by_crew.get(c) for c in crews):
+            return
+        if len(crews) == 1 and self._talent(crews[0], budget):
+            return
+        size = sum(self._size(c) for c in crews)
+        if size <= self.options.joint_model_limit and len(crews) <= 8:
+            self._joint(gi, crews, budget)
+        else:
+            self._large_neighbourhood(crews, budget)
+
+    def _size(self, crew_id: str) -> int:
+        """Start variables of a crew's model, at most: its scenes times its dates."""
+        return self._days(crew_id) * len(self.index.scenes_by_crew.get(crew_id, ()))
+
+    def _finish(self) -> Plan:
+        problem = self.problem
+        assignments = [a for c in self.crew_ids for a in self.plan_of[c]]
+        plan = make_plan(problem, assignments)
+        if all_violations(problem, plan):
+            # Never expected; a broken plan must not leave the solver.
+            plan = greedy_plan(problem)
+        total = plan.cost.total
+        bound = min(total, self._bound())
+        status: PlanStatus = "OPTIMAL" if bound == total else "FEASIBLE"
+        plan = make_plan(
+            problem,
+            plan.assignments,
+            status=status,
+            lower_bound=bound,
+            solve_seconds=round(self.clock.wall(), 3),
+        )
+        self._report("done", plan.cost.total, bound)
+        return plan
+
+    # -------------------------------------------------------------- incumbent
+
+    def _set_incumbent(self, assignments: Iterable[Assignment]) -> None:
+        by_crew: dict[str, list[Assignment]] = {c: [] for c in self.crew_ids}
+        for a in assignments:
+            by_crew[self.index.scene[a.scene].crew].append(a)
+        self.holder.clear()
+        for crew_id, plan in by_crew.items():
+            self._replace(crew_id, plan)
+
+    def _replace(self, crew_id: str, plan: list[Assignment], cost: int | None = None) -> None:
+        for a in self.plan_of.get(crew_id, ()):
+            for d in _days_of(self.problem, a):
+                if self.holder.get((a.location, d)) == crew_id:
+                    del self.holder[a.location, d]
+        self.plan_of[crew_id] = plan
+        for a in plan:
+            for d in _days_of(self.problem, a):
+                self.holder[a.location, d] = crew_id
+        self.cost_of[crew_id] = cost if cost is not None else crew_cost(self.problem, crew_id, plan)
+
+    def _blocked_for(self, crews: Sequence[str]) -> frozenset[tuple[str, int]]:
+        own = set(crews)
+        return frozenset(key for key, holder in self.holder.items() if holder not in own)
+
+    def _total(self) -> int:
+        return sum(self.cost_of.values())
+
+    def _bound(self) -> int:
+        grouped = {c for g in self.group_bound for c in self.group_crews[g]}
+        total = sum(self.group_bound.values())
+        total += sum(b for c, b in self.bound_of.items() if c not in grouped)
+        return total
+
+    def _report(self, phase: str, total: int | None = None, bound: int | None = None) -> None:
+        self.phase = phase
+        if self.progress is None:
+            return
+        self.progress(
+            Progress(
+                elapsed=round(self.clock.wall(), 3),
+                best_total=self._total() if total is None else total,
+                best_bound=self._bound() if bound is None else bound,
+                phase=phase,
+            )
+        )
+
+    def _stopped(self) -> bool:
+        return self.stop.is_set() or self.clock.remaining() <= 0.0
+
+    # ---------------------------------------------------------------- talent
+
+    def _talent(self, crew_id: str, budget: float) -> bool:
+        """Solve a talent-scheduling crew exactly; False if the crew is not of that form."""
+        shape = talent_shape(self.problem, crew_id)
+        if shape is None:
+            return False
+        scenes, location, first_day, fixed_cost = shape
+        index = self.index
+        members = sorted({m for s in scenes for m in s.cast})
+        bit = {m: i for i, m in enumerate(members)}
+        position = {s.id: i for i, s in enumerate(scenes)}
+        preds = [sum(1 << position[p] for p in s.after if p in position) for s in scenes]
+        current = sorted(self.plan_of[crew_id], key=lambda a: a.date)
+        hint_order = [position[a.scene] for a in current]
+        hint = hint_order if len(hint_order) == len(scenes) else None
+        deadline = None if self.deterministic else time.monotonic() + max(0.05, budget)
+        result = sequence_scenes(
+            [index.scene_days[s.id] for s in scenes],
+            [sum(1 << bit[m] for m in s.cast) for s in scenes],
+            [index.cast[m].day_cost for m in members],
+            preds,
+            deadline=deadline
+            if deadline is not None
+            else time.monotonic() + self.clock.remaining(),
+            stop=self.stop,
+            upper_bound_order=hint,
+        )
+        plan: list[Assignment] = []
+        day = first_day
+        for i in result.order:
+            plan.append(Assignment(scenes[i].id, location, date.fromordinal(day)))
+            day += index.scene_days[scenes[i].id]
+        cost = crew_cost(self.problem, crew_id, plan)
+        if cost < self.cost_of[crew_id]:
+            self._replace(crew_id, plan, cost)
+        # Any plan that shoots every scene costs at least the sequence bound plus the
+        # fixed days; one that leaves a scene out costs at least the penalty.
+        bound = min(result.lower_bound + fixed_cost, self.problem.unscheduled_penalty)
+        self.bound_of[crew_id] = max(self.bound_of[crew_id], bound)
+        self._report("talent")
+        return True
+
+    # ----------------------------------------------------------------- joint
+
+    def _joint(self, gi: int, crews: list[str], budget: float) -> None:
+        """One CP-SAT model of the whole group; its bound is the group's bound."""
+        problem = self.problem
+        model = cp_model.CpModel()
+        all_vars: dict[str, CrewVars] = {}
+        for crew_id in crews:
+            # No dominance here: another crew may hold the dominating location.
+            scope = crew_scope(problem, crew_id, prune_dominated=False)
+            all_vars[crew_id] = add_crew(model, problem, scope)
+        _link_location_days(model, all_vars.values())
+        objective = [t for v in all_vars.values() for t in v.objective_terms()]
+        constant = sum(v.objective_constant() for v in all_vars.values())
+        model.minimize(sum(c * x for c, x in objective) + constant)
+        for crew_id, v in all_vars.items():
+            hint_crew(model, problem, v, self.plan_of[crew_id])
+        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
+        result = self._cp_solve(model, all_vars, budget, "joint", offset=others)
+        if result is None:
+            return
+        self._accept(result.assignments)
+        if result.bound is not None:
+            self.group_crews[gi] = tuple(crews)
+            own = sum(self.bound_of[c] for c in crews)
+            self.group_bound[gi] = max(result.bound, own)
+        self._report("joint")
+
+    def _accept(self, proposal: Mapping[str, list[Assignment]]) -> bool:
+        """Keep the proposal for its crews if it lowers their total exact cost."""
+        crews = list(proposal)
+        costs = {c: crew_cost(self.problem, c, proposal[c]) for c in crews}
+        if sum(costs.values()) < sum(self.cost_of[c] for c in crews):
+            for c in crews:
+                self._replace(c, proposal[c], costs[c])
+            return True
+        return False
+
+    # ------------------------------------------------------------------- LNS
+
+    def _large_neighbourhood(self, crews: list[str], budget: float) -> None:
+        """Relaxed per-crew solves for bounds, then re-optimise crews against the rest."""
+        end = self.clock.elapsed() + budget
+        sizes = {c: max(1, self._size(c)) for c in crews}
+        gap = {c: self.cost_of[c] - self.bound_of[c] for c in crews}
+        order = sorted(crews, key=lambda c: (-gap[c], c))
+        # Phase 1: each crew alone (others ignored) for its bound, kept if it fits around
+        # the others; otherwise solved again with the others' location-days blocked.
+        phase_end = self.clock.elapsed() + 0.5 * budget
+        done: set[str] = set()
+        for i, crew_id in enumerate(order):
+            if self._stopped() or self.clock.elapsed() >= phase_end:
+                break
+            left = sum(sizes[c] for c in order[i:])
+            slot = max(0.05, (phase_end - self.clock.elapsed()) * sizes[crew_id] / left)
+            relaxed = self._crew_solve([crew_id], slot, relaxed=True)
+            if relaxed is None:
+                continue
+            if relaxed.bound is not None:
+                self.bound_of[crew_id] = max(self.bound_of[crew_id], relaxed.bound)
+            proposal = relaxed.assignments[crew_id]
+            if self._fits(crew_id, proposal):
+                self._accept(relaxed.assignments)
+            elif self.cost_of[crew_id] > self.bound_of[crew_id]:
+                blocked = self._crew_solve([crew_id], slot * 0.5, relaxed=False, hint=proposal)
+                if blocked is not None:
+                    self._accept(blocked.assignments)
+            if self.cost_of[crew_id] <= self.bound_of[crew_id]:
+                done.add(crew_id)
+            self._report("crews")
+        # Phase 2: rounds over the crews still above their bound, largest gap first; every
+        # other move re-optimises a crew together with the crews holding its sets.
+        rounds = 0
+        while not self._stopped() and self.clock.elapsed() < end:
+            open_crews = [c for c in crews if c not in done and self.cost_of[c] > self.bound_of[c]]
+            if not open_crews:
+                break
+            open_crews.sort(key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
+            improved = False
+            for crew_id in open_crews:
+                if self._stopped() or self.clock.elapsed() >= end:
+                    break
+                left_time = end - self.clock.elapsed()
+                slot = max(
+                    0.1,
+                    min(
+                        left_time,
+                        2.0 * left_time * sizes[crew_id] / sum(sizes[c] for c in open_crews),
+                    ),
+                )
+                team = [crew_id]
+                if rounds % 2 == 1:
+                    team += self._rivals(crew_id, limit=2)
+                before = sum(self.cost_of[c] for c in team)
+                result = self._crew_solve(team, slot, relaxed=False)
+                if result is not None and self._accept(result.assignments):
+                    improved = improved or sum(self.cost_of[c] for c in team) < before
+                    self._report("search")
+                if result is not None and result.optimal and len(team) == 1:
+                    done.add(crew_id)
+            rounds += 1
+            if not improved and rounds >= 2 and all(c in done for c in open_crews):
+                break
+
+    def _rivals(self, crew_id: str, limit: int) -> list[str]:
+        """Crews holding the most location-days this crew could use, most first."""
+        scope = crew_scope(self.problem, crew_id)
+        count: dict[str, int] = {}
+        for loc, days in scope.usable.items():
+            for d in days:
+                holder = self.holder.get((loc, d))
+                if holder is not None and holder != crew_id:
+                    count[holder] = count.get(holder, 0) + 1
+        ranked = sorted(count, key=lambda c: (-count[c], c))
+        return ranked[:limit]
+
+    def _fits(self, crew_id: str, plan: Sequence[Assignment]) -> bool:
+        for a in plan:
+            for d in _days_of(self.problem, a):
+                holder = self.holder.get((a.location, d))
+                if holder is not None and holder != crew_id:
+                    return False
+        return True
+
+    def _crew_solve(
+        self,
+        crews: list[str],
+        budget: float,
+        *,
+        relaxed: bool,
+        hint: Sequence[Assignment] | None = None,
+    ) -> _SubResult | None:
+        """Solve ``crews`` together with every other crew's location-days fixed.
+
+        With ``relaxed`` the other crews are ignored instead: the result may
+        clash with them, but its bound is a lower bound for these crews.
+        """
+        problem = self.problem
+        blocked = frozenset() if relaxed else self._blocked_for(crews)
+        model = cp_model.CpModel()
+        all_vars: dict[str, CrewVars] = {}
+        for crew_id in crews:
+            scope = crew_scope(problem, crew_id, blocked, prune_dominated=len(crews) == 1)
+            all_vars[crew_id] = add_crew(model, problem, scope)
+        if len(crews) > 1:
+            _link_location_days(model, all_vars.values())
+        objective = [t for v in all_vars.values() for t in v.objective_terms()]
+        constant = sum(v.objective_constant() for v in all_vars.values())
+        model.minimize(sum(c * x for c, x in objective) + constant)
+        for crew_id, v in all_vars.items():
+            plan = list(hint) if hint is not None and len(crews) == 1 else self.plan_of[crew_id]
+            hint_crew(model, problem, v, plan)
+        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
+        return self._cp_solve(model, all_vars, budget, "crews", offset=others, bound_valid=relaxed)
+
+    def _cp_solve(
+        self,
+        model: cp_model.CpModel,
+        all_vars: Mapping[str, CrewVars],
+        budget: float,
+        phase: str,
+        *,
+        offset: int,
+        bound_valid: bool = True,
+    ) -> _SubResult | None:
+        if self._stopped():
+            return None
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = max(1, self.options.workers)
+        params.random_seed = self.options.seed if self.options.seed is not None else 0
+        params.max_time_in_seconds = max(0.01, min(budget, self.clock.remaining()))
+        if self.deterministic:
+            params.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.wall())
+            params.max_deterministic_time = max(0.01, min(budget, self.clock.remaining()))
+        params.log_search_progress = False
+        callback = _Improvements(self, phase, offset)
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch, args=(self.stop, done, solver), daemon=True)
+        watcher.start()
+        try:
+            status = solver.solve(model, callback)
+        finally:
+            done.set()
+            watcher.join()
+        self.clock.charge(solver.deterministic_time)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        plans = {c: crew_assignments(solver, self.problem, v) for c, v in all_vars.items()}
+        bound: int | None = None
+        if bound_valid:
+            bound = math.ceil(solver.best_objective_bound - 1e-6)
+        return _SubResult(plans, bound, status == cp_model.OPTIMAL)
+
+
+class _Improvements(cp_model.CpSolverSolutionCallback):
+    """Reports each better model objective (plus the other crews' cost) as progress."""
+
+    def __init__(self, run: _Run, phase: str, offset: int) -> None:
+        super().__init__()
+        self.run = run
+        self.phase = phase
+        self.offset = offset
+
+    def on_solution_callback(self) -> None:
+        run = self.run
+        if run.progress is None:
+            return
+        total = int(self.objective_value) + self.offset
+        if total < run._total():
+            run.progress(Progress(round(run.clock.wall(), 3), total, run._bound(), self.phase))
+
+
+def _watch(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolver) -> None:
+    while not done.wait(0.05):
+        if stop.is_set():
+            solver.stop_search()
+            return
+
+
+def _link_location_days(model: cp_model.CpModel, crews: Iterable[CrewVars]) -> None:
+    # one_crew_per_location_day (location side): one crew per location and date.
+    by_key: dict[tuple[int, str], list[cp_model.IntVar]] = {}
+    for v in crews:
+        for key, var in v.use.items():
+            by_key.setdefault(key, []).append(var)
+    for group in by_key.values():
+        if len(group) > 1:
+            model.add_at_most_one(group)
+
+
+def _days_of(problem: Problem, a: Assignment) -> range:
+    first = a.date.toordinal()
+    return range(first, first + problem.index.scene_days[a.scene])
+
+
+# ----------------------------------------------------------------- pure helpers
+
+
+def crew_cost(problem: Problem, crew_id: str, assignments: Sequence[Assignment]) -> int:
+    """Exact total cost of one crew's plan (the spec's five terms, this crew only)."""
+    index = problem.index
+    location_on: dict[int, str] = {}
+    rented: set[tuple[str, int]] = set()
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for a in assignments:
+        d0 = a.date.toordinal()
+        d1 = d0 + index.scene_days[a.scene] - 1
+        for d in range(d0, d1 + 1):
+            location_on.setdefault(d, a.location)
+            rented.add((a.location, d))
+        for m in index.scene[a.scene].cast:
+            first[m] = min(first.get(m, d0), d0)
+            last[m] = max(last.get(m, d1), d1)
+    crew = index.crew[crew_id]
+    days = sorted(location_on)
+    total = sum(index.location[loc].day_rate for loc, _ in rented)
+    if days:
+        total += crew.day_cost * (days[-1] - days[0] + 1)
+    total += sum(index.cast[m].day_cost * (last[m] - first[m] + 1) for m in first)
+    for prev, nxt in pairwise(days):
+        move = index.move_cost(location_on[prev], location_on[nxt])
+        total += move or 0
+    placed = {a.scene for a in assignments}
+    missing = sum(1 for s in index.scenes_by_crew.get(crew_id, ()) if s.id not in placed)
+    return total + missing * problem.unscheduled_penalty
+
+
+def separable_bound(problem: Problem, crew_id: str) -> int:
+    """A quick proven lower bound on one crew's cost in any valid plan.
+
+    A scheduled scene takes at least ``minutes / max_minutes`` of a shooting
+    day (a multi-day scene its whole dates), and every day in the crew's span,
+    every day in a cast member's span and every rented day is shared by scenes
+    whose fractions sum to at most one. So each scene costs at least
+    ``fraction x (crew day cost + its cast's day costs + cheapest fitting rate)``
+    or, left out, the penalty; scenes with no feasible date always pay it.
+    """
+    index = problem.index
+    crew = index.crew[crew_id]
+    cap = crew.max_minutes_per_day
+    scope = crew_scope(problem, crew_id)
+    scaled = 0  # in units of 1 / cap yuan
+    for scene in index.scenes_by_crew.get(crew_id, ()):
+        if not scope.starts[scene.id]:
+            scaled += problem.unscheduled_penalty * cap
+            continue
+        k = index.scene_days[scene.id]
+        share = k * cap if k > 1 else scene.minutes
+        rate = min(index.location[loc].day_rate for loc in scope.fits[scene.id])
+        per_day = crew.day_cost + rate + sum(index.cast[m].day_cost for m in scene.cast)
+        scaled += min(problem.unscheduled_penalty * cap, share * per_day)
+    return scaled // cap
+
+
+def independent_groups(problem: Problem) -> list[list[str]]:
+    """Crews that can never compete for a location-day end up in different groups."""
+    index = problem.index
+    parent = {c.id: c.id for c in problem.crews}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    users: dict[str, list[tuple[str, int, int]]] = {}
+    for crew in problem.crews:
+        lo = max(problem.horizon.start, crew.window.start).toordinal()
+        hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+        if hi < lo:
+            continue
+        locs = {
+            loc.id
+            for s in index.scenes_by_crew.get(crew.id, ())
+            for loc in index.fitting_locations(s)
+        }
+        for loc in locs:
+            users.setdefault(loc, []).append((crew.id, lo, hi))
+    for entries in users.values():
+        for i, (a, lo_a, hi_a) in enumerate(entries):
+            for b, lo_b, hi_b in entries[i + 1 :]:
+                if lo_a <= hi_b and lo_b <= hi_a:
+                    ra, rb = find(a), find(b)
+                    if ra != rb:
+                        parent[ra] = rb
+    groups: dict[str, list[str]] = {}
+    for crew in problem.crews:
+        groups.setdefault(find(crew.id), []).append(crew.id)
+    return list(groups.values())
+
+
+def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int, int] | None:
+    """The talent-scheduling form of a crew, if it has it.
+
+    Every scene fills its dates alone (more than half a day of minutes), one
+    location fits every scene at the lowest rate any of them could pay and is
+    free on the first dates of the window that the scenes fill back to back,
+    and nothing (cast leave, earliest/latest) forbids any order there. Then
+    shooting the scenes back to back there in the best order is optimal among
+    plans that shoot them all. Returns (scenes, location, first date ordinal,
+    cost of the fixed crew and rent days).
+    """
+    index = problem.index
+    crew = index.crew[crew_id]
+    scenes = list(index.scenes_by_crew.get(crew_id, ()))
+    if not scenes or len(scenes) > 64:
+        return None
+    cap = crew.max_minutes_per_day
+    if any(2 * s.minutes <= cap for s in scenes):
+        return None
+    lo = max(problem.horizon.start, crew.window.start).toordinal()
+    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+    n_days = sum(index.scene_days[s.id] for s in scenes)
+    last = lo + n_days - 1
+    if last > hi:
+        return None
+    fitting = [index.fitting_locations(s) for s in scenes]
+    if any(not f for f in fitting):
+        return None
+    cheapest = max(f[0].day_rate for f in fitting)
+    if any(f[0].day_rate < cheapest for f in fitting):
+        return None
+    common = set.intersection(*({loc.id for loc in f} for f in fitting))
+    block = [date.fromordinal(d) for d in range(lo, last + 1)]
+    location: str | None = None
+    for loc in fitting[0]:
+        if loc.id not in common or loc.day_rate != cheapest:
+            continue
+        if any(d in loc.unavailable or index.blocked_for(loc.id, d, crew_id) for d in block):
+            continue
+        location = loc.id
+        break
+    if location is None:
+        return None
+    first_day, last_day = block[0], block[-1]
+    for s in scenes:
+        if s.earliest is not None and s.earliest > first_day:
+            return None
+        if s.latest is not None and s.latest < last_day:
+            return None
+        for m in s.cast:
+            if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
+                return None
+    return scenes, location, lo, n_days * (crew.day_cost + cheapest)
+
+
+def repair_plan(problem: Problem, assignments: Iterable[Assignment]) -> list[Assignment]:
+    """The largest prefix-greedy valid subset of ``assignments`` (a hint made valid).
+
+    Assignments are taken in date order and each kept only if the plan built
+    so far stays valid with it; an assignment naming unknown ids is dropped.
+    """
+    index = problem.index
+    kept: list[Assignment] = []
+    holder: dict[tuple[str, int], str] = {}
+    location_on: dict[tuple[str, int], str] = {}
+    minutes_on: dict[tuple[str, int], int] = {}
+    exclusive: set[tuple[str, int]] = set()
+    span_of: dict[str, tuple[int, int]] = {}
+    days_of_crew: dict[str, set[int]] = {}
+    ordered = sorted(
+        (a for a in assignments if a.scene in index.scene and a.location in index.location),
+        key=lambda a: (a.date, index.scene_position[a.scene]),
+    )
+    for a in ordered:
+        scene = index.scene[a.scene]
+        if scene.id in span_of:
+            continue
+        crew = index.crew[scene.crew]
+        loc = index.location[a.location]
+        k = index.scene_days[scene.id]
+        first = a.date.toordinal()
+        days = range(first, first + k)
+        dates = [date.fromordinal(d) for d in days]
+        if not index.location_fits(scene, loc):
+            continue
+        ok = all(
+            d in problem.horizon
+            and d in crew.window
+            and (scene.earliest is None or d >= scene.earliest)
+            and (scene.latest is None or d <= scene.latest)
+            and d not in loc.unavailable
+            and not index.blocked_for(loc.id, d, crew.id)
+            and all(d not in index.cast[m].unavailable for m in scene.cast)
+            for d in dates
+        )
+        if not ok:
+            continue
+        if any(holder.get((loc.id, d), crew.id) != crew.id for d in days):
+            continue
+        if any(location_on.get((crew.id, d), loc.id) != loc.id for d in days):
+            continue
+        if k > 1 and any((crew.id, d) in location_on for d in days):
+            continue
+        if k == 1 and (
+            (crew.id, first) in exclusive
+            or minutes_on.get((crew.id, first), 0) + scene.minutes > crew.max_minutes_per_day
+        ):
+            continue
+        if not _precedence_ok(problem, scene, first, first + k - 1, span_of):
+            continue
+        crew_days = days_of_crew.setdefault(crew.id, set())
+        new_days = [d for d in days if d not in crew_days]
+        if new_days and not _travel_ok(problem, crew.id, loc.id, new_days, crew_days, location_on):
+            continue
+        for d in days:
+            holder[loc.id, d] = crew.id
+            location_on[crew.id, d] = loc.id
+            crew_days.add(d)
+            if k == 1:
+                minutes_on[crew.id, d] = minutes_on.get((crew.id, d), 0) + scene.minutes
+            else:
+                exclusive.add((crew.id, d))
+        span_of[scene.id] = (first, first + k - 1)
+        kept.append(a)
+    return kept
+
+
+def _precedence_ok(
+    problem: Problem, scene: Scene, first: int, last: int, span_of: Mapping[str, tuple[int, int]]
+) -> bool:
+    for pred in scene.after:
+        if pred in span_of and span_of[pred][1] >= first:
+            return False
+    for succ in problem.index.successors.get(scene.id, ()):
+        if succ in span_of and span_of[succ][0] <= last:
+            return False
+    return True
+
+
+def _travel_ok(
+    problem: Problem,
+    crew_id: str,
+    location_id: str,
+    new_days: Sequence[int],
+    crew_days: set[int],
+    location_on: Mapping[tuple[str, int], str],
+) -> bool:
+    index = problem.index
+    before = [d for d in crew_days if d < new_days[0]]
+    after = [d for d in crew_days if d > new_days[-1]]
+    if any(new_days[0] < d < new_days[-1] for d in crew_days):
+        return False
+    if before and index.move_cost(location_on[crew_id, max(before)], location_id) is None:
+        return False
+    return not (after and index.move_cost(location_id, location_on[crew_id, min(after)]) is None)
