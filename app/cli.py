@@ -19,7 +19,9 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_cli = typer.Typer(help="Users and API keys.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+plan_cli = typer.Typer(help="The nightly optimizer run.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
+cli.add_typer(plan_cli, name="plan")
 
 DEMO_KEYS = PROJECT_ROOT / "var" / "demo-keys.txt"
 
@@ -104,6 +106,36 @@ def user_create(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(key)
+
+
+@plan_cli.command("nightly")
+def plan_nightly(
+    horizon_days: Annotated[int, typer.Option(help="Days to plan from today")] = 60,
+    time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds")] = 60.0,
+    workers: Annotated[int, typer.Option(help="CP-SAT worker threads")] = 2,
+    seed: Annotated[int | None, typer.Option(help="Random seed (with --workers 1: repeatable)")] = None,
+) -> None:
+    """Plan every crew's scenes now (what cron runs each night) and store the proposals."""
+    import json
+
+    from app.db import transaction
+    from app.errors import DomainError
+    from app.planning.nightly import RunParams, create_run, execute
+
+    with transaction() as session:
+        run_id = create_run(session, RunParams(horizon_days, time_limit, workers, seed)).id
+    try:
+        run = execute(run_id)
+    except DomainError as exc:
+        typer.echo(f"plan run {run_id}: {exc.detail}", err=True)
+        raise typer.Exit(3) from exc
+    summary = {
+        "run": run.id, "status": run.status, "size": run.size, "greedy_total": run.greedy_total,
+        "total": run.total, "lower_bound": run.lower_bound, "savings": run.savings,
+        "changed_assignments": run.changed_assignments, "unscheduled": len(run.unscheduled or []),
+        "message": run.message,
+    }
+    typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
 @cli.command("serve")

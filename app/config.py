@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     # Largest accepted request body in bytes.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     timezone: str = "Asia/Shanghai"
+    # Planning: cost of moving between two sets of one base, and of leaving a scene out.
+    same_base_move_cost: int = Field(default=2000, ge=0)
+    unscheduled_penalty: int = Field(default=10_000_000, ge=0)
+    plan_horizon_days: int = Field(default=60, ge=1, le=366)
+    plan_time_limit: float = Field(default=60.0, gt=0, le=3600)
+    plan_workers: int = Field(default=2, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
 

@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.crews.router import router as crews_router
 from app.db import get_engine
 from app.errors import install_error_handlers, problem
+from app.planning.router import router as plans_router
 from app.users.router import router as users_router
 
 DESCRIPTION = """
@@ -52,6 +53,7 @@ def create_app() -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(crews_router)
     app.include_router(bookings_router)
+    app.include_router(plans_router)
     app.include_router(users_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")

@@ -19,12 +19,14 @@ from app.models.crew import (
     ScenePredecessor,
 )
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
+from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.user import ROLES, User, UserBase, UserCrew
 
 __all__ = [
     "BOOKING_STATUSES",
     "NO_DOUBLE_BOOKING",
     "ROLES",
+    "RUN_STATUSES",
     "SCENE_STATUSES",
     "SET_KINDS",
     "Base",
@@ -37,6 +39,8 @@ __all__ = [
     "FilmSet",
     "IdempotencyRecord",
     "Model",
+    "PlanRun",
+    "Proposal",
     "Scene",
     "SceneAllowedSet",
     "SceneCast",

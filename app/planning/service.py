@@ -1,0 +1,164 @@
+"""Plan runs as users see them: a crew's proposal, and accepting it as ranked holds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.bookings.service import overlaps, place
+from app.catalog.service import overlapping_blackouts
+from app.errors import Conflict, NotFound
+from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
+from app.planning.schemas import CrewProposal, ProposalDay, ProposedHold
+
+
+def get_run(session: Session, run_id: int) -> PlanRun:
+    run = session.get(PlanRun, run_id)
+    if run is None:
+        raise NotFound(f"Plan run {run_id} not found.")
+    return run
+
+
+def _proposals(session: Session, run: PlanRun, crew_id: int) -> list[Proposal]:
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(Proposal.run_id == run.id, Proposal.crew_id == crew_id)
+            .order_by(Proposal.date, Proposal.id)
+        )
+    )
+
+
+def _own_confirmed_days(session: Session, crew_id: int, set_id: int) -> set[date]:
+    days: set[date] = set()
+    for b in session.scalars(
+        select(Booking).where(
+            Booking.crew_id == crew_id, Booking.set_id == set_id, Booking.status == "confirmed"
+        )
+    ):
+        days.update(b.start_date + timedelta(days=i) for i in range(b.days))
+    return days
+
+
+def holds_for(session: Session, crew_id: int, proposals: list[Proposal]) -> list[tuple[int, date, date]]:
+    """The proposal's days as holds: one per set and run of consecutive days not yet confirmed."""
+    by_set: dict[int, set[date]] = defaultdict(set)
+    for p in proposals:
+        by_set[p.set_id].update(p.date + timedelta(days=i) for i in range(p.days))
+    holds = []
+    for set_id, days in sorted(by_set.items()):
+        wanted = sorted(days - _own_confirmed_days(session, crew_id, set_id))
+        start = prev = None
+        for day in wanted:
+            if start is None:
+                start = prev = day
+            elif prev is not None and day == prev + timedelta(days=1):
+                prev = day
+            else:
+                assert prev is not None
+                holds.append((set_id, start, prev + timedelta(days=1)))
+                start = prev = day
+        if start is not None and prev is not None:
+            holds.append((set_id, start, prev + timedelta(days=1)))
+    return sorted(holds, key=lambda h: (h[1], h[0]))
+
+
+def crew_proposal(session: Session, run: PlanRun, crew: Crew) -> CrewProposal:
+    proposals = _proposals(session, run, crew.id)
+    sets = {s.id: s for s in session.scalars(select(FilmSet).where(FilmSet.id.in_({p.set_id for p in proposals})))}
+    base_codes = dict(
+        (i, c) for i, c in session.execute(select(Base.id, Base.code))
+    )
+    numbers = dict(
+        (i, n) for i, n in session.execute(
+            select(Scene.id, Scene.number).where(Scene.id.in_({p.scene_id for p in proposals}))
+        )
+    )
+    day_map: dict[tuple[date, int], list[str]] = defaultdict(list)
+    for p in proposals:
+        for i in range(p.days):
+            day_map[(p.date + timedelta(days=i), p.set_id)].append(numbers.get(p.scene_id, "?"))
+    days = [
+        ProposalDay(
+            date=day,
+            set_id=set_id,
+            set_code=sets[set_id].code,
+            set_name=sets[set_id].name_en,
+            base_code=base_codes[sets[set_id].base_id],
+            scenes=scenes,
+        )
+        for (day, set_id), scenes in sorted(day_map.items())
+    ]
+    holds = [
+        ProposedHold(set_id=s, set_code=sets[s].code, start=a, end=b)
+        for s, a, b in holds_for(session, crew.id, [p for p in proposals if p.accepted_at is None])
+    ]
+    info: dict[str, Any] = (run.crews or {}).get(str(crew.id), {})
+    unscheduled = [u for u in (run.unscheduled or []) if u.get("crew") == crew.code]
+    return CrewProposal(
+        run_id=run.id,
+        crew_id=crew.id,
+        crew_name=crew.name,
+        accepted=bool(proposals) and all(p.accepted_at is not None for p in proposals),
+        days=days,
+        holds=holds,
+        cost=info,
+        unscheduled=unscheduled,
+    )
+
+
+def accept(session: Session, user: User, run: PlanRun, crew: Crew, now: datetime) -> list[Booking]:
+    """Turn the crew's proposal into ranked holds, all or nothing."""
+    pending = [p for p in _proposals(session, run, crew.id) if p.accepted_at is None]
+    if not pending:
+        latest = session.scalars(select(PlanRun.id).order_by(PlanRun.id.desc())).first()
+        if latest != run.id:
+            raise Conflict(f"This proposal was replaced by plan run {latest}; accept that one.")
+        raise Conflict("There is nothing left to accept in this proposal.")
+    holds = holds_for(session, crew.id, pending)
+    conflicts: list[dict[str, Any]] = []
+    for set_id, start, end in holds:
+        film_set = session.get(FilmSet, set_id)
+        assert film_set is not None
+        for b in session.scalars(
+            select(Booking).where(
+                Booking.set_id == set_id,
+                Booking.crew_id != crew.id,
+                Booking.status == "confirmed",
+                overlaps(Booking, start, end),
+            )
+        ):
+            conflicts.append({
+                "set_code": film_set.code, "kind": "confirmed",
+                "start": max(start, b.start_date).isoformat(), "end": min(end, b.end_date).isoformat(),
+            })
+        for bo in overlapping_blackouts(session, set_id, start, end):
+            conflicts.append({
+                "set_code": film_set.code, "kind": "blackout",
+                "start": max(start, bo.start_date).isoformat(), "end": min(end, bo.end_date).isoformat(),
+            })
+    if conflicts:
+        listed = "; ".join(f"{c['set_code']} {c['start']}–{c['end']} ({c['kind']})" for c in conflicts)
+        raise Conflict(
+            f"Some proposed days are no longer free: {listed}. Nothing was held; "
+            "wait for tonight's plan or hold the free days yourself.",
+            conflicts=conflicts,
+        )
+    bookings = [
+        place(session, user, crew, set_id, start, end, confirm_now=False,
+              note=f"from plan run {run.id}", now=now)
+        for set_id, start, end in holds
+    ]
+    for p in pending:
+        p.accepted_at = now
+        scene = session.get(Scene, p.scene_id)
+        if scene is not None:
+            scene.status = "scheduled"
+            scene.pinned_date = p.date
+            scene.pinned_set_id = p.set_id
+    session.flush()
+    return bookings
