@@ -1,0 +1,206 @@
+"""The nightly optimizer run on both databases: atomic swap, lock, idempotence, kills, API."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from app.db import transaction
+from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast
+from app.planning.lock import RunInProgress, plan_lock
+from app.planning.nightly import RunParams, create_run, execute
+from tests.factories import World, auth, day
+
+FAST = RunParams(horizon_days=30, time_limit=3.0, workers=1, seed=7)
+
+
+def add_scenes(w: World) -> None:
+    """Crew 1 shoots street scenes (only AAA-1 fits), crew 2 palace interiors (AAA-2)."""
+    with transaction() as s:
+        for crew_id, tag, n in ((w.crew1, "street", 5), (w.crew2, "palace", 4)):
+            lead = CastMember(crew_id=crew_id, name=f"lead {crew_id}", day_cost=20000)
+            extra = CastMember(crew_id=crew_id, name=f"extra {crew_id}", day_cost=3000)
+            s.add_all([lead, extra])
+            s.flush()
+            for i in range(n):
+                scene = Scene(crew_id=crew_id, number=str(i + 1), int_ext="EXT", day_night="DAY",
+                              description="", required_tags=[tag], minutes=300, page_eighths=8,
+                              status="unscheduled", restrict_sets=False)
+                scene.cast_links = [SceneCast(cast_id=lead.id)] + (
+                    [SceneCast(cast_id=extra.id)] if i % 2 else []
+                )
+                s.add(scene)
+
+
+def run_once(params: RunParams = FAST) -> PlanRun:
+    with transaction() as s:
+        run_id = create_run(s, params).id
+    return execute(run_id)
+
+
+def proposals() -> list[tuple[int, int, int, Any]]:
+    with transaction() as s:
+        return sorted(
+            (p.run_id, p.scene_id, p.set_id, p.date)
+            for p in s.scalars(select(Proposal).where(Proposal.accepted_at.is_(None)))
+        )
+
+
+def test_nightly_proposes_every_scene_and_beats_first_come(engine: Engine, world: World) -> None:
+    add_scenes(world)
+    run = run_once()
+    assert run.status == "succeeded", run.message
+    assert run.size["scenes"] == 9 and run.unscheduled == []
+    assert run.total is not None and run.greedy_total is not None
+    assert run.total <= run.greedy_total and run.savings == run.greedy_total - run.total
+    assert set(run.cost) >= {"rent", "crew", "cast", "moves", "unscheduled", "total"}
+    assert len(proposals()) == 9
+
+
+def test_rerun_on_unchanged_data_changes_nothing(engine: Engine, world: World) -> None:
+    add_scenes(world)
+    first = run_once()
+    before = [(scene, set_id, d) for _, scene, set_id, d in proposals()]
+    second = run_once()
+    after = [(scene, set_id, d) for _, scene, set_id, d in proposals()]
+    assert second.status == "succeeded" and second.changed_assignments == 0
+    assert after == before
+    assert {r for r, *_ in proposals()} == {second.id} != {first.id}
+
+
+def test_confirmed_bookings_are_never_moved(engine: Engine, world: World) -> None:
+    add_scenes(world)
+    with transaction() as s:  # another production holds AAA-1 for the first ten days
+        s.add(Booking(set_id=world.set_a1, crew_id=world.crew3, start_date=day(0), end_date=day(10),
+                      status="confirmed", price=0, placed_at=world_now(), expires_at=None))
+    run_once()
+    with transaction() as s:
+        street = s.scalars(select(Proposal).where(Proposal.set_id == world.set_a1)).all()
+    assert street and all(p.date >= day(10) for p in street)
+
+
+def world_now() -> Any:
+    from app.models import utcnow
+
+    return utcnow()
+
+
+def test_two_runs_cannot_overlap(engine: Engine, world: World) -> None:
+    add_scenes(world)
+    first = run_once()
+    kept = proposals()
+    with transaction() as s:
+        run_id = create_run(s, FAST).id
+    with plan_lock(engine), pytest.raises(RunInProgress):
+        execute(run_id)
+    with transaction() as s:
+        refused = s.get(PlanRun, run_id)
+        assert refused is not None and refused.status == "failed"
+    assert proposals() == kept and {r for r, *_ in kept} == {first.id}
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.mark.slow
+def test_killed_run_leaves_old_or_new_proposals_never_a_mix(engine: Engine, world: World) -> None:
+    add_scenes(world)
+    old = run_once()
+    rng = random.Random(20261126)
+    env = {**os.environ, "DATABASE_URL": _url(engine)}
+    outcomes = []
+    for _ in range(4):
+        with transaction() as s:
+            # a change so a new run has something to do
+            scene = s.scalars(select(Scene).where(Scene.crew_id == world.crew1)).first()
+            assert scene is not None
+            scene.minutes += 1
+            run_id = create_run(s, RunParams(30, 2.0, 1, 3)).id
+        proc = subprocess.Popen([sys.executable, "-m", "app.planning.worker", str(run_id)], env=env)
+        time.sleep(rng.uniform(0.2, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        runs = {r for r, *_ in proposals()}
+        assert len(runs) == 1, runs  # never a mix
+        assert len(proposals()) == 9
+        outcomes.append(runs == {run_id})
+    after = run_once()  # the lock died with the process: the next run goes through
+    assert after.status == "succeeded"
+    assert {r for r, *_ in proposals()} == {after.id} and old.id != after.id
+
+
+# --- API --------------------------------------------------------------------------------
+
+
+def wait_for(client: TestClient, key: str, run_id: int, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = client.get(f"/plans/{run_id}", headers=auth(key)).json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+def test_post_plans_runs_in_a_worker_and_accept_places_holds(client: TestClient, world: World) -> None:
+    add_scenes(world)
+    assert client.post("/plans", headers=auth(world.coord1)).status_code == 403
+    r = client.post("/plans", json={"horizon_days": 30, "time_limit": 3, "workers": 1, "seed": 1},
+                    headers=auth(world.manager_a))
+    assert r.status_code == 202, r.text
+    run = wait_for(client, world.admin, r.json()["id"])
+    assert run["status"] == "succeeded", run
+    proposal = client.get(f"/plans/{run['id']}/crews/{world.crew1}", headers=auth(world.coord1))
+    assert proposal.status_code == 200
+    body = proposal.json()
+    assert body["holds"] and sum(len(d["scenes"]) for d in body["days"]) >= 5
+    # another crew cannot see or accept it
+    assert client.get(f"/plans/{run['id']}/crews/{world.crew1}", headers=auth(world.coord2)).status_code == 404
+    assert client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept",
+                       headers=auth(world.coord2)).status_code == 404
+    accepted = client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1))
+    assert accepted.status_code == 200, accepted.text
+    holds = accepted.json()
+    assert len(holds) == len(body["holds"]) and all(h["status"] == "hold" for h in holds)
+    again = client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1))
+    assert again.status_code == 409
+
+
+def test_accept_refuses_days_no_longer_free(client: TestClient, world: World) -> None:
+    add_scenes(world)
+    run = run_once()
+    proposal = client.get(f"/plans/{run.id}/crews/{world.crew2}", headers=auth(world.coord2)).json()
+    first = proposal["holds"][0]
+    taken = client.post("/bookings", headers=auth(world.coord3), json={
+        "set_id": first["set_id"], "crew_id": world.crew3, "start": first["start"],
+        "end": first["end"], "status": "confirmed"})
+    assert taken.status_code == 201, taken.text
+    r = client.post(f"/plans/{run.id}/crews/{world.crew2}/accept", headers=auth(world.coord2))
+    assert r.status_code == 409
+    assert r.json()["conflicts"][0]["start"] == first["start"]
+    with transaction() as s:
+        held = s.scalar(select(func.count()).select_from(Booking).where(Booking.crew_id == world.crew2))
+    assert held == 0
+
+
+def test_cancel_stops_a_run_and_keeps_its_best_plan(client: TestClient, world: World) -> None:
+    add_scenes(world)
+    r = client.post("/plans", json={"horizon_days": 30, "time_limit": 120, "workers": 1},
+                    headers=auth(world.admin))
+    run_id = r.json()["id"]
+    assert client.post("/plans", headers=auth(world.admin)).status_code == 409  # one at a time
+    time.sleep(2.5)
+    assert client.post(f"/plans/{run_id}/cancel", headers=auth(world.manager_a)).status_code == 200
+    run = wait_for(client, world.admin, run_id, timeout=40)
+    assert run["status"] in ("stopped", "succeeded"), run
+    assert run["total"] is not None and len(proposals()) == 9
