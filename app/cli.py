@@ -113,7 +113,9 @@ def plan_nightly(
     horizon_days: Annotated[int, typer.Option(help="Days to plan from today")] = 60,
     time_limit: Annotated[float, typer.Option(help="Solver time limit, seconds")] = 60.0,
     workers: Annotated[int, typer.Option(help="CP-SAT worker threads")] = 2,
-    seed: Annotated[int | None, typer.Option(help="Random seed (with --workers 1: repeatable)")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (with --workers 1: repeatable)")
+    ] = None,
 ) -> None:
     """Plan every crew's scenes now (what cron runs each night) and store the proposals."""
     import json
@@ -130,9 +132,15 @@ def plan_nightly(
         typer.echo(f"plan run {run_id}: {exc.detail}", err=True)
         raise typer.Exit(3) from exc
     summary = {
-        "run": run.id, "status": run.status, "size": run.size, "greedy_total": run.greedy_total,
-        "total": run.total, "lower_bound": run.lower_bound, "savings": run.savings,
-        "changed_assignments": run.changed_assignments, "unscheduled": len(run.unscheduled or []),
+        "run": run.id,
+        "status": run.status,
+        "size": run.size,
+        "greedy_total": run.greedy_total,
+        "total": run.total,
+        "lower_bound": run.lower_bound,
+        "savings": run.savings,
+        "changed_assignments": run.changed_assignments,
+        "unscheduled": len(run.unscheduled or []),
         "message": run.message,
     }
     typer.echo(json.dumps(summary, ensure_ascii=False))

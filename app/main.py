@@ -63,7 +63,10 @@ def create_app() -> FastAPI:
                 conn.execute(text("SELECT 1"))
         except Exception:
             return problem(
-                503, "Service unavailable", "The database is unreachable.", slug="service-unavailable"
+                503,
+                "Service unavailable",
+                "The database is unreachable.",
+                slug="service-unavailable",
             )
         return JSONResponse({"status": "ok"})
 

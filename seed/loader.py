@@ -9,6 +9,7 @@ so loading twice adds nothing; a crew's bookings are loaded only if it has none.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -58,8 +59,11 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
     now = now or utcnow()
     today = today_local(now)
 
-    def day(offset: int | None) -> date | None:
-        return None if offset is None else today + timedelta(days=offset)
+    def day(offset: int) -> date:
+        return today + timedelta(days=offset)
+
+    def maybe_day(offset: int | None) -> date | None:
+        return None if offset is None else day(offset)
 
     report = SeedReport()
     bases = {b.code: b for b in session.scalars(select(Base))}
@@ -126,7 +130,7 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
             session.flush()
             crews[row["code"]] = crew
             report.count("crews")
-        _load_cast_and_scenes(session, crew, row, sets, day, report)
+        _load_cast_and_scenes(session, crew, row, sets, day, maybe_day, report)
 
     for row in data["bookings"]:
         crew = crews[row["crew"]]
@@ -142,7 +146,6 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
         assert base is not None
         placed = now - timedelta(hours=row["placed_hours_ago"])
         start, end = day(row["start_day"]), day(row["end_day"])
-        assert start is not None and end is not None
         booking = Booking(
             set_id=film_set.id,
             crew_id=crew.id,
@@ -175,10 +178,10 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
     for row in data["users"]:
         if row["name"] in names:
             continue
-        user, key = create_user(
+        user, api_key = create_user(
             session, row["name"], row["role"], row.get("bases", []), row.get("crews", [])
         )
-        report.keys.append((user.name, user.role, key))
+        report.keys.append((user.name, user.role, api_key))
         report.count("users")
     session.flush()
     return report
@@ -189,15 +192,20 @@ def _load_cast_and_scenes(
     crew: Crew,
     row: dict[str, Any],
     sets: dict[str, FilmSet],
-    day: Any,
+    day: Callable[[int], date],
+    maybe_day: Callable[[int | None], date | None],
     report: SeedReport,
 ) -> None:
-    cast = {m.name: m for m in session.scalars(select(CastMember).where(CastMember.crew_id == crew.id))}
+    cast = {
+        m.name: m for m in session.scalars(select(CastMember).where(CastMember.crew_id == crew.id))
+    }
     codes: dict[str, CastMember] = {}
     for member_row in row["cast"]:
         member = cast.get(member_row["name"])
         if member is None:
-            member = CastMember(crew_id=crew.id, name=member_row["name"], day_cost=member_row["day_cost"])
+            member = CastMember(
+                crew_id=crew.id, name=member_row["name"], day_cost=member_row["day_cost"]
+            )
             member.unavailable = [
                 CastUnavailable(day=day(d)) for d in sorted(set(member_row["unavailable_days"]))
             ]
@@ -228,8 +236,8 @@ def _load_cast_and_scenes(
             {
                 "requires": scene_row["requires"],
                 "cast": [codes[c].id for c in scene_row["cast"]],
-                "earliest": day(scene_row["earliest_day"]),
-                "latest": day(scene_row["latest_day"]),
+                "earliest": maybe_day(scene_row["earliest_day"]),
+                "latest": maybe_day(scene_row["latest_day"]),
                 "sets": None
                 if scene_row["sets"] is None
                 else [sets[c].id for c in scene_row["sets"]],

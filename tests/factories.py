@@ -50,17 +50,34 @@ class World:
 
 
 def make_base(session: Session, code: str, ttl: int = 168, challenge: int = 48) -> Base:
-    base = Base(code=code, name_zh=f"基地{code}", name_en=f"Base {code}", hold_ttl_hours=ttl,
-                challenge_hours=challenge)
+    base = Base(
+        code=code,
+        name_zh=f"基地{code}",
+        name_en=f"Base {code}",
+        hold_ttl_hours=ttl,
+        challenge_hours=challenge,
+    )
     session.add(base)
     session.flush()
     return base
 
 
-def make_set(session: Session, base: Base, code: str, rate: int = 10000,
-             tags: tuple[str, ...] = ("street", "exterior"), kind: str = "backlot") -> FilmSet:
-    film_set = FilmSet(base_id=base.id, code=code, name_zh=f"景{code}", name_en=f"Set {code}",
-                       kind=kind, day_rate=rate)
+def make_set(
+    session: Session,
+    base: Base,
+    code: str,
+    rate: int = 10000,
+    tags: tuple[str, ...] = ("street", "exterior"),
+    kind: str = "backlot",
+) -> FilmSet:
+    film_set = FilmSet(
+        base_id=base.id,
+        code=code,
+        name_zh=f"景{code}",
+        name_en=f"Set {code}",
+        kind=kind,
+        day_rate=rate,
+    )
     film_set.tag_rows = [SetTag(tag=t) for t in tags]
     session.add(film_set)
     session.flush()
@@ -68,16 +85,25 @@ def make_set(session: Session, base: Base, code: str, rate: int = 10000,
 
 
 def make_crew(session: Session, code: str, start: int = -5, end: int = 200) -> Crew:
-    crew = Crew(code=code, name=f"Production {code}", company="Test Films", licence_no="X-1",
-                window_start=day(start), window_end=day(end), day_cost=100000,
-                max_minutes_per_day=720)
+    crew = Crew(
+        code=code,
+        name=f"Production {code}",
+        company="Test Films",
+        licence_no="X-1",
+        window_start=day(start),
+        window_end=day(end),
+        day_cost=100000,
+        max_minutes_per_day=720,
+    )
     session.add(crew)
     session.flush()
     return crew
 
 
 def make_blackout(session: Session, set_id: int, start: int, end: int) -> Blackout:
-    blackout = Blackout(set_id=set_id, start_date=day(start), end_date=day(end), reason="maintenance")
+    blackout = Blackout(
+        set_id=set_id, start_date=day(start), end_date=day(end), reason="maintenance"
+    )
     session.add(blackout)
     session.flush()
     return blackout

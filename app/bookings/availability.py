@@ -64,7 +64,11 @@ def find_free_sets(
     if set_ids:
         hold_rows = session.execute(
             select(Booking, earlier)
-            .where(Booking.set_id.in_(set_ids), active_hold(Booking, now), overlaps(Booking, start, end))
+            .where(
+                Booking.set_id.in_(set_ids),
+                active_hold(Booking, now),
+                overlaps(Booking, start, end),
+            )
             .order_by(Booking.placed_at, Booking.id)
         ).all()
         for booking, ahead in hold_rows:
@@ -99,5 +103,11 @@ def find_free_sets(
         for film_set, base_code in rows
     ]
     return Availability(
-        start=start, end=end, days=days, items=items, total=total, limit=page.limit, offset=page.offset
+        start=start,
+        end=end,
+        days=days,
+        items=items,
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
     )

@@ -23,10 +23,10 @@ from app.bookings.schemas import (
 from app.clock import NowDep
 from app.crews.service import get_crew
 from app.deps import CurrentUser, SessionDep
-from app.routing import TransactionalRoute
 from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import Booking, BookingEvent, FilmSet, User
 from app.pagination import PageDep, PageParams
+from app.routing import TransactionalRoute
 from app.schemas import IsoDate, Page, Tag
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute)
@@ -41,7 +41,9 @@ IdempotencyKey = Annotated[
 ]
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", max_length=200, description="The booking's ETag, to refuse stale edits"),
+    Header(
+        alias="If-Match", max_length=200, description="The booking's ETag, to refuse stale edits"
+    ),
 ]
 StatusFilter = Literal["hold", "confirmed", "released", "expired", "cancelled"]
 
@@ -88,7 +90,7 @@ def _acting(user: User, booking: Booking) -> None:
 
 
 def _listing(
-    session: SessionDep, stmt: Select[tuple[Booking]], page: PageParams, now: Any
+    session: SessionDep, stmt: Select[Booking], page: PageParams, now: Any
 ) -> Page[BookingOut]:
     from sqlalchemy import func
 
@@ -112,7 +114,7 @@ def _filtered(
     status_filter: StatusFilter | None = None,
     start: Any = None,
     end: Any = None,
-) -> Select[tuple[Booking]]:
+) -> Select[Booking]:
     stmt = select(Booking).where(booking_scope(user)).order_by(Booking.start_date, Booking.id)
     if crew_id is not None:
         stmt = stmt.where(Booking.crew_id == crew_id)
@@ -124,7 +126,10 @@ def _filtered(
         stmt = stmt.where(service.active_hold(Booking, now))
     elif status_filter == "expired":
         stmt = stmt.where(
-            or_(Booking.status == "expired", (Booking.status == "hold") & (Booking.expires_at <= now))
+            or_(
+                Booking.status == "expired",
+                (Booking.status == "hold") & (Booking.expires_at <= now),
+            )
         )
     elif status_filter is not None:
         stmt = stmt.where(Booking.status == status_filter)
@@ -149,8 +154,14 @@ def list_bookings(
     end: IsoDate | None = None,
 ) -> Page[BookingOut]:
     stmt = _filtered(
-        user, now, crew_id=crew_id, set_id=set_id, base_id=base_id,
-        status_filter=status_filter, start=start, end=end,
+        user,
+        now,
+        crew_id=crew_id,
+        set_id=set_id,
+        base_id=base_id,
+        status_filter=status_filter,
+        start=start,
+        end=end,
     )
     return _listing(session, stmt, page, now)
 
@@ -169,9 +180,7 @@ def crew_bookings(
     crew = get_crew(session, crew_id)
     if not works_for_crew(user, crew.id) and user.role != "base_manager":
         raise NotFound("Crew not found.")
-    stmt = _filtered(
-        user, now, crew_id=crew.id, status_filter=status_filter, start=start, end=end
-    )
+    stmt = _filtered(user, now, crew_id=crew.id, status_filter=status_filter, start=start, end=end)
     return _listing(session, stmt, page, now)
 
 
@@ -197,8 +206,15 @@ def create_booking(
         if not works_for_crew(user, crew.id):
             raise NotFound("Crew not found.")
         booking = service.place(
-            session, user, crew, body.set_id, body.start, body.end,
-            confirm_now=body.status == "confirmed", note=body.note, now=now,
+            session,
+            user,
+            crew,
+            body.set_id,
+            body.start,
+            body.end,
+            confirm_now=body.status == "confirmed",
+            note=body.note,
+            now=now,
         )
         return 201, service.describe(session, booking, now).model_dump(mode="json")
 
@@ -210,13 +226,17 @@ def create_booking(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, responses=_ERRORS)
-def get_booking(booking_id: int, session: SessionDep, user: CurrentUser, now: NowDep) -> JSONResponse:
+def get_booking(
+    booking_id: int, session: SessionDep, user: CurrentUser, now: NowDep
+) -> JSONResponse:
     booking = _visible(session, user, booking_id)
     return _answer(200, service.describe(session, booking, now).model_dump(mode="json"))
 
 
 @router.get("/bookings/{booking_id}/events", response_model=list[BookingEventOut])
-def booking_events(booking_id: int, session: SessionDep, user: CurrentUser) -> list[BookingEventOut]:
+def booking_events(
+    booking_id: int, session: SessionDep, user: CurrentUser
+) -> list[BookingEventOut]:
     _visible(session, user, booking_id)
     rows = session.scalars(
         select(BookingEvent).where(BookingEvent.booking_id == booking_id).order_by(BookingEvent.id)
@@ -270,8 +290,15 @@ def _action_route(name: str, action: Action, summary: str, model: type = Booking
         if_match: IfMatch = None,
     ) -> JSONResponse:
         return _act(
-            booking_id=booking_id, body=body, request=request, session=session, user=user,
-            now=now, idempotency_key=idempotency_key, if_match=if_match, action=action,
+            booking_id=booking_id,
+            body=body,
+            request=request,
+            session=session,
+            user=user,
+            now=now,
+            idempotency_key=idempotency_key,
+            if_match=if_match,
+            action=action,
         )
 
     endpoint.__name__ = f"{name}_booking"
@@ -286,11 +313,16 @@ def _action_route(name: str, action: Action, summary: str, model: type = Booking
     )
 
 
-_action_route("confirm", service.confirm, "Confirm a hold (only the 1st hold with no confirmed days ahead)")
+_action_route(
+    "confirm", service.confirm, "Confirm a hold (only the 1st hold with no confirmed days ahead)"
+)
 _action_route("release", service.release, "Release a hold; the holds behind it move up")
 _action_route("cancel", service.cancel, "Cancel a confirmed booking; its days become free")
 _action_route(
-    "challenge", service.challenge, "Give the earlier holds a deadline to confirm or lapse", ChallengeOut
+    "challenge",
+    service.challenge,
+    "Give the earlier holds a deadline to confirm or lapse",
+    ChallengeOut,
 )
 
 

@@ -48,6 +48,9 @@ class Blocker(OutputModel):
     reason: str | None = None
 
 
+BookingStatus = Literal["hold", "confirmed", "released", "expired", "cancelled"]
+
+
 class BookingOut(OutputModel):
     id: int
     set_id: int
@@ -59,7 +62,7 @@ class BookingOut(OutputModel):
     start: date
     end: date
     days: int
-    status: Literal["hold", "confirmed", "released", "expired", "cancelled"]
+    status: BookingStatus
     rank: int | None = Field(
         description="For an active hold: 1 for the 1st hold, 2 for the 2nd… (null otherwise)"
     )

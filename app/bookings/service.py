@@ -9,14 +9,14 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from app.access import sees_crew_names_on, works_for_crew
-from app.bookings.schemas import Blocker, BookingOut
+from app.bookings.schemas import Blocker, BookingOut, BookingStatus
 from app.catalog.service import get_set, overlapping_blackouts
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
@@ -68,10 +68,10 @@ def rank_columns(now: datetime) -> tuple[Any, Any]:
     return earlier, confirmed
 
 
-def effective_status(booking: Booking, now: datetime) -> str:
+def effective_status(booking: Booking, now: datetime) -> BookingStatus:
     if booking.status == "hold" and booking.expires_at is not None and booking.expires_at <= now:
         return "expired"
-    return booking.status
+    return cast(BookingStatus, booking.status)
 
 
 def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> BookingOut:
@@ -88,14 +88,16 @@ def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> 
         start=booking.start_date,
         end=booking.end_date,
         days=booking.days,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         rank=earlier + 1 if status == "hold" else None,
         behind_confirmed=bool(behind) and status == "hold",
         placed_at=booking.placed_at,
         expires_at=booking.expires_at if booking.status == "hold" else None,
         challenge_deadline=booking.challenge_deadline if booking.status == "hold" else None,
         confirmed_at=booking.confirmed_at,
-        price=booking.price if booking.price is not None else booking.film_set.day_rate * booking.days,
+        price=booking.price
+        if booking.price is not None
+        else booking.film_set.day_rate * booking.days,
         note=booking.note,
         version=booking.version,
     )
@@ -191,15 +193,15 @@ def sweep_expired(session: Session, now: datetime, set_id: int | None = None) ->
     return len(lapsed)
 
 
-def _blockers(
-    session: Session, viewer: User, booking: Booking, now: datetime
-) -> list[Blocker]:
+def _blockers(session: Session, viewer: User, booking: Booking, now: datetime) -> list[Blocker]:
     """What stands ahead of ``booking``: blackouts, confirmed days, earlier active holds."""
     film_set = booking.film_set
     names = sees_crew_names_on(viewer, film_set.base_id)
     found: list[Blocker] = [
         Blocker(kind="blackout", start=b.start_date, end=b.end_date, reason=b.reason or None)
-        for b in overlapping_blackouts(session, booking.set_id, booking.start_date, booking.end_date)
+        for b in overlapping_blackouts(
+            session, booking.set_id, booking.start_date, booking.end_date
+        )
     ]
     others = session.scalars(
         select(Booking)
@@ -218,11 +220,12 @@ def _blockers(
         .order_by(Booking.placed_at, Booking.id)
     ).all()
     earlier, _ = rank_columns(now)
-    ranks = dict(
-        session.execute(
+    ranks: dict[int, int] = {
+        bid: int(n)
+        for bid, n in session.execute(
             select(Booking.id, earlier).where(Booking.id.in_([o.id for o in others]))
-        ).all()
-    )
+        )
+    }
     for other in others:
         mine = works_for_crew(viewer, other.crew_id)
         found.append(
@@ -285,7 +288,7 @@ def place(
     note: str,
     now: datetime,
 ) -> Booking:
-    """Place a hold (ranked behind earlier ones); with ``confirm_now`` also confirm it, atomically."""
+    """Place a hold ranked behind earlier ones; ``confirm_now`` also confirms it, atomically."""
     _check_range(crew, start, end, now)
     film_set = get_set(session, set_id, for_update=True)
     sweep_expired(session, now, set_id)
@@ -318,9 +321,7 @@ def place(
     return booking
 
 
-def lock(
-    session: Session, booking: Booking, now: datetime, expected_version: int | None
-) -> None:
+def lock(session: Session, booking: Booking, now: datetime, expected_version: int | None) -> None:
     """Lock the booking's set, sweep its lapsed holds, re-read and check If-Match."""
     get_set(session, booking.set_id, for_update=True)
     sweep_expired(session, now, booking.set_id)
@@ -342,7 +343,9 @@ def _confirm_locked(
     if booking.status == "confirmed":
         raise Conflict("This booking is already confirmed.")
     if booking.status != "hold":
-        raise Conflict(f"This hold is {booking.status} and can no longer be confirmed; place a new one.")
+        raise Conflict(
+            f"This hold is {booking.status} and can no longer be confirmed; place a new one."
+        )
     crew = booking.crew
     if booking.start_date < crew.window_start or booking.end_date > crew.window_end:
         raise InvalidInput("The dates no longer lie inside the crew's shooting window.")
@@ -428,6 +431,11 @@ def challenge(
         )
     _flush(session)
     _record(
-        session, booking, actor, "hold", now, f"challenged {len(ahead)} earlier hold(s) {note}".strip()
+        session,
+        booking,
+        actor,
+        "hold",
+        now,
+        f"challenged {len(ahead)} earlier hold(s) {note}".strip(),
     )
     return deadline, len(ahead)

@@ -23,16 +23,18 @@ from app.catalog.schemas import (
     TravelPut,
 )
 from app.deps import CurrentUser, SessionDep
-from app.routing import TransactionalRoute
 from app.models import Base, Blackout
 from app.pagination import PageDep, paginate
+from app.routing import TransactionalRoute
 from app.schemas import Page, Tag
 
 router = APIRouter(tags=["catalogue"], route_class=TransactionalRoute)
 
 
 def blackout_out(b: Blackout) -> BlackoutOut:
-    return BlackoutOut(id=b.id, set_id=b.set_id, start=b.start_date, end=b.end_date, reason=b.reason)
+    return BlackoutOut(
+        id=b.id, set_id=b.set_id, start=b.start_date, end=b.end_date, reason=b.reason
+    )
 
 
 @router.get("/bases", response_model=Page[BaseOut], summary="List film bases")
@@ -52,7 +54,9 @@ def get_base(base_id: int, session: SessionDep, user: CurrentUser) -> BaseOut:
     return BaseOut.model_validate(service.get_base(session, base_id))
 
 
-@router.patch("/bases/{base_id}", response_model=BaseOut, summary="Rename a base or change its hold rules")
+@router.patch(
+    "/bases/{base_id}", response_model=BaseOut, summary="Rename a base or change its hold rules"
+)
 def update_base(base_id: int, body: BaseUpdate, session: SessionDep, user: CurrentUser) -> BaseOut:
     base = service.get_base(session, base_id)
     require_base_manager(user, base.id)

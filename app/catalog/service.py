@@ -58,7 +58,7 @@ def update_fields(obj: object, fields: dict[str, object]) -> None:
 
 def list_sets_stmt(
     base_id: int | None = None, kind: str | None = None, tags: Sequence[str] = ()
-) -> Select[tuple[FilmSet]]:
+) -> Select[FilmSet]:
     stmt = select(FilmSet).order_by(FilmSet.code)
     if base_id is not None:
         stmt = stmt.where(FilmSet.base_id == base_id)
@@ -69,7 +69,7 @@ def list_sets_stmt(
     return stmt
 
 
-def sets_with_tags(tags: Sequence[str]) -> Select[tuple[int]]:
+def sets_with_tags(tags: Sequence[str]) -> Select[int]:
     """Ids of the sets that carry every one of ``tags``."""
     wanted = sorted(set(tags))
     return (
@@ -80,9 +80,7 @@ def sets_with_tags(tags: Sequence[str]) -> Select[tuple[int]]:
     )
 
 
-def create_set(
-    session: Session, *, base_id: int, tags: Sequence[str], **fields: object
-) -> FilmSet:
+def create_set(session: Session, *, base_id: int, tags: Sequence[str], **fields: object) -> FilmSet:
     get_base(session, base_id)
     if _code_taken(session, FilmSet, str(fields["code"])):
         raise Conflict(f"A set with code '{fields['code']}' already exists.")
@@ -155,7 +153,11 @@ def add_blackout(
             f"Set {film_set.code} is confirmed for a crew on some of these days ({listed}); "
             "cancel those bookings before blacking the days out.",
             conflicts=[
-                {"booking_id": b.id, "start": b.start_date.isoformat(), "end": b.end_date.isoformat()}
+                {
+                    "booking_id": b.id,
+                    "start": b.start_date.isoformat(),
+                    "end": b.end_date.isoformat(),
+                }
                 for b in clashes
             ],
         )
@@ -211,4 +213,3 @@ def put_travel(session: Session, from_code: str, to_code: str, cost: int) -> Tra
 
 def describe_blackout(blackout: Blackout) -> str:
     return f"{blackout.start_date}–{blackout.end_date} ({blackout.reason or 'closed'})"
-

@@ -21,10 +21,10 @@ from app.crews.schemas import (
     SceneUpdate,
 )
 from app.deps import CurrentUser, SessionDep
-from app.routing import TransactionalRoute
 from app.errors import NotFound
 from app.models import CastMember, Scene
 from app.pagination import PageDep, paginate
+from app.routing import TransactionalRoute
 from app.schemas import Page
 
 router = APIRouter(tags=["crews"], route_class=TransactionalRoute)

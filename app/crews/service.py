@@ -30,7 +30,7 @@ def get_crew(session: Session, crew_id: int) -> Crew:
     return crew
 
 
-def visible_crews_stmt(user: User) -> Select[tuple[Crew]]:
+def visible_crews_stmt(user: User) -> Select[Crew]:
     """Coordinators see their crews, base managers the crews booking their bases."""
     stmt = select(Crew).order_by(Crew.window_start, Crew.code)
     if is_admin(user):
@@ -153,7 +153,9 @@ def _check_after(session: Session, scene: Scene, after_ids: list[int]) -> None:
     while stack:
         current = stack.pop()
         if current == scene.id:
-            raise InvalidInput("after: this would make a continuity loop (scenes after each other).")
+            raise InvalidInput(
+                "after: this would make a continuity loop (scenes after each other)."
+            )
         if current in seen:
             continue
         seen.add(current)
@@ -195,9 +197,7 @@ def apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object]
 
 def create_scene(session: Session, crew: Crew, fields: dict[str, object]) -> Scene:
     number = str(fields["number"])
-    if session.scalar(
-        select(func.count()).where(Scene.crew_id == crew.id, Scene.number == number)
-    ):
+    if session.scalar(select(func.count()).where(Scene.crew_id == crew.id, Scene.number == number)):
         raise Conflict(f"Scene {number} already exists for this crew.")
     scene = Scene(crew_id=crew.id, number=number, status=fields.pop("status", "unscheduled"))
     fields.pop("number")

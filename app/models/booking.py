@@ -64,7 +64,7 @@ class Booking(Model):
     film_set: Mapped[FilmSet] = relationship(lazy="joined", innerjoin=True)
     crew: Mapped[Crew] = relationship(lazy="joined", innerjoin=True)
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def days(self) -> int:
@@ -92,7 +92,9 @@ class IdempotencyRecord(Model):
 
     __tablename__ = "idempotency_keys"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)

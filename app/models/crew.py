@@ -74,7 +74,8 @@ class Scene(Model):
         CheckConstraint("page_eighths >= 0", name="page_eighths_not_negative"),
         CheckConstraint("status IN ('unscheduled', 'scheduled', 'shot')", name="status_known"),
         CheckConstraint(
-            "earliest IS NULL OR latest IS NULL OR earliest <= latest", name="earliest_before_latest"
+            "earliest IS NULL OR latest IS NULL OR earliest <= latest",
+            name="earliest_before_latest",
         ),
     )
 
@@ -96,7 +97,9 @@ class Scene(Model):
     pinned_date: Mapped[date | None] = mapped_column(Date)
     pinned_set_id: Mapped[int | None] = mapped_column(ForeignKey("sets.id", ondelete="SET NULL"))
 
-    cast_links: Mapped[list[SceneCast]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    cast_links: Mapped[list[SceneCast]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
     allowed_set_links: Mapped[list[SceneAllowedSet]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -110,7 +113,9 @@ class Scene(Model):
 class SceneCast(Model):
     __tablename__ = "scene_cast"
 
-    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True)
+    scene_id: Mapped[int] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True
+    )
     cast_id: Mapped[int] = mapped_column(
         ForeignKey("cast_members.id", ondelete="CASCADE"), primary_key=True, index=True
     )
@@ -119,7 +124,9 @@ class SceneCast(Model):
 class SceneAllowedSet(Model):
     __tablename__ = "scene_allowed_sets"
 
-    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True)
+    scene_id: Mapped[int] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True
+    )
     set_id: Mapped[int] = mapped_column(ForeignKey("sets.id", ondelete="CASCADE"), primary_key=True)
 
 
@@ -129,7 +136,9 @@ class ScenePredecessor(Model):
     __tablename__ = "scene_after"
     __table_args__ = (CheckConstraint("scene_id <> before_id", name="not_after_itself"),)
 
-    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True)
+    scene_id: Mapped[int] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True
+    )
     before_id: Mapped[int] = mapped_column(
         ForeignKey("scenes.id", ondelete="CASCADE"), primary_key=True, index=True
     )

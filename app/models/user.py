@@ -42,12 +42,20 @@ class User(Model):
 class UserBase(Model):
     __tablename__ = "user_bases"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    base_id: Mapped[int] = mapped_column(ForeignKey("bases.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    base_id: Mapped[int] = mapped_column(
+        ForeignKey("bases.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class UserCrew(Model):
     __tablename__ = "user_crews"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    crew_id: Mapped[int] = mapped_column(
+        ForeignKey("crews.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -106,7 +106,7 @@ class _Monitor:
                         "elapsed": round(time.monotonic() - self.started, 2),
                         "phase": "solving",
                     }
-            except Exception:  # noqa: BLE001 - progress is best effort; the solve goes on
+            except Exception:
                 log.warning("could not record progress of run %s", self.run_id, exc_info=True)
 
 
@@ -166,8 +166,10 @@ def _execute_locked(run_id: int) -> PlanRun:
             .where(PlanRun.status.in_(("succeeded", "stopped")), PlanRun.id != run_id)
             .order_by(PlanRun.id.desc())
         ).first()
-        unchanged = previous is not None and previous.problem_hash == phash and all(
-            p.run_id == previous.id for p in pending
+        unchanged = (
+            previous is not None
+            and previous.problem_hash == phash
+            and all(p.run_id == previous.id for p in pending)
         )
         if unchanged and previous is not None:
             _keep_previous(session, run, previous)
@@ -267,9 +269,9 @@ def _record_results(
     for crew_code, crew_id in mapping.crew.items():
         crews[str(crew_id)] = {"code": crew_code}
     for entry in as_json.get("crews", []):
-        crew_id = mapping.crew.get(entry.get("crew"))
-        if crew_id is not None:
-            crews[str(crew_id)].update(entry)
+        known = mapping.crew.get(entry.get("crew"))
+        if known is not None:
+            crews[str(known)].update(entry)
     run.crews = crews
     run.unscheduled = [
         {**u, "scene_id": mapping.scene.get(u.get("scene"))} for u in as_json.get("unscheduled", [])
@@ -295,4 +297,8 @@ def _keep_previous(session: Session, run: PlanRun, previous: PlanRun) -> None:
     run.status = "succeeded"
     run.finished_at = utcnow()
     run.message = f"data unchanged since run {previous.id}: its proposals stand"
-    run.progress = {"phase": "done", "best_total": previous.total, "best_bound": previous.lower_bound}
+    run.progress = {
+        "phase": "done",
+        "best_total": previous.total,
+        "best_bound": previous.lower_bound,
+    }

@@ -48,7 +48,9 @@ def _days(start: date, end: date, lo: date, hi: date) -> list[date]:
     return [a + timedelta(days=i) for i in range((b - a).days)]
 
 
-def build_problem(session: Session, horizon_start: date, horizon_days: int) -> tuple[d.Problem, Mapping]:
+def build_problem(
+    session: Session, horizon_start: date, horizon_days: int
+) -> tuple[d.Problem, Mapping]:
     """Crews active in the horizon, their scenes not yet shot, sets, blackouts, confirmed days."""
     settings = get_settings()
     hs, he = horizon_start, horizon_start + timedelta(days=horizon_days)

@@ -63,7 +63,9 @@ def get_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunOut:
     return PlanRunOut.model_validate(service.get_run(session, run_id))
 
 
-@router.post("/plans/{run_id}/cancel", response_model=PlanRunOut, summary="Stop a run, keep its best plan")
+@router.post(
+    "/plans/{run_id}/cancel", response_model=PlanRunOut, summary="Stop a run, keep its best plan"
+)
 def cancel_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunOut:
     _planner(user)
     run = service.get_run(session, run_id)
@@ -74,7 +76,9 @@ def cancel_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunO
 
 
 @router.get("/plans/{run_id}/crews/{crew_id}", response_model=CrewProposal)
-def crew_proposal(run_id: int, crew_id: int, session: SessionDep, user: CurrentUser) -> CrewProposal:
+def crew_proposal(
+    run_id: int, crew_id: int, session: SessionDep, user: CurrentUser
+) -> CrewProposal:
     run = service.get_run(session, run_id)
     crew = get_crew(session, crew_id)
     if not (works_for_crew(user, crew.id) or can_see_crew(session, user, crew.id)):

@@ -61,6 +61,8 @@ class CrewProposal(OutputModel):
     crew_name: str
     accepted: bool
     days: list[ProposalDay]
-    holds: list[ProposedHold] = Field(description="What Accept places: one hold per set and run of days")
+    holds: list[ProposedHold] = Field(
+        description="What Accept places: one hold per set and run of days"
+    )
     cost: dict[str, Any]
     unscheduled: list[dict[str, Any]]

@@ -44,7 +44,9 @@ def _own_confirmed_days(session: Session, crew_id: int, set_id: int) -> set[date
     return days
 
 
-def holds_for(session: Session, crew_id: int, proposals: list[Proposal]) -> list[tuple[int, date, date]]:
+def holds_for(
+    session: Session, crew_id: int, proposals: list[Proposal]
+) -> list[tuple[int, date, date]]:
     """The proposal's days as holds: one per set and run of consecutive days not yet confirmed."""
     by_set: dict[int, set[date]] = defaultdict(set)
     for p in proposals:
@@ -69,12 +71,16 @@ def holds_for(session: Session, crew_id: int, proposals: list[Proposal]) -> list
 
 def crew_proposal(session: Session, run: PlanRun, crew: Crew) -> CrewProposal:
     proposals = _proposals(session, run, crew.id)
-    sets = {s.id: s for s in session.scalars(select(FilmSet).where(FilmSet.id.in_({p.set_id for p in proposals})))}
-    base_codes = dict(
-        (i, c) for i, c in session.execute(select(Base.id, Base.code))
-    )
+    sets = {
+        s.id: s
+        for s in session.scalars(
+            select(FilmSet).where(FilmSet.id.in_({p.set_id for p in proposals}))
+        )
+    }
+    base_codes = dict((i, c) for i, c in session.execute(select(Base.id, Base.code)))
     numbers = dict(
-        (i, n) for i, n in session.execute(
+        (i, n)
+        for i, n in session.execute(
             select(Scene.id, Scene.number).where(Scene.id.in_({p.scene_id for p in proposals}))
         )
     )
@@ -132,25 +138,44 @@ def accept(session: Session, user: User, run: PlanRun, crew: Crew, now: datetime
                 overlaps(Booking, start, end),
             )
         ):
-            conflicts.append({
-                "set_code": film_set.code, "kind": "confirmed",
-                "start": max(start, b.start_date).isoformat(), "end": min(end, b.end_date).isoformat(),
-            })
+            conflicts.append(
+                {
+                    "set_code": film_set.code,
+                    "kind": "confirmed",
+                    "start": max(start, b.start_date).isoformat(),
+                    "end": min(end, b.end_date).isoformat(),
+                }
+            )
         for bo in overlapping_blackouts(session, set_id, start, end):
-            conflicts.append({
-                "set_code": film_set.code, "kind": "blackout",
-                "start": max(start, bo.start_date).isoformat(), "end": min(end, bo.end_date).isoformat(),
-            })
+            conflicts.append(
+                {
+                    "set_code": film_set.code,
+                    "kind": "blackout",
+                    "start": max(start, bo.start_date).isoformat(),
+                    "end": min(end, bo.end_date).isoformat(),
+                }
+            )
     if conflicts:
-        listed = "; ".join(f"{c['set_code']} {c['start']}–{c['end']} ({c['kind']})" for c in conflicts)
+        listed = "; ".join(
+            f"{c['set_code']} {c['start']}–{c['end']} ({c['kind']})" for c in conflicts
+        )
         raise Conflict(
             f"Some proposed days are no longer free: {listed}. Nothing was held; "
             "wait for tonight's plan or hold the free days yourself.",
             conflicts=conflicts,
         )
     bookings = [
-        place(session, user, crew, set_id, start, end, confirm_now=False,
-              note=f"from plan run {run.id}", now=now)
+        place(
+            session,
+            user,
+            crew,
+            set_id,
+            start,
+            end,
+            confirm_now=False,
+            note=f"from plan run {run.id}",
+            now=now,
+        )
         for set_id, start, end in holds
     ]
     for p in pending:

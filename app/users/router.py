@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from app.access import require_admin
 from app.deps import CurrentUser, SessionDep
-from app.routing import TransactionalRoute
 from app.models import User
 from app.pagination import PageDep, paginate
+from app.routing import TransactionalRoute
 from app.schemas import Page
 from app.users import service
 from app.users.schemas import UserCreate, UserOut, UserWithKey
@@ -51,7 +51,9 @@ def revoke(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
     return service.user_out(session, target)
 
 
-@router.post("/users/{user_id}/rotate-key", response_model=UserWithKey, summary="Issue a new API key")
+@router.post(
+    "/users/{user_id}/rotate-key", response_model=UserWithKey, summary="Issue a new API key"
+)
 def rotate(user_id: int, session: SessionDep, user: CurrentUser) -> UserWithKey:
     require_admin(user)
     target = service.get_user(session, user_id)

@@ -13,8 +13,12 @@ from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
 
 
-def _ids(session: Session, model: type[Base] | type[Crew], codes: Sequence[str], what: str) -> list[int]:
-    found = {c: i for c, i in session.execute(select(model.code, model.id).where(model.code.in_(codes)))}
+def _ids(
+    session: Session, model: type[Base] | type[Crew], codes: Sequence[str], what: str
+) -> list[int]:
+    found = {
+        c: i for c, i in session.execute(select(model.code, model.id).where(model.code.in_(codes)))
+    }
     missing = sorted(set(codes) - set(found))
     if missing:
         raise InvalidInput(f"{what}: no {what[:-1]} with code {', '.join(missing)}.")
@@ -34,7 +38,9 @@ def create_user(
     if role != "coordinator" and crews:
         raise InvalidInput("crews: only coordinators are scoped to crews.")
     key = new_api_key()
-    user = User(name=name, role=role, api_key_hash=hash_api_key(key), api_key_prefix=key_display_prefix(key))
+    user = User(
+        name=name, role=role, api_key_hash=hash_api_key(key), api_key_prefix=key_display_prefix(key)
+    )
     user.base_links = [UserBase(base_id=i) for i in _ids(session, Base, bases, "bases")]
     user.crew_links = [UserCrew(crew_id=i) for i in _ids(session, Crew, crews, "crews")]
     session.add(user)

@@ -12,11 +12,25 @@ from app.models import utcnow
 from tests.factories import World, auth, iso
 
 
-def hold(client: TestClient, w: World, crew: int, set_id: int, start: int, end: int,
-         status: str = "hold", **headers: str) -> Any:
+def hold(
+    client: TestClient,
+    w: World,
+    crew: int,
+    set_id: int,
+    start: int,
+    end: int,
+    status: str = "hold",
+    **headers: str,
+) -> Any:
     return client.post(
         "/bookings",
-        json={"set_id": set_id, "crew_id": crew, "start": iso(start), "end": iso(end), "status": status},
+        json={
+            "set_id": set_id,
+            "crew_id": crew,
+            "start": iso(start),
+            "end": iso(end),
+            "status": status,
+        },
         headers={**auth(w.key_for(crew)), **headers},
     )
 
@@ -38,7 +52,9 @@ def test_hold_then_confirm_fixes_the_price(client: TestClient, world: World) -> 
     assert c.json()["rank"] is None
 
 
-def test_holds_rank_by_placement_and_only_first_may_confirm(client: TestClient, world: World) -> None:
+def test_holds_rank_by_placement_and_only_first_may_confirm(
+    client: TestClient, world: World
+) -> None:
     first = hold(client, world, world.crew1, world.set_a1, 10, 15).json()
     second = hold(client, world, world.crew2, world.set_a1, 12, 14).json()
     third = hold(client, world, world.crew3, world.set_a1, 13, 20).json()
@@ -76,7 +92,9 @@ def test_confirmed_outranks_every_hold_and_cancel_frees(client: TestClient, worl
     behind = hold(client, world, world.crew2, world.set_a1, 12, 14).json()
     assert behind["rank"] == 1 and behind["behind_confirmed"] is True
     refused = act(client, world.coord2, behind["id"], "confirm")
-    assert refused.status_code == 409 and "confirmed by another production" in refused.json()["detail"]
+    assert (
+        refused.status_code == 409 and "confirmed by another production" in refused.json()["detail"]
+    )
     direct = hold(client, world, world.crew3, world.set_a1, 14, 16, status="confirmed")
     assert direct.status_code == 409
     assert act(client, world.coord1, booked.json()["id"], "cancel").json()["status"] == "cancelled"
@@ -93,9 +111,17 @@ def test_direct_booking_is_atomic(client: TestClient, world: World) -> None:
 
 
 def test_adjacent_ranges_do_not_conflict(client: TestClient, world: World) -> None:
-    assert hold(client, world, world.crew1, world.set_a1, 10, 12, status="confirmed").status_code == 201
-    assert hold(client, world, world.crew2, world.set_a1, 12, 14, status="confirmed").status_code == 201
-    assert hold(client, world, world.crew3, world.set_a1, 8, 10, status="confirmed").status_code == 201
+    assert (
+        hold(client, world, world.crew1, world.set_a1, 10, 12, status="confirmed").status_code
+        == 201
+    )
+    assert (
+        hold(client, world, world.crew2, world.set_a1, 12, 14, status="confirmed").status_code
+        == 201
+    )
+    assert (
+        hold(client, world, world.crew3, world.set_a1, 8, 10, status="confirmed").status_code == 201
+    )
 
 
 def test_expired_holds_never_block_even_before_a_sweep(client: TestClient, world: World) -> None:
@@ -144,15 +170,23 @@ def test_challenge_refused_when_first_or_behind_confirmed(client: TestClient, wo
     assert act(client, world.coord3, behind["id"], "challenge").status_code == 409
 
 
-def test_blackouts_refuse_bookings_and_cannot_cover_confirmed(client: TestClient, world: World) -> None:
-    r = client.post(f"/sets/{world.set_a1}/blackouts", json={"start": iso(20), "end": iso(22), "reason": "灯会"},
-                    headers=auth(world.manager_a))
+def test_blackouts_refuse_bookings_and_cannot_cover_confirmed(
+    client: TestClient, world: World
+) -> None:
+    r = client.post(
+        f"/sets/{world.set_a1}/blackouts",
+        json={"start": iso(20), "end": iso(22), "reason": "灯会"},
+        headers=auth(world.manager_a),
+    )
     assert r.status_code == 201, r.text
     refused = hold(client, world, world.crew1, world.set_a1, 21, 25)
     assert refused.status_code == 409 and "closed" in refused.json()["detail"]
     booked = hold(client, world, world.crew1, world.set_a1, 30, 33, status="confirmed").json()
-    clash = client.post(f"/sets/{world.set_a1}/blackouts", json={"start": iso(32), "end": iso(34)},
-                        headers=auth(world.manager_a))
+    clash = client.post(
+        f"/sets/{world.set_a1}/blackouts",
+        json={"start": iso(32), "end": iso(34)},
+        headers=auth(world.manager_a),
+    )
     assert clash.status_code == 409
     assert clash.json()["conflicts"][0]["booking_id"] == booked["id"]
 
@@ -170,7 +204,9 @@ def test_audit_trail_records_every_change(client: TestClient, world: World) -> N
     act(client, world.coord1, b["id"], "cancel")
     events = client.get(f"/bookings/{b['id']}/events", headers=auth(world.coord1)).json()
     assert [(e["from_status"], e["to_status"]) for e in events] == [
-        (None, "hold"), ("hold", "confirmed"), ("confirmed", "cancelled")
+        (None, "hold"),
+        ("hold", "confirmed"),
+        ("confirmed", "cancelled"),
     ]
     assert all(e["actor_id"] is not None for e in events)
 
@@ -184,7 +220,9 @@ def test_stale_if_match_is_412_and_changes_nothing(client: TestClient, world: Wo
     assert stale.status_code == 412
     now = client.get(f"/bookings/{b.json()['id']}", headers=auth(world.coord1))
     assert now.json()["status"] == "hold"
-    fresh = act(client, world.coord1, b.json()["id"], "confirm", **{"If-Match": now.headers["etag"]})
+    fresh = act(
+        client, world.coord1, b.json()["id"], "confirm", **{"If-Match": now.headers["etag"]}
+    )
     assert fresh.status_code == 200
 
 
@@ -197,7 +235,10 @@ def test_idempotency_key_replays_and_refuses_other_body(client: TestClient, worl
     assert listed["total"] == 1
     other = hold(client, world, world.crew1, world.set_a1, 20, 23, **{"Idempotency-Key": "k-1"})
     assert other.status_code == 422
-    assert client.get(f"/crews/{world.crew1}/bookings", headers=auth(world.coord1)).json()["total"] == 1
+    assert (
+        client.get(f"/crews/{world.crew1}/bookings", headers=auth(world.coord1)).json()["total"]
+        == 1
+    )
     # Keys are per user: another coordinator may use the same key for their own request.
     theirs = hold(client, world, world.crew2, world.set_a2, 10, 13, **{"Idempotency-Key": "k-1"})
     assert theirs.status_code == 201
@@ -212,7 +253,9 @@ def test_idempotent_action_acts_once(client: TestClient, world: World) -> None:
     assert len(events) == 2
 
 
-def test_availability_lists_free_sets_with_price_and_holds(client: TestClient, world: World) -> None:
+def test_availability_lists_free_sets_with_price_and_holds(
+    client: TestClient, world: World
+) -> None:
     hold(client, world, world.crew2, world.set_a1, 10, 12)
     hold(client, world, world.crew1, world.set_a2, 10, 12, status="confirmed")
     r = client.get(f"/availability?start={iso(10)}&end={iso(13)}", headers=auth(world.coord1))
@@ -221,9 +264,12 @@ def test_availability_lists_free_sets_with_price_and_holds(client: TestClient, w
     assert set(items) == {"AAA-1", "BBB-1"}
     assert items["AAA-1"]["price"] == 30000 and items["BBB-1"]["price"] == 90000
     assert items["AAA-1"]["holds"][0]["rank"] == 1 and items["AAA-1"]["holds"][0]["crew"] is None
-    tagged = client.get(f"/availability?start={iso(10)}&end={iso(13)}&tags=street&tags=exterior",
-                        headers=auth(world.coord1)).json()
+    tagged = client.get(
+        f"/availability?start={iso(10)}&end={iso(13)}&tags=street&tags=exterior",
+        headers=auth(world.coord1),
+    ).json()
     assert [i["code"] for i in tagged["items"]] == ["AAA-1"]
-    by_base = client.get(f"/availability?start={iso(10)}&end={iso(13)}&base=BBB",
-                         headers=auth(world.manager_b)).json()
+    by_base = client.get(
+        f"/availability?start={iso(10)}&end={iso(13)}&base=BBB", headers=auth(world.manager_b)
+    ).json()
     assert [i["code"] for i in by_base["items"]] == ["BBB-1"]

@@ -36,8 +36,9 @@ def test_raw_update_into_overlap_fails(engine: Engine, world: World) -> None:
     _insert(engine, world, world.crew1, 10, 15)
     _insert(engine, world, world.crew2, 12, 14, status="released")
     with pytest.raises(IntegrityError, match="bookings_no_double_booking"), engine.begin() as conn:
-        conn.execute(text("UPDATE bookings SET status = 'confirmed' WHERE crew_id = :c"),
-                     {"c": world.crew2})
+        conn.execute(
+            text("UPDATE bookings SET status = 'confirmed' WHERE crew_id = :c"), {"c": world.crew2}
+        )
 
 
 def test_empty_or_inverted_range_refused(engine: Engine, world: World) -> None:
@@ -52,21 +53,34 @@ def test_unknown_status_refused(engine: Engine, world: World) -> None:
 
 def test_travel_pair_stored_once(engine: Engine, world: World) -> None:
     with transaction() as s:
-        s.execute(text("INSERT INTO travel (base_a_id, base_b_id, cost) VALUES (:a, :b, 100)"),
-                  {"a": world.base_a, "b": world.base_b})
+        s.execute(
+            text("INSERT INTO travel (base_a_id, base_b_id, cost) VALUES (:a, :b, 100)"),
+            {"a": world.base_a, "b": world.base_b},
+        )
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(text("INSERT INTO travel (base_a_id, base_b_id, cost) VALUES (:b, :a, 100)"),
-                     {"a": world.base_a, "b": world.base_b})
+        conn.execute(
+            text("INSERT INTO travel (base_a_id, base_b_id, cost) VALUES (:b, :a, 100)"),
+            {"a": world.base_a, "b": world.base_b},
+        )
 
 
 def test_schema_has_the_no_double_booking_rule(engine: Engine) -> None:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            found = conn.scalar(text(
-                "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_no_double_booking' "
-                "AND contype = 'x'"))
+            found = conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_constraint "
+                    "WHERE conname = 'bookings_no_double_booking' AND contype = 'x'"
+                )
+            )
             assert found == 1
         else:
-            names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))}
-            assert {"bookings_no_double_booking_insert", "bookings_no_double_booking_update"} <= names
+            names = {
+                r[0]
+                for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))
+            }
+            assert {
+                "bookings_no_double_booking_insert",
+                "bookings_no_double_booking_update",
+            } <= names
     assert "bookings" in inspect(engine).get_table_names()

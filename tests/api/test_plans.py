@@ -32,9 +32,18 @@ def add_scenes(w: World) -> None:
             s.add_all([lead, extra])
             s.flush()
             for i in range(n):
-                scene = Scene(crew_id=crew_id, number=str(i + 1), int_ext="EXT", day_night="DAY",
-                              description="", required_tags=[tag], minutes=300, page_eighths=8,
-                              status="unscheduled", restrict_sets=False)
+                scene = Scene(
+                    crew_id=crew_id,
+                    number=str(i + 1),
+                    int_ext="EXT",
+                    day_night="DAY",
+                    description="",
+                    required_tags=[tag],
+                    minutes=300,
+                    page_eighths=8,
+                    status="unscheduled",
+                    restrict_sets=False,
+                )
                 scene.cast_links = [SceneCast(cast_id=lead.id)] + (
                     [SceneCast(cast_id=extra.id)] if i % 2 else []
                 )
@@ -80,8 +89,18 @@ def test_rerun_on_unchanged_data_changes_nothing(engine: Engine, world: World) -
 def test_confirmed_bookings_are_never_moved(engine: Engine, world: World) -> None:
     add_scenes(world)
     with transaction() as s:  # another production holds AAA-1 for the first ten days
-        s.add(Booking(set_id=world.set_a1, crew_id=world.crew3, start_date=day(0), end_date=day(10),
-                      status="confirmed", price=0, placed_at=world_now(), expires_at=None))
+        s.add(
+            Booking(
+                set_id=world.set_a1,
+                crew_id=world.crew3,
+                start_date=day(0),
+                end_date=day(10),
+                status="confirmed",
+                price=0,
+                placed_at=world_now(),
+                expires_at=None,
+            )
+        )
     run_once()
     with transaction() as s:
         street = s.scalars(select(Proposal).where(Proposal.set_id == world.set_a1)).all()
@@ -152,11 +171,16 @@ def wait_for(client: TestClient, key: str, run_id: int, timeout: float = 60) -> 
     raise AssertionError(f"run {run_id} did not finish")
 
 
-def test_post_plans_runs_in_a_worker_and_accept_places_holds(client: TestClient, world: World) -> None:
+def test_post_plans_runs_in_a_worker_and_accept_places_holds(
+    client: TestClient, world: World
+) -> None:
     add_scenes(world)
     assert client.post("/plans", headers=auth(world.coord1)).status_code == 403
-    r = client.post("/plans", json={"horizon_days": 30, "time_limit": 3, "workers": 1, "seed": 1},
-                    headers=auth(world.manager_a))
+    r = client.post(
+        "/plans",
+        json={"horizon_days": 30, "time_limit": 3, "workers": 1, "seed": 1},
+        headers=auth(world.manager_a),
+    )
     assert r.status_code == 202, r.text
     run = wait_for(client, world.admin, r.json()["id"])
     assert run["status"] == "succeeded", run
@@ -165,14 +189,27 @@ def test_post_plans_runs_in_a_worker_and_accept_places_holds(client: TestClient,
     body = proposal.json()
     assert body["holds"] and sum(len(d["scenes"]) for d in body["days"]) >= 5
     # another crew cannot see or accept it
-    assert client.get(f"/plans/{run['id']}/crews/{world.crew1}", headers=auth(world.coord2)).status_code == 404
-    assert client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept",
-                       headers=auth(world.coord2)).status_code == 404
-    accepted = client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1))
+    assert (
+        client.get(
+            f"/plans/{run['id']}/crews/{world.crew1}", headers=auth(world.coord2)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord2)
+        ).status_code
+        == 404
+    )
+    accepted = client.post(
+        f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1)
+    )
     assert accepted.status_code == 200, accepted.text
     holds = accepted.json()
     assert len(holds) == len(body["holds"]) and all(h["status"] == "hold" for h in holds)
-    again = client.post(f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1))
+    again = client.post(
+        f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1)
+    )
     assert again.status_code == 409
 
 
@@ -181,22 +218,35 @@ def test_accept_refuses_days_no_longer_free(client: TestClient, world: World) ->
     run = run_once()
     proposal = client.get(f"/plans/{run.id}/crews/{world.crew2}", headers=auth(world.coord2)).json()
     first = proposal["holds"][0]
-    taken = client.post("/bookings", headers=auth(world.coord3), json={
-        "set_id": first["set_id"], "crew_id": world.crew3, "start": first["start"],
-        "end": first["end"], "status": "confirmed"})
+    taken = client.post(
+        "/bookings",
+        headers=auth(world.coord3),
+        json={
+            "set_id": first["set_id"],
+            "crew_id": world.crew3,
+            "start": first["start"],
+            "end": first["end"],
+            "status": "confirmed",
+        },
+    )
     assert taken.status_code == 201, taken.text
     r = client.post(f"/plans/{run.id}/crews/{world.crew2}/accept", headers=auth(world.coord2))
     assert r.status_code == 409
     assert r.json()["conflicts"][0]["start"] == first["start"]
     with transaction() as s:
-        held = s.scalar(select(func.count()).select_from(Booking).where(Booking.crew_id == world.crew2))
+        held = s.scalar(
+            select(func.count()).select_from(Booking).where(Booking.crew_id == world.crew2)
+        )
     assert held == 0
 
 
 def test_cancel_stops_a_run_and_keeps_its_best_plan(client: TestClient, world: World) -> None:
     add_scenes(world)
-    r = client.post("/plans", json={"horizon_days": 30, "time_limit": 120, "workers": 1},
-                    headers=auth(world.admin))
+    r = client.post(
+        "/plans",
+        json={"horizon_days": 30, "time_limit": 120, "workers": 1},
+        headers=auth(world.admin),
+    )
     run_id = r.json()["id"]
     assert client.post("/plans", headers=auth(world.admin)).status_code == 409  # one at a time
     time.sleep(2.5)

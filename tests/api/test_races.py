@@ -55,8 +55,13 @@ def test_direct_bookings_race_exactly_one_wins(
         calls = [
             (
                 "/bookings",
-                {"set_id": world.set_a1, "crew_id": crew, "status": "confirmed",
-                 "start": iso(base + i % 5), "end": iso(base + 6 + i % 3)},
+                {
+                    "set_id": world.set_a1,
+                    "crew_id": crew,
+                    "status": "confirmed",
+                    "start": iso(base + i % 5),
+                    "end": iso(base + 6 + i % 3),
+                },
                 key,
             )
             for i, (crew, key) in enumerate(racers)
@@ -66,12 +71,16 @@ def test_direct_bookings_race_exactly_one_wins(
         elapsed = time.perf_counter() - started
         tally = Counter(codes)
         with capsys.disabled():
-            print(f"\n[race {engine.dialect.name} round {rnd}] {CLIENTS} clients: {dict(tally)} "
-                  f"in {elapsed:.2f}s")
+            print(
+                f"\n[race {engine.dialect.name} round {rnd}] {CLIENTS} clients: {dict(tally)} "
+                f"in {elapsed:.2f}s"
+            )
         assert tally[201] == 1, tally
         assert tally[409] == CLIENTS - 1, tally
     with transaction() as s:
-        confirmed = s.scalar(select(func.count()).select_from(Booking).where(Booking.status == "confirmed"))
+        confirmed = s.scalar(
+            select(func.count()).select_from(Booking).where(Booking.status == "confirmed")
+        )
     assert confirmed == ROUNDS
 
 
@@ -81,11 +90,21 @@ def test_confirming_competing_holds_race(live_server: str, world: World, engine:
     ids = []
     with httpx.Client(base_url=live_server, timeout=60) as c:
         for i, (crew, key) in enumerate(racers):
-            r = c.post("/bookings", headers=auth(key), json={
-                "set_id": world.set_a2, "crew_id": crew, "start": iso(30 + i % 4), "end": iso(36)})
+            r = c.post(
+                "/bookings",
+                headers=auth(key),
+                json={
+                    "set_id": world.set_a2,
+                    "crew_id": crew,
+                    "start": iso(30 + i % 4),
+                    "end": iso(36),
+                },
+            )
             assert r.status_code == 201
             ids.append(r.json()["id"])
-    calls = [(f"/bookings/{bid}/confirm", {}, key) for bid, (_, key) in zip(ids, racers, strict=True)]
+    calls = [
+        (f"/bookings/{bid}/confirm", {}, key) for bid, (_, key) in zip(ids, racers, strict=True)
+    ]
     codes = Counter(_race(live_server, calls))
     assert codes[200] == 1 and codes[409] == CLIENTS - 1, codes
     with transaction() as s:
