@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def _iso_date_only(value: Any) -> Any:
@@ -29,6 +30,22 @@ Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DB
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["republic-era"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=2000)]
+
+
+def split_tags(values: list[str] | None) -> list[str]:
+    """Tags from a query string: repeated (?tags=a&tags=b) or comma-separated (?tags=a,b)."""
+    from app.errors import InvalidInput
+
+    tags = [t.strip() for v in values or () for t in v.split(",") if t.strip()]
+    bad = [t for t in tags if not _TAG.match(t)]
+    if bad:
+        raise InvalidInput(
+            f"tags: '{bad[0]}' is not a tag "
+            "(lowercase letters, digits and hyphens, e.g. republic-era)."
+        )
+    if len(tags) > 30:
+        raise InvalidInput("tags: at most 30 tags.")
+    return tags
 
 
 class InputModel(BaseModel):

@@ -27,7 +27,7 @@ from app.errors import Forbidden, NotFound, PreconditionFailed
 from app.models import Booking, BookingEvent, FilmSet, User
 from app.pagination import PageDep, PageParams
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate, Page, Tag
+from app.schemas import IsoDate, Page, split_tags
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute)
 
@@ -334,13 +334,24 @@ def availability(
     page: PageDep,
     start: IsoDate,
     end: Annotated[IsoDate, Query(description="First day not needed: [start, end)")],
-    tags: Annotated[list[Tag] | None, Query(max_length=30, description="Carry every tag")] = None,
+    tags: Annotated[
+        list[str] | None,
+        Query(max_length=30, description="Carry every tag (repeat, or comma-separate)"),
+    ] = None,
     base: Annotated[str | None, Query(max_length=32, description="Base id or code")] = None,
     kind: Literal["backlot", "stage"] | None = None,
 ) -> Availability:
     base_id = _resolve_base(session, base)
     return find_free_sets(
-        session, user, start, end, tags=tags or (), base_id=base_id, kind=kind, now=now, page=page
+        session,
+        user,
+        start,
+        end,
+        tags=split_tags(tags),
+        base_id=base_id,
+        kind=kind,
+        now=now,
+        page=page,
     )
 
 

@@ -26,7 +26,7 @@ from app.deps import CurrentUser, SessionDep
 from app.models import Base, Blackout
 from app.pagination import PageDep, paginate
 from app.routing import TransactionalRoute
-from app.schemas import Page, Tag
+from app.schemas import Page, split_tags
 
 router = APIRouter(tags=["catalogue"], route_class=TransactionalRoute)
 
@@ -72,9 +72,12 @@ def list_sets(
     page: PageDep,
     base_id: Annotated[int | None, Query(description="Only this base's sets")] = None,
     kind: Literal["backlot", "stage"] | None = None,
-    tags: Annotated[list[Tag] | None, Query(max_length=30, description="Carry every tag")] = None,
+    tags: Annotated[
+        list[str] | None,
+        Query(max_length=30, description="Carry every tag (repeat, or comma-separate)"),
+    ] = None,
 ) -> Page[SetOut]:
-    rows, total = paginate(session, service.list_sets_stmt(base_id, kind, tags or ()), page)
+    rows, total = paginate(session, service.list_sets_stmt(base_id, kind, split_tags(tags)), page)
     return Page(items=[SetOut.model_validate(r) for r in rows], total=total, **vars(page))
 
 

@@ -269,6 +269,15 @@ def test_availability_lists_free_sets_with_price_and_holds(
         headers=auth(world.coord1),
     ).json()
     assert [i["code"] for i in tagged["items"]] == ["AAA-1"]
+    comma = client.get(
+        f"/availability?start={iso(10)}&end={iso(13)}&tags=street,exterior",
+        headers=auth(world.coord1),
+    ).json()
+    assert [i["code"] for i in comma["items"]] == ["AAA-1"]
+    bad = client.get(
+        f"/availability?start={iso(10)}&end={iso(13)}&tags=Street!", headers=auth(world.coord1)
+    )
+    assert bad.status_code == 422 and "tag" in bad.json()["detail"]
     by_base = client.get(
         f"/availability?start={iso(10)}&end={iso(13)}&base=BBB", headers=auth(world.manager_b)
     ).json()
