@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     )
     # Longest booking or hold, in days (a crew's whole shoot rarely exceeds four months).
     max_booking_days: int = Field(default=120, ge=1, le=3660)
+    # A crew may not hoard a base: at most this many active holds on one base's sets.
+    max_active_holds_per_base: int = Field(default=30, ge=1)
     # Page sizes are bounded so one request cannot ask for the whole table.
     max_page_size: int = Field(default=200, ge=1, le=1000)
     default_page_size: int = Field(default=50, ge=1, le=1000)

@@ -276,6 +276,27 @@ def _check_range(crew: Crew, start: date, end: date, now: datetime) -> None:
         )
 
 
+def _check_hold_quota(session: Session, crew: Crew, film_set: FilmSet, now: datetime) -> None:
+    """A crew may not hoard a base's sets with holds it does not mean to confirm."""
+    limit = get_settings().max_active_holds_per_base
+    held = session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .join(FilmSet, FilmSet.id == Booking.set_id)
+        .where(
+            Booking.crew_id == crew.id,
+            FilmSet.base_id == film_set.base_id,
+            active_hold(Booking, now),
+        )
+    )
+    if (held or 0) >= limit:
+        raise Conflict(
+            f"{crew.name} already has {held} active holds at this base (the limit is {limit}); "
+            "confirm or release some before placing more.",
+            limit=limit,
+        )
+
+
 def place(
     session: Session,
     actor: User,
@@ -302,6 +323,7 @@ def place(
             _blocker_text(film_set, blockers),
             conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
         )
+    _check_hold_quota(session, crew, film_set, now)
     booking = Booking(
         set_id=set_id,
         crew_id=crew.id,

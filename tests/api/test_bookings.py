@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.clock import get_now
@@ -282,3 +283,21 @@ def test_availability_lists_free_sets_with_price_and_holds(
         f"/availability?start={iso(10)}&end={iso(13)}&base=BBB", headers=auth(world.manager_b)
     ).json()
     assert [i["code"] for i in by_base["items"]] == ["BBB-1"]
+
+
+def test_a_crew_may_not_hoard_a_base(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_active_holds_per_base", 2)
+    assert hold(client, world, world.crew1, world.set_a1, 10, 12).status_code == 201
+    assert hold(client, world, world.crew1, world.set_a2, 10, 12).status_code == 201
+    third = hold(client, world, world.crew1, world.set_a1, 20, 22)
+    assert third.status_code == 409 and "limit is 2" in third.json()["detail"]
+    # Another base, and other crews, are unaffected; releasing frees a place.
+    assert hold(client, world, world.crew1, world.set_b1, 10, 12).status_code == 201
+    assert hold(client, world, world.crew2, world.set_a1, 20, 22).status_code == 201
+    first = client.get(f"/crews/{world.crew1}/bookings", headers=auth(world.coord1)).json()
+    act(client, world.coord1, first["items"][0]["id"], "release")
+    assert hold(client, world, world.crew1, world.set_a1, 20, 22).status_code == 201
