@@ -48,6 +48,8 @@ def make_engine(url: str | None = None) -> Engine:
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
         pool_timeout=10,
+        # During an outage a request fails fast (503) instead of hanging on connect.
+        connect_args={"connect_timeout": 3},
     )
 
 
