@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("backlot")
@@ -150,27 +152,63 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = str(exc.detail) if exc.detail else title
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"There is no page or resource at {request.url.path}."
+        # A body found too large while streaming (app.main.BodyLimit) is the same problem type
+        # as one refused by its Content-Length.
+        slug = PayloadTooLarge.slug if exc.status_code == 413 else title.lower().replace(" ", "-")
         return problem(
             exc.status_code,
             title,
             detail,
-            slug=title.lower().replace(" ", "-"),
+            slug=slug,
             instance=request.url.path,
             headers=dict(exc.headers) if exc.headers else None,
         )
 
+    def _out_of_range(request: Request) -> JSONResponse:
+        return problem(
+            422,
+            "Invalid input",
+            "A value in the request is out of range: ids and amounts go up to 2147483647.",
+            slug="invalid-input",
+            instance=request.url.path,
+        )
+
+    # The database refusing a value (an id in a path or query too large for its column,
+    # on either backend) is bad input, never a server error.
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return _out_of_range(request)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        if "SQLite INTEGER" in str(exc):
+            return _out_of_range(request)
+        return await _unexpected(request, exc)
+
+    def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return problem(
+            503,
+            "Service unavailable",
+            "The database is unreachable or busy; please retry in a moment.",
+            slug="service-unavailable",
+            headers={"Retry-After": "5"},
+        )
+
+    # The database is down, restarting or saturated: fail fast and ask for a retry.
+    # (Dedicated handlers: a catch-all Exception handler would let the error escape after.)
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
+        return _unavailable(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_full(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return _unavailable(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        from sqlalchemy.exc import DBAPIError
-
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return problem(
-                503,
-                "Service unavailable",
-                "The database is unreachable; please retry in a moment.",
-                slug="service-unavailable",
-                headers={"Retry-After": "5"},
-            )
+            return _unavailable(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(
             500,
