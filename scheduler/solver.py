@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
@@ -54,6 +55,7 @@ from scheduler.solver_crew import (
     crew_scope,
     hint_crew,
 )
+from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
 from scheduler.solver_talent import sequence_scenes
 
 
@@ -199,11 +201,16 @@ class _Run:
             return
         if len(crews) == 1 and self._talent(crews[0], budget):
             return
-        size = sum(self._size(c) for c in crews)
-        if size <= self.options.joint_model_limit and len(crews) <= 8:
-            self._joint(gi, crews, budget)
-        else:
-            self._large_neighbourhood(crews, budget)
+        end = self.clock.elapsed() + budget
+        small = sum(self._size(c) for c in crews) <= self.options.joint_model_limit
+        small = small and len(crews) <= 6
+        self._construct(crews, end)
+        left = max(0.0, end - self.clock.elapsed())
+        self._polish(crews, self.clock.elapsed() + left * (0.3 if small else 0.7))
+        left = max(0.0, end - self.clock.elapsed())
+        self._relaxed_bounds(crews, self.clock.elapsed() + left * (0.4 if small else 1.0))
+        if small:
+            self._joint(gi, crews, max(0.0, end - self.clock.elapsed()))
 
     def _size(self, crew_id: str) -> int:
         """Start variables of a crew's model, at most: its scenes times its dates."""
@@ -362,69 +369,105 @@ class _Run:
 
     # ------------------------------------------------------------------- LNS
 
-    def _large_neighbourhood(self, crews: list[str], budget: float) -> None:
-        """Relaxed per-crew solves for bounds, then re-optimise crews against the rest."""
-        end = self.clock.elapsed() + budget
-        sizes = {c: max(1, self._size(c)) for c in crews}
-        gap = {c: self.cost_of[c] - self.bound_of[c] for c in crews}
-        order = sorted(crews, key=lambda c: (-gap[c], c))
-        # Phase 1: each crew alone (others ignored) for its bound, kept if it fits around
-        # the others; otherwise solved again with the others' location-days blocked.
-        phase_end = self.clock.elapsed() + 0.5 * budget
-        done: set[str] = set()
+    def _construct(self, crews: list[str], end: float) -> None:
+        """A constructive plan per crew around the others' current days, kept if cheaper."""
+        order = sorted(crews, key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
         for i, crew_id in enumerate(order):
-            if self._stopped() or self.clock.elapsed() >= phase_end:
-                break
-            left = sum(sizes[c] for c in order[i:])
-            slot = max(0.05, (phase_end - self.clock.elapsed()) * sizes[crew_id] / left)
-            relaxed = self._crew_solve([crew_id], slot, relaxed=True)
-            if relaxed is None:
-                continue
-            if relaxed.bound is not None:
-                self.bound_of[crew_id] = max(self.bound_of[crew_id], relaxed.bound)
-            proposal = relaxed.assignments[crew_id]
-            if self._fits(crew_id, proposal):
-                self._accept(relaxed.assignments)
-            elif self.cost_of[crew_id] > self.bound_of[crew_id]:
-                blocked = self._crew_solve([crew_id], slot * 0.5, relaxed=False, hint=proposal)
-                if blocked is not None:
-                    self._accept(blocked.assignments)
-            if self.cost_of[crew_id] <= self.bound_of[crew_id]:
-                done.add(crew_id)
-            self._report("crews")
-        # Phase 2: rounds over the crews still above their bound, largest gap first; every
-        # other move re-optimises a crew together with the crews holding its sets.
+            if self._stopped() or self.clock.elapsed() >= end:
+                return
+            scope = crew_scope(self.problem, crew_id, self._blocked_for([crew_id]))
+            share = (end - self.clock.elapsed()) / (len(order) - i)
+            deadline = time.monotonic() + min(1.0, max(0.05, 0.5 * share))
+            best: list[Assignment] | None = None
+            best_cost = self.cost_of[crew_id]
+            for plan in crew_heuristic_plans(self.problem, scope, self.rng, deadline):
+                cost = crew_cost(self.problem, crew_id, plan)
+                if cost < best_cost:
+                    best, best_cost = plan, cost
+            if best is None:
+                best = self.plan_of[crew_id]
+            best = improve_plan(
+                self.problem,
+                scope,
+                best,
+                partial(crew_cost, self.problem, crew_id),
+                deadline + 0.5 * share,
+            )
+            best_cost = crew_cost(self.problem, crew_id, best)
+            if best_cost < self.cost_of[crew_id] and self._valid_with_others(crew_id, best):
+                self._replace(crew_id, best, best_cost)
+        self._report("construct")
+
+    def _polish(self, crews: list[str], end: float) -> None:
+        """Re-optimise crews with CP-SAT around their current dates, largest gap first.
+
+        Every other round a crew is solved together with the crews holding the
+        sets it could use, so that two crews can trade location-days.
+        """
+        sizes = {c: max(1, self._size(c)) for c in crews}
+        settled: set[str] = set()
         rounds = 0
         while not self._stopped() and self.clock.elapsed() < end:
-            open_crews = [c for c in crews if c not in done and self.cost_of[c] > self.bound_of[c]]
+            open_crews = [
+                c for c in crews if c not in settled and self.cost_of[c] > self.bound_of[c]
+            ]
             if not open_crews:
-                break
+                return
             open_crews.sort(key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
             improved = False
-            for crew_id in open_crews:
+            for i, crew_id in enumerate(open_crews):
                 if self._stopped() or self.clock.elapsed() >= end:
-                    break
-                left_time = end - self.clock.elapsed()
-                slot = max(
-                    0.1,
-                    min(
-                        left_time,
-                        2.0 * left_time * sizes[crew_id] / sum(sizes[c] for c in open_crews),
-                    ),
-                )
+                    return
+                left = end - self.clock.elapsed()
+                weight = sizes[crew_id] / sum(sizes[c] for c in open_crews[i:])
+                slot = max(0.1, min(left, left * weight))
                 team = [crew_id]
                 if rounds % 2 == 1:
                     team += self._rivals(crew_id, limit=2)
                 before = sum(self.cost_of[c] for c in team)
-                result = self._crew_solve(team, slot, relaxed=False)
-                if result is not None and self._accept(result.assignments):
+                result = self._crew_solve(team, slot, relaxed=False, near_current=True)
+                if result is None:
+                    continue
+                if self._accept(result.assignments):
                     improved = improved or sum(self.cost_of[c] for c in team) < before
                     self._report("search")
-                if result is not None and result.optimal and len(team) == 1:
-                    done.add(crew_id)
+                if result.optimal and len(team) == 1 and rounds % 2 == 0:
+                    settled.add(crew_id)
             rounds += 1
-            if not improved and rounds >= 2 and all(c in done for c in open_crews):
-                break
+            if not improved and rounds >= 4:
+                return
+
+    def _relaxed_bounds(self, crews: list[str], end: float) -> None:
+        """Each crew alone (other crews ignored): its optimum bounds it from below.
+
+        The relaxed plan is kept when it also fits around the other crews.
+        """
+        sizes = {c: max(1, self._size(c)) for c in crews}
+        order = sorted(crews, key=lambda c: (sizes[c], c))
+        for i, crew_id in enumerate(order):
+            if self._stopped() or self.clock.elapsed() >= end:
+                return
+            if self.cost_of[crew_id] <= self.bound_of[crew_id]:
+                continue
+            left = end - self.clock.elapsed()
+            slot = max(0.05, left * sizes[crew_id] / sum(sizes[c] for c in order[i:]))
+            result = self._crew_solve([crew_id], slot, relaxed=True)
+            if result is None:
+                continue
+            if result.bound is not None:
+                self.bound_of[crew_id] = max(self.bound_of[crew_id], result.bound)
+            if self._valid_with_others(crew_id, result.assignments[crew_id]):
+                self._accept(result.assignments)
+            self._report("bounds")
+
+    def _near(self, crew_id: str) -> tuple[int, int] | None:
+        """Dates around the crew's current plan (None: the whole window)."""
+        plan = self.plan_of[crew_id]
+        if len(plan) < len(self.index.scenes_by_crew.get(crew_id, ())) or not plan:
+            return None
+        days = [d for a in plan for d in _days_of(self.problem, a)]
+        pad = 2 + (max(days) - min(days)) // 4
+        return min(days) - pad, max(days) + pad
 
     def _rivals(self, crew_id: str, limit: int) -> list[str]:
         """Crews holding the most location-days this crew could use, most first."""
@@ -438,7 +481,7 @@ class _Run:
         ranked = sorted(count, key=lambda c: (-count[c], c))
         return ranked[:limit]
 
-    def _fits(self, crew_id: str, plan: Sequence[Assignment]) -> bool:
+    def _valid_with_others(self, crew_id: str, plan: Sequence[Assignment]) -> bool:
         for a in plan:
             for d in _days_of(self.problem, a):
                 holder = self.holder.get((a.location, d))
@@ -452,19 +495,22 @@ class _Run:
         budget: float,
         *,
         relaxed: bool,
-        hint: Sequence[Assignment] | None = None,
+        near_current: bool = False,
     ) -> _SubResult | None:
         """Solve ``crews`` together with every other crew's location-days fixed.
 
         With ``relaxed`` the other crews are ignored instead: the result may
         clash with them, but its bound is a lower bound for these crews.
+        ``near_current`` limits each crew to a few days around its current
+        dates, which keeps the model small where good plans are.
         """
         problem = self.problem
         blocked = frozenset() if relaxed else self._blocked_for(crews)
         model = cp_model.CpModel()
         all_vars: dict[str, CrewVars] = {}
         for crew_id in crews:
-            scope = crew_scope(problem, crew_id, blocked, prune_dominated=len(crews) == 1)
+            dates = self._near(crew_id) if near_current else None
+            scope = crew_scope(problem, crew_id, blocked, dates, prune_dominated=len(crews) == 1)
             all_vars[crew_id] = add_crew(model, problem, scope)
         if len(crews) > 1:
             _link_location_days(model, all_vars.values())
@@ -472,8 +518,7 @@ class _Run:
         constant = sum(v.objective_constant() for v in all_vars.values())
         model.minimize(sum(c * x for c, x in objective) + constant)
         for crew_id, v in all_vars.items():
-            plan = list(hint) if hint is not None and len(crews) == 1 else self.plan_of[crew_id]
-            hint_crew(model, problem, v, plan)
+            hint_crew(model, problem, v, self.plan_of[crew_id])
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
         return self._cp_solve(model, all_vars, budget, "crews", offset=others, bound_valid=relaxed)
 

@@ -38,6 +38,7 @@ class CrewScope:
     usable: Mapping[str, frozenset[int]]  # location -> date ordinals the crew may use it
     starts: Mapping[str, tuple[int, ...]]  # scene -> feasible start ordinals
     fits: Mapping[str, tuple[str, ...]]  # scene -> candidate locations that fit it
+    replaced_by: Mapping[str, str]  # dominated location -> the kept one that beats it
 
 
 def _ordinals(days: Iterable[date]) -> frozenset[int]:
@@ -92,7 +93,7 @@ def crew_scope(
         s.id: frozenset(loc.id for loc in index.fitting_locations(s) if loc.id in usable)
         for s in scenes
     }
-    kept = _undominated(problem, scenes, fitting, usable, prune=prune_dominated)
+    kept, replaced_by = _undominated(problem, scenes, fitting, usable, prune=prune_dominated)
 
     starts: dict[str, tuple[int, ...]] = {}
     fits: dict[str, tuple[str, ...]] = {}
@@ -121,6 +122,7 @@ def crew_scope(
         usable={loc: usable[loc] for loc in kept},
         starts=starts,
         fits=fits,
+        replaced_by=replaced_by,
     )
 
 
@@ -131,7 +133,7 @@ def _undominated(
     usable: Mapping[str, frozenset[int]],
     *,
     prune: bool,
-) -> list[str]:
+) -> tuple[list[str], dict[str, str]]:
     """Candidate locations no other candidate beats, cheapest first.
 
     A location is dropped when another one of the same base, no dearer, free
@@ -149,6 +151,7 @@ def _undominated(
         key=lambda loc: (index.location[loc].day_rate, index.location_position[loc]),
     )
     kept: list[str] = []
+    replaced_by: dict[str, str] = {}
     for loc in order:
         here = index.location[loc]
         dominated = False
@@ -161,10 +164,11 @@ def _undominated(
                 and usable[loc] <= usable[other]
             ):
                 dominated = True
+                replaced_by[loc] = other
                 break
         if not dominated:
             kept.append(loc)
-    return kept
+    return kept, replaced_by
 
 
 @dataclass
@@ -526,10 +530,11 @@ def hint_crew(
         if (a.scene, d) not in v.start:
             return False
         placed[a.scene, d] = 1
+        loc = v.scope.replaced_by.get(a.location, a.location)
         for x in range(d, d + index.scene_days[a.scene]):
-            if (x, a.location) not in v.use:
+            if (x, loc) not in v.use:
                 return False
-            location_on[x] = a.location
+            location_on[x] = loc
     for key, var in v.start.items():
         model.add_hint(var, placed.get(key, 0))
     for (d, loc), var in v.use.items():

@@ -269,6 +269,8 @@ def _initial_order(r: _Reduced) -> list[int]:
             key = (table(idle) * r.durations[s] + table(new_actors), s)
             if key < best_key:
                 best_key, best = key, s
+        if best < 0:
+            raise ValueError("the precedence among scenes has a cycle")
         order.append(best)
         remaining &= ~(1 << best)
         done_actors |= r.masks[best]

@@ -1,0 +1,500 @@
+"""A fast constructive plan for one crew: pack scenes into shooting days, order the
+days like a talent-scheduling problem, then lay them on the calendar.
+
+CP-SAT alone improves a 30-scene crew only slowly from the first-come plan,
+because most of the money is in the cast's idle days, a sequencing question.
+This heuristic answers that question first (with the exact sequencer of
+:mod:`scheduler.solver_talent` on the day groups, cut short by a deadline) and
+hands CP-SAT a good starting plan to polish. It only reads a
+:class:`~scheduler.solver_crew.CrewScope`, so like the models it is a pure
+function of the problem and the location-days other crews hold.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from scheduler.domain import Assignment, Problem, Scene
+from scheduler.solver_crew import CrewScope
+from scheduler.solver_talent import sequence_scenes
+
+
+@dataclass
+class _Day:
+    """Scenes shot together on one shooting day (or one multi-day scene)."""
+
+    scenes: list[Scene]
+    locations: set[str]  # candidate locations fitting every scene here
+    minutes: int
+    days: int = 1
+    cast: set[str] = field(default_factory=set)
+
+
+def crew_heuristic_plans(
+    problem: Problem,
+    scope: CrewScope,
+    rng: random.Random,
+    deadline: float,
+    tries: int = 3,
+) -> list[list[Assignment]]:
+    """Candidate valid plans for the crew of ``scope`` (best effort, never invalid)."""
+    index = problem.index
+    crew = index.crew[scope.crew_id]
+    scenes = [s for s in index.scenes_by_crew.get(scope.crew_id, ()) if scope.starts[s.id]]
+    if not scenes:
+        return [[]]
+    plans: list[list[Assignment]] = []
+    for attempt in range(tries):
+        if attempt and time.monotonic() > deadline:
+            break
+        days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=attempt > 0)
+        order = _order(problem, days, deadline)
+        for sequence in (order, order[::-1]):
+            plans += _place_all(problem, scope, days, sequence)
+    return plans
+
+
+def _pack(
+    problem: Problem,
+    scope: CrewScope,
+    scenes: Sequence[Scene],
+    cap: int,
+    rng: random.Random,
+    *,
+    shuffle: bool,
+) -> list[_Day]:
+    """Shooting days: scenes grouped by the sets they fit, packed with like casts together."""
+    index = problem.index
+    cost = {m.id: m.day_cost for m in index.cast_by_crew.get(scope.crew_id, ())}
+    ranked = sorted(cost, key=lambda m: (-cost[m], m))
+    related: dict[str, set[str]] = {s.id: set(s.after) for s in scenes}
+    for s in scenes:
+        for p in s.after:
+            related.setdefault(p, set()).add(s.id)
+
+    def signature(s: Scene) -> tuple[int, ...]:
+        members = set(s.cast)
+        return tuple(0 if m in members else 1 for m in ranked)
+
+    days: list[_Day] = []
+    groups: dict[tuple[str, ...], list[Scene]] = {}
+    for s in scenes:
+        if index.scene_days[s.id] > 1:
+            days.append(
+                _Day([s], set(scope.fits[s.id]), s.minutes, index.scene_days[s.id], set(s.cast))
+            )
+        else:
+            groups.setdefault(tuple(sorted(scope.fits[s.id])), []).append(s)
+    keys = sorted(groups, key=lambda k: (-len(groups[k]), k))
+    for key in keys:
+        members = groups[key]
+        if shuffle:
+            rng.shuffle(members)
+        members.sort(key=signature)
+        open_days: list[_Day] = []
+        for s in members:
+            target = None
+            for d in open_days:
+                if d.minutes + s.minutes <= cap and not any(
+                    t.id in related.get(s.id, ()) for t in d.scenes
+                ):
+                    target = d
+                    break
+            if target is None:
+                target = _Day([], set(key), 0)
+                open_days.append(target)
+            target.scenes.append(s)
+            target.minutes += s.minutes
+            target.cast |= set(s.cast)
+        days += open_days
+    _merge_small_days(days, cap, related)
+    _break_cycles(days)
+    return days
+
+
+def _break_cycles(days: list[_Day]) -> None:
+    """Split days until continuity (``after``) orders the days without a cycle.
+
+    Two days can each hold a scene that must follow one in the other; taking
+    such scenes out to days of their own ends that (scenes alone never cycle).
+    """
+    while True:
+        where = {s.id: i for i, d in enumerate(days) for s in d.scenes}
+        edges: dict[int, set[int]] = {i: set() for i in range(len(days))}
+        for i, d in enumerate(days):
+            for s in d.scenes:
+                for p in s.after:
+                    j = where.get(p)
+                    if j is not None and j != i:
+                        edges[j].add(i)
+        cycle = _find_cycle(edges)
+        if cycle is None:
+            return
+        members = set(cycle)
+        split = False
+        for i in cycle:
+            day = days[i]
+            if len(day.scenes) < 2:
+                continue
+            # A scene tied to another day of the cycle leaves for a day of its own.
+            for s in day.scenes:
+                tied = {where.get(p) for p in s.after} | {
+                    where[t.id] for j in members for t in days[j].scenes if s.id in t.after
+                }
+                if tied & (members - {i}):
+                    day.scenes.remove(s)
+                    day.minutes -= s.minutes
+                    day.cast = {m for t in day.scenes for m in t.cast}
+                    days.append(_Day([s], set(day.locations), s.minutes, 1, set(s.cast)))
+                    split = True
+                    break
+            if split:
+                break
+        if not split:
+            raise AssertionError("a continuity cycle through single scenes")
+
+
+def _find_cycle(edges: dict[int, set[int]]) -> list[int] | None:
+    """Nodes of one directed cycle, or None."""
+    colour: dict[int, int] = {}
+    stack: list[int] = []
+
+    def visit(node: int) -> list[int] | None:
+        colour[node] = 1
+        stack.append(node)
+        for nxt in edges[node]:
+            if colour.get(nxt) == 1:
+                return stack[stack.index(nxt) :]
+            if nxt not in colour:
+                found = visit(nxt)
+                if found is not None:
+                    return found
+        colour[node] = 2
+        stack.pop()
+        return None
+
+    for node in edges:
+        if node not in colour:
+            found = visit(node)
+            if found is not None:
+                return found
+    return None
+
+
+def _merge_small_days(days: list[_Day], cap: int, related: dict[str, set[str]]) -> None:
+    """Fold the scenes of nearly empty days into other days at a common set."""
+    changed = True
+    while changed:
+        changed = False
+        days.sort(key=lambda d: d.minutes)
+        for small in days:
+            if small.days > 1 or not small.scenes:
+                continue
+            for other in days[::-1]:
+                if other is small or other.days > 1:
+                    continue
+                common = small.locations & other.locations
+                if (
+                    common
+                    and other.minutes + small.minutes <= cap
+                    and not any(
+                        t.id in related.get(s.id, ()) for s in small.scenes for t in other.scenes
+                    )
+                ):
+                    other.scenes += small.scenes
+                    other.minutes += small.minutes
+                    other.cast |= small.cast
+                    other.locations = common
+                    small.scenes = []
+                    changed = True
+                    break
+            if changed:
+                break
+        days[:] = [d for d in days if d.scenes]
+
+
+def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]:
+    """Order the days to keep the cast's spans short (precedence kept)."""
+    index = problem.index
+    members = sorted({m for d in days for m in d.cast})
+    bit = {m: i for i, m in enumerate(members)}
+    where = {s.id: i for i, d in enumerate(days) for s in d.scenes}
+    preds = []
+    for d in days:
+        mask = 0
+        for s in d.scenes:
+            for p in s.after:
+                if p in where and where[p] != where[s.id]:
+                    mask |= 1 << where[p]
+        preds.append(mask)
+    budget = min(deadline, time.monotonic() + 0.3)
+    result = sequence_scenes(
+        [d.days for d in days],
+        [sum(1 << bit[m] for m in d.cast) for d in days],
+        [index.cast[m].day_cost for m in members],
+        preds,
+        deadline=budget,
+    )
+    return list(result.order)
+
+
+def _place_all(
+    problem: Problem, scope: CrewScope, days: Sequence[_Day], order: Sequence[int]
+) -> list[list[Assignment]]:
+    """Lay the ordered days on the calendar from a few start dates."""
+    earliest = min(min(scope.starts[s.id]) for d in days for s in d.scenes)
+    latest_start = scope.last_day - sum(d.days for d in days) + 1
+    candidates = sorted({earliest, *range(earliest, max(earliest, latest_start) + 1, 3)})[:6]
+    start_sets = {s.id: frozenset(scope.starts[s.id]) for d in days for s in d.scenes}
+    plans = []
+    for start in candidates:
+        plan = _place(problem, scope, days, order, start, start_sets)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def _place(
+    problem: Problem,
+    scope: CrewScope,
+    days: Sequence[_Day],
+    order: Sequence[int],
+    start: int,
+    start_sets: dict[str, frozenset[int]],
+) -> list[Assignment] | None:
+    """Days in order from ``start``; a day that cannot go on a date yields to the next ones."""
+    index = problem.index
+    pending = list(order)
+    placed_last: dict[str, int] = {}
+    plan: list[Assignment] = []
+    current = start
+    previous: str | None = None
+    lookahead = 3
+    while pending and current <= scope.last_day:
+        chosen = None
+        for pos, i in enumerate(pending[: lookahead + 1]):
+            day = days[i]
+            if any(
+                p not in placed_last and _is_pending(p, days, pending)
+                for s in day.scenes
+                for p in s.after
+            ):
+                continue
+            loc = _fits_on(problem, scope, day, current, previous, placed_last, start_sets)
+            if loc is not None:
+                chosen = (pos, i, loc)
+                break
+        if chosen is None:
+            current += 1
+            continue
+        pos, i, loc = chosen
+        day = days[i]
+        for s in day.scenes:
+            plan.append(Assignment(s.id, loc, date.fromordinal(current)))
+            placed_last[s.id] = current + index.scene_days[s.id] - 1
+        pending.pop(pos)
+        previous = loc
+        current += day.days
+    if pending and len(pending) == len(order):
+        return None
+    return plan
+
+
+def _is_pending(scene_id: str, days: Sequence[_Day], pending: Sequence[int]) -> bool:
+    return any(s.id == scene_id for i in pending for s in days[i].scenes)
+
+
+def _fits_on(
+    problem: Problem,
+    scope: CrewScope,
+    day: _Day,
+    when: int,
+    previous: str | None,
+    placed_last: dict[str, int],
+    start_sets: dict[str, frozenset[int]],
+) -> str | None:
+    """The best location for the day on date ``when``, or None if it cannot go there."""
+    index = problem.index
+    span = range(when, when + day.days)
+    for s in day.scenes:
+        if when not in start_sets[s.id]:
+            return None
+        if any(p in placed_last and placed_last[p] >= when for p in s.after):
+            return None
+    options = [loc for loc in day.locations if all(x in scope.usable.get(loc, ()) for x in span)]
+    if previous is not None:
+        options = [loc for loc in options if index.move_cost(previous, loc) is not None]
+    if not options:
+        return None
+    if previous in options:
+        return previous
+    return min(
+        options,
+        key=lambda loc: (
+            index.location[loc].day_rate * day.days
+            + (index.move_cost(previous, loc) or 0 if previous is not None else 0),
+            loc,
+        ),
+    )
+
+
+def improve_plan(
+    problem: Problem,
+    scope: CrewScope,
+    plan: Sequence[Assignment],
+    cost: Callable[[Sequence[Assignment]], int],
+    deadline: float,
+) -> list[Assignment]:
+    """Local search on a valid crew plan: move a scene to another shooting day, or swap
+    two scenes between days, whenever the exact cost drops (first improvement).
+
+    Only single-day scenes move, only onto dates the crew already shoots whose
+    location fits them; capacity, dates, cast leave, continuity and the travel
+    between the neighbours of a date that empties are all checked, so the
+    result stays valid.
+    """
+    index = problem.index
+    cap = index.crew[scope.crew_id].max_minutes_per_day
+    start_sets = {s: frozenset(v) for s, v in scope.starts.items()}
+    fits = {
+        s.id: {loc.id for loc in index.fitting_locations(s)}
+        for s in index.scenes_by_crew.get(scope.crew_id, ())
+    }
+    current = list(plan)
+    best = cost(current)
+    improved = True
+    while improved and time.monotonic() < deadline:
+        improved = False
+        state = _DayState(problem, current)
+        singles = [a for a in current if index.scene_days[a.scene] == 1]
+        for a in singles:
+            if time.monotonic() > deadline:
+                break
+            for d, loc in state.location_on.items():
+                if d == a.date.toordinal() or d in state.exclusive:
+                    continue
+                if not state.can_take(a.scene, d, loc, cap, start_sets, fits, leaving=a):
+                    continue
+                moved = Assignment(a.scene, loc, date.fromordinal(d))
+                candidate = [moved if x is a else x for x in current]
+                value = cost(candidate)
+                if value < best:
+                    current, best, improved = candidate, value, True
+                    break
+            if improved:
+                break
+        if improved:
+            continue
+        for i, a in enumerate(singles):
+            if time.monotonic() > deadline:
+                break
+            da = a.date.toordinal()
+            for b in singles[i + 1 :]:
+                db = b.date.toordinal()
+                if da == db:
+                    continue
+                if not state.can_swap(a, b, cap, start_sets, fits):
+                    continue
+                a2 = Assignment(a.scene, b.location, b.date)
+                b2 = Assignment(b.scene, a.location, a.date)
+                candidate = [a2 if x is a else b2 if x is b else x for x in current]
+                value = cost(candidate)
+                if value < best:
+                    current, best, improved = candidate, value, True
+                    break
+            if improved:
+                break
+    return current
+
+
+class _DayState:
+    """Per-date facts of one crew's plan, for the local search's feasibility checks."""
+
+    def __init__(self, problem: Problem, plan: Sequence[Assignment]) -> None:
+        self.problem = problem
+        index = problem.index
+        self.location_on: dict[int, str] = {}
+        self.minutes_on: dict[int, int] = {}
+        self.count_on: dict[int, int] = {}
+        self.exclusive: set[int] = set()
+        self.first: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        for a in plan:
+            d0 = a.date.toordinal()
+            k = index.scene_days[a.scene]
+            for d in range(d0, d0 + k):
+                self.location_on[d] = a.location
+                self.count_on[d] = self.count_on.get(d, 0) + 1
+                if k > 1:
+                    self.exclusive.add(d)
+            if k == 1:
+                self.minutes_on[d0] = self.minutes_on.get(d0, 0) + index.scene[a.scene].minutes
+            self.first[a.scene] = d0
+            self.last[a.scene] = d0 + k - 1
+        self.days = sorted(self.location_on)
+
+    def _order_ok(self, scene_id: str, d: int, ignore: str | None = None) -> bool:
+        index = self.problem.index
+        for p in index.scene[scene_id].after:
+            if p != ignore and p in self.last and self.last[p] >= d:
+                return False
+        for s in index.successors.get(scene_id, ()):
+            if s != ignore and s in self.first and self.first[s] <= d:
+                return False
+        return True
+
+    def _empties_ok(self, d: int) -> bool:
+        """The date ``d`` stops being a shooting date: its neighbours must connect."""
+        i = self.days.index(d)
+        if i == 0 or i == len(self.days) - 1:
+            return True
+        prev, nxt = self.location_on[self.days[i - 1]], self.location_on[self.days[i + 1]]
+        return self.problem.index.move_cost(prev, nxt) is not None
+
+    def can_take(
+        self,
+        scene_id: str,
+        d: int,
+        loc: str,
+        cap: int,
+        start_sets: dict[str, frozenset[int]],
+        fits: dict[str, set[str]],
+        leaving: Assignment,
+    ) -> bool:
+        scene = self.problem.index.scene[scene_id]
+        if d not in start_sets[scene_id] or loc not in fits[scene_id]:
+            return False
+        if self.minutes_on.get(d, 0) + scene.minutes > cap:
+            return False
+        if not self._order_ok(scene_id, d):
+            return False
+        old = leaving.date.toordinal()
+        return not (self.count_on.get(old, 0) == 1 and not self._empties_ok(old))
+
+    def can_swap(
+        self,
+        a: Assignment,
+        b: Assignment,
+        cap: int,
+        start_sets: dict[str, frozenset[int]],
+        fits: dict[str, set[str]],
+    ) -> bool:
+        index = self.problem.index
+        da, db = a.date.toordinal(), b.date.toordinal()
+        if da not in start_sets[b.scene] or db not in start_sets[a.scene]:
+            return False
+        if a.location not in fits[b.scene] or b.location not in fits[a.scene]:
+            return False
+        ma, mb = index.scene[a.scene].minutes, index.scene[b.scene].minutes
+        if self.minutes_on[da] - ma + mb > cap or self.minutes_on[db] - mb + ma > cap:
+            return False
+        return (
+            self._order_ok(a.scene, db, ignore=b.scene)
+            and self._order_ok(b.scene, da, ignore=a.scene)
+            and (b.scene not in index.scene[a.scene].after or db > da)
+            and (a.scene not in index.scene[b.scene].after or da > db)
+        )
