@@ -95,6 +95,9 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[s
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
         field = ".".join(loc) or "request"
         msg = str(err.get("msg", "is invalid"))
+        if err.get("type") == "json_invalid":
+            field = "body"
+            msg = "the request body is not valid JSON"
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         readable.append({"field": field, "message": msg, "type": err.get("type")})
