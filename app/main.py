@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.bookings.router import router as bookings_router
 from app.catalog.router import router as catalog_router
@@ -26,20 +28,36 @@ is integer yuan. Errors are RFC 9457 `application/problem+json`.
 """
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse oversized bodies before reading them."""
+class BodyLimit:
+    """Refuse oversized bodies: by Content-Length before reading, and by counting the bytes
+    of a body sent without one (chunked), which the length check alone would let through."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         limit = get_settings().max_body_bytes
-        length = request.headers.get("content-length")
+        detail = f"Request bodies are limited to {limit} bytes."
+        length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            return problem(
-                413,
-                "Request body too large",
-                f"Request bodies are limited to {limit} bytes.",
-                slug="payload-too-large",
-            )
-        return await call_next(request)
+            response = problem(413, "Request body too large", detail, slug="payload-too-large")
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                # Raised while the route reads its body; the HTTP error handler renders it.
+                raise HTTPException(413, detail)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app() -> FastAPI:

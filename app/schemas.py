@@ -25,7 +25,11 @@ def _iso_date_only(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
-Yuan = Annotated[int, Strict(), Field(ge=0, le=10_000_000_000)]
+# Ids and amounts live in 32-bit integer columns on PostgreSQL: a larger number must be
+# refused here (422), not by the database (a 500 on one backend only).
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
+Yuan = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DBD-NJR"])]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["republic-era"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -21,9 +21,9 @@ from app.bookings.schemas import (
     ChallengeOut,
 )
 from app.clock import NowDep
-from app.crews.service import get_crew
+from app.crews.service import can_see_crew, get_crew
 from app.deps import CurrentUser, SessionDep
-from app.errors import Forbidden, NotFound, PreconditionFailed
+from app.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from app.models import Booking, BookingEvent, FilmSet, User
 from app.pagination import PageDep, PageParams
 from app.routing import TransactionalRoute
@@ -115,6 +115,8 @@ def _filtered(
     start: Any = None,
     end: Any = None,
 ) -> Select[Booking]:
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("end must be after start: ranges are whole days [start, end).")
     stmt = select(Booking).where(booking_scope(user)).order_by(Booking.start_date, Booking.id)
     if crew_id is not None:
         stmt = stmt.where(Booking.crew_id == crew_id)
@@ -178,7 +180,8 @@ def crew_bookings(
     end: IsoDate | None = None,
 ) -> Page[BookingOut]:
     crew = get_crew(session, crew_id)
-    if not works_for_crew(user, crew.id) and user.role != "base_manager":
+    # As GET /crews/{id}: a manager sees the crews that book their bases, and no others.
+    if not can_see_crew(session, user, crew.id):
         raise NotFound("Crew not found.")
     stmt = _filtered(user, now, crew_id=crew.id, status_filter=status_filter, start=start, end=end)
     return _listing(session, stmt, page, now)

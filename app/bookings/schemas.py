@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, Strict, model_validator
+from pydantic import Field, model_validator
 
-from app.schemas import InputModel, IsoDate, OutputModel, Text
-
-Id = Annotated[int, Strict(), Field(ge=1)]
+from app.schemas import Id, InputModel, IsoDate, OutputModel, Text
 
 
 class BookingCreate(InputModel):

@@ -7,9 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
-from app.schemas import Code, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+from app.config import get_settings
+from app.schemas import MAX_INT, Code, Id, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
 
 Hours = Annotated[int, Strict(), Field(ge=1, le=24 * 365)]
+# A confirmed booking's price (day rate × days) must fit its 32-bit column too.
+DayRate = Annotated[int, Strict(), Field(ge=0, le=MAX_INT // get_settings().max_booking_days)]
 Tags = Annotated[list[Tag], Field(max_length=30)]
 
 
@@ -38,13 +41,13 @@ class BaseOut(OutputModel):
 
 
 class SetCreate(InputModel):
-    base_id: Annotated[int, Strict(), Field(ge=1)]
+    base_id: Id
     code: Code
     name_zh: Name
     name_en: Name
     kind: Literal["backlot", "stage"]
     tags: Tags = []
-    day_rate: Yuan
+    day_rate: DayRate
 
 
 class SetUpdate(InputModel):
@@ -52,7 +55,7 @@ class SetUpdate(InputModel):
     name_en: Name | None = None
     kind: Literal["backlot", "stage"] | None = None
     tags: Tags | None = None
-    day_rate: Yuan | None = None
+    day_rate: DayRate | None = None
 
 
 class SetOut(OutputModel):

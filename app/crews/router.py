@@ -66,8 +66,7 @@ def get_crew(crew_id: int, session: SessionDep, user: CurrentUser) -> CrewOut:
 
 @router.patch("/crews/{crew_id}", response_model=CrewOut)
 def update_crew(crew_id: int, body: CrewUpdate, session: SessionDep, user: CurrentUser) -> CrewOut:
-    crew = service.get_crew(session, crew_id)
-    require_crew(user, crew.id)
+    crew = service.crew_of(session, user, crew_id)
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     return CrewOut.model_validate(service.update_crew(session, crew, fields))
 
@@ -77,7 +76,7 @@ def update_crew(crew_id: int, body: CrewUpdate, session: SessionDep, user: Curre
 
 @router.get("/crews/{crew_id}/cast", response_model=Page[CastOut])
 def list_cast(crew_id: int, session: SessionDep, user: CurrentUser, page: PageDep) -> Page[CastOut]:
-    require_crew(user, service.get_crew(session, crew_id).id)
+    service.crew_of(session, user, crew_id)
     stmt = select(CastMember).where(CastMember.crew_id == crew_id).order_by(CastMember.id)
     rows, total = paginate(session, stmt, page)
     return Page(items=[cast_out(m) for m in rows], total=total, **vars(page))
@@ -85,8 +84,7 @@ def list_cast(crew_id: int, session: SessionDep, user: CurrentUser, page: PageDe
 
 @router.post("/crews/{crew_id}/cast", response_model=CastOut, status_code=status.HTTP_201_CREATED)
 def create_cast(crew_id: int, body: CastCreate, session: SessionDep, user: CurrentUser) -> CastOut:
-    crew = service.get_crew(session, crew_id)
-    require_crew(user, crew.id)
+    crew = service.crew_of(session, user, crew_id)
     return cast_out(service.create_cast(session, crew, body.name, body.day_cost, body.unavailable))
 
 
@@ -131,7 +129,7 @@ def list_scenes(
     page: PageDep,
     status_filter: Literal["unscheduled", "scheduled", "shot"] | None = None,
 ) -> Page[SceneOut]:
-    require_crew(user, service.get_crew(session, crew_id).id)
+    service.crew_of(session, user, crew_id)
     stmt = select(Scene).where(Scene.crew_id == crew_id).order_by(Scene.id)
     if status_filter:
         stmt = stmt.where(Scene.status == status_filter)
@@ -145,8 +143,7 @@ def list_scenes(
 def create_scene(
     crew_id: int, body: SceneCreate, session: SessionDep, user: CurrentUser
 ) -> SceneOut:
-    crew = service.get_crew(session, crew_id)
-    require_crew(user, crew.id)
+    crew = service.crew_of(session, user, crew_id)
     return scene_out(service.create_scene(session, crew, body.model_dump()))
 
 

@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
-from app.schemas import Code, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+from app.schemas import Code, Id, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
 
 Minutes = Annotated[int, Strict(), Field(ge=1, le=60 * 24 * 60)]
-Id = Annotated[int, Strict(), Field(ge=1)]
 SceneNumber = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,15}$", examples=["12A"])]
 
 

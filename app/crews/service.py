@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
-from app.access import is_admin
-from app.errors import Conflict, InvalidInput, NotFound
+from app.access import is_admin, works_for_crew
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import (
     Booking,
     CastMember,
@@ -48,6 +48,17 @@ def visible_crews_stmt(user: User) -> Select[Crew]:
 def can_see_crew(session: Session, user: User, crew_id: int) -> bool:
     stmt = visible_crews_stmt(user).where(Crew.id == crew_id)
     return session.scalar(select(func.count()).select_from(stmt.subquery())) == 1
+
+
+def crew_of(session: Session, user: User, crew_id: int) -> Crew:
+    """The crew, when ``user`` works for it. A manager who sees the crew (it books their base)
+    is refused with a 403; to anyone else it does not exist (404)."""
+    crew = get_crew(session, crew_id)
+    if not works_for_crew(user, crew.id):
+        if can_see_crew(session, user, crew.id):
+            raise Forbidden(f"Only {crew.name}'s coordinators or an administrator may do this.")
+        raise NotFound("Crew not found.")
+    return crew
 
 
 def create_crew(session: Session, **fields: object) -> Crew:

@@ -6,11 +6,11 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from app.access import require_crew, works_for_crew
+from app.access import works_for_crew
 from app.bookings.schemas import BookingOut
 from app.bookings.service import describe
 from app.clock import NowDep
-from app.crews.service import can_see_crew, get_crew
+from app.crews.service import can_see_crew, crew_of, get_crew
 from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound
@@ -95,9 +95,6 @@ def accept(
     run_id: int, crew_id: int, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> list[BookingOut]:
     run = service.get_run(session, run_id)
-    crew = get_crew(session, crew_id)
-    require_crew(user, crew.id)
-    if user.role != "coordinator" and user.role != "admin":
-        raise Forbidden("Only the crew's coordinator accepts its proposal.")
+    crew = crew_of(session, user, crew_id)
     bookings = service.accept(session, user, run, crew, now)
     return [describe(session, b, now) for b in bookings]
