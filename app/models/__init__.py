@@ -18,12 +18,14 @@ from app.models.crew import (
     SceneCast,
     ScenePredecessor,
 )
+from app.models.feed import FEED_KINDS, FeedToken
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.user import ROLES, User, UserBase, UserCrew
 
 __all__ = [
     "BOOKING_STATUSES",
+    "FEED_KINDS",
     "NO_DOUBLE_BOOKING",
     "ROLES",
     "RUN_STATUSES",
@@ -36,6 +38,7 @@ __all__ = [
     "CastMember",
     "CastUnavailable",
     "Crew",
+    "FeedToken",
     "FilmSet",
     "IdempotencyRecord",
     "Model",

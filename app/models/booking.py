@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,18 @@ class Booking(Model):
         CheckConstraint("status <> 'confirmed' OR price IS NOT NULL", name="confirmed_has_price"),
         Index("ix_bookings_set_dates", "set_id", "start_date", "end_date"),
         Index("ix_bookings_crew_dates", "crew_id", "start_date"),
+        # Occupancy and hold ranks read only live rows (confirmed or hold) touching a range;
+        # ordered by end date, today's and future rows come first, and on PostgreSQL the
+        # included columns answer from the index alone.
+        Index(
+            "ix_bookings_live",
+            "set_id",
+            "end_date",
+            "start_date",
+            postgresql_include=["id", "crew_id", "status", "placed_at", "expires_at", "price"],
+            postgresql_where=text("status IN ('confirmed', 'hold')"),
+            sqlite_where=text("status IN ('confirmed', 'hold')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,1 @@
+"""Occupancy: who is where, what is free, how full a base is."""
