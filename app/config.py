@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     plan_time_limit: float = Field(default=60.0, gt=0, le=3600)
     plan_workers: int = Field(default=2, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)
+    # Signs the pages' session cookies. Unset: a random key kept in var/secret-key (dev);
+    # production sets BACKLOT_SECRET_KEY so that every worker and restart agrees.
+    secret_key: str | None = Field(default=None, min_length=32)
+    secret_key_file: Path = PROJECT_ROOT / "var" / "secret-key"
+    # A page session lasts this long; then the API key is asked for again.
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
     db_max_overflow: int = Field(default=20, ge=0)
 
     @field_validator("database_url")

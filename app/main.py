@@ -15,8 +15,11 @@ from app.config import get_settings
 from app.crews.router import router as crews_router
 from app.db import get_engine
 from app.errors import install_error_handlers, problem
+from app.exports.router import router as exports_router
+from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
 from app.users.router import router as users_router
+from app.web import install as install_pages
 
 DESCRIPTION = """
 Backlot books the sets and sound stages of a film base (Hengdian World Studios) for
@@ -72,7 +75,10 @@ def create_app() -> FastAPI:
     app.include_router(crews_router)
     app.include_router(bookings_router)
     app.include_router(plans_router)
+    app.include_router(occupancy_router)
+    app.include_router(exports_router)
     app.include_router(users_router)
+    install_pages(app)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
     def healthz() -> JSONResponse:

@@ -1,0 +1,226 @@
+"""A crew's shooting schedule as film people read it: stripboard days and Day Out of Days.
+
+Where each scene stands, in order of authority: a coordinator's pin (or an accepted
+proposal, which pins the scene), then the latest plan run's un-accepted proposal;
+otherwise the scene waits in the unscheduled pool. Shot scenes are listed apart.
+
+Day Out of Days codes, over the crew's shooting days: SW a cast member's first
+work day, WF the last, SWF both on one day, W a work day in between, H a shooting
+day between the first and last on which the actor is held (paid, not working).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Base, CastMember, Crew, FilmSet, PlanRun, Proposal, Scene
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One scene on the board; a scene of several days has one strip per day."""
+
+    scene_id: int
+    number: str
+    int_ext: str
+    day_night: str
+    description: str
+    page_eighths: int
+    minutes: int
+    cast: tuple[int, ...]  # cast numbers, as in the Day Out of Days
+    source: str  # pinned | accepted | proposed | unscheduled | shot
+    set_code: str | None = None
+    set_name_zh: str | None = None
+    set_name_en: str | None = None
+    base_code: str | None = None
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def colour(self) -> str:
+        """Stripboard convention: INT/EXT × DAY/NIGHT."""
+        return f"{self.int_ext.lower()}-{self.day_night.lower()}"
+
+
+@dataclass
+class ShootingDay:
+    number: int
+    date: date
+    strips: list[Strip] = field(default_factory=list)
+
+    @property
+    def page_eighths(self) -> int:
+        return sum(s.page_eighths for s in self.strips if s.part == 1)
+
+    @property
+    def places(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(set code, name zh, name en, base code) of the day's sets, in strip order."""
+        seen: dict[str, tuple[str, str | None, str | None, str | None]] = {}
+        for s in self.strips:
+            if s.set_code and s.set_code not in seen:
+                seen[s.set_code] = (s.set_code, s.set_name_zh, s.set_name_en, s.base_code)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class DoodRow:
+    number: int
+    cast_id: int
+    name: str
+    codes: tuple[str, ...]  # one per shooting day: SW, W, WF, SWF, H or ""
+
+    @property
+    def work(self) -> int:
+        return sum(1 for c in self.codes if c in ("SW", "W", "WF", "SWF"))
+
+    @property
+    def hold(self) -> int:
+        return sum(1 for c in self.codes if c == "H")
+
+
+@dataclass
+class Schedule:
+    crew: Crew
+    run_id: int | None
+    days: list[ShootingDay]
+    pool: list[Strip]
+    shot: list[Strip]
+    dood: list[DoodRow]
+
+
+def _scene_days(scene: Scene, crew: Crew) -> int:
+    return max(1, -(-scene.minutes // crew.max_minutes_per_day))
+
+
+def dood_codes(work: set[date], shooting_days: list[date]) -> tuple[str, ...]:
+    """The Day Out of Days codes of one actor over the shooting days."""
+    if not work:
+        return tuple("" for _ in shooting_days)
+    first, last = min(work), max(work)
+    codes = []
+    for d in shooting_days:
+        if d in work:
+            if d == first == last:
+                codes.append("SWF")
+            elif d == first:
+                codes.append("SW")
+            elif d == last:
+                codes.append("WF")
+            else:
+                codes.append("W")
+        elif first < d < last:
+            codes.append("H")
+        else:
+            codes.append("")
+    return tuple(codes)
+
+
+def crew_schedule(session: Session, crew: Crew) -> Schedule:
+    """The crew's stripboard and Day Out of Days from pins, accepted and proposed days."""
+    scenes = list(
+        session.scalars(select(Scene).where(Scene.crew_id == crew.id).order_by(Scene.id))
+    )
+    cast = list(
+        session.scalars(
+            select(CastMember)
+            .where(CastMember.crew_id == crew.id)
+            .order_by(CastMember.day_cost.desc(), CastMember.id)
+        )
+    )
+    number_of = {m.id: i + 1 for i, m in enumerate(cast)}  # billing order, leads first
+    sets = {
+        s.id: (s, code)
+        for s, code in session.execute(
+            select(FilmSet, Base.code).join(Base, Base.id == FilmSet.base_id)
+        )
+    }
+    run_id = session.scalar(
+        select(PlanRun.id)
+        .where(PlanRun.status.in_(("succeeded", "stopped")))
+        .order_by(PlanRun.id.desc())
+        .limit(1)
+    )
+    accepted: dict[int, Proposal] = {}
+    proposed: dict[int, Proposal] = {}
+    for p in session.scalars(
+        select(Proposal).where(Proposal.crew_id == crew.id).order_by(Proposal.id)
+    ):
+        if p.accepted_at is not None:
+            accepted[p.scene_id] = p
+        elif p.run_id == run_id:
+            proposed[p.scene_id] = p
+
+    by_day: dict[date, list[Strip]] = defaultdict(list)
+    pool: list[Strip] = []
+    shot: list[Strip] = []
+    for scene in scenes:
+        numbers = tuple(sorted(number_of[link.cast_id] for link in scene.cast_links))
+        base = dict(
+            scene_id=scene.id,
+            number=scene.number,
+            int_ext=scene.int_ext,
+            day_night=scene.day_night,
+            description=scene.description,
+            page_eighths=scene.page_eighths,
+            minutes=scene.minutes,
+            cast=numbers,
+        )
+        placed: tuple[date, int | None, int, str] | None = None
+        if scene.pinned_date is not None:
+            prop = accepted.get(scene.id)
+            span = prop.days if prop is not None else _scene_days(scene, crew)
+            source = "accepted" if prop is not None else "pinned"
+            placed = (scene.pinned_date, scene.pinned_set_id, span, source)
+        elif scene.status != "shot" and scene.id in proposed:
+            prop = proposed[scene.id]
+            placed = (prop.date, prop.set_id, prop.days, "proposed")
+        if placed is None:
+            (shot if scene.status == "shot" else pool).append(
+                Strip(**base, source="shot" if scene.status == "shot" else "unscheduled")  # type: ignore[arg-type]
+            )
+            continue
+        day, set_id, span, source = placed
+        where: dict[str, str | None] = {}
+        if set_id is not None and set_id in sets:
+            film_set, base_code = sets[set_id]
+            where = dict(
+                set_code=film_set.code,
+                set_name_zh=film_set.name_zh,
+                set_name_en=film_set.name_en,
+                base_code=base_code,
+            )
+        for part in range(span):
+            by_day[day + timedelta(days=part)].append(
+                Strip(**base, **where, source=source, part=part + 1, parts=span)  # type: ignore[arg-type]
+            )
+
+    shooting_days = sorted(by_day)
+    days = [
+        ShootingDay(number=i + 1, date=d, strips=sorted(by_day[d], key=_strip_order))
+        for i, d in enumerate(shooting_days)
+    ]
+    work: dict[int, set[date]] = defaultdict(set)
+    for d in days:
+        for strip in d.strips:
+            for n in strip.cast:
+                work[n].add(d.date)
+    dood = [
+        DoodRow(
+            number=number_of[m.id],
+            cast_id=m.id,
+            name=m.name,
+            codes=dood_codes(work.get(number_of[m.id], set()), shooting_days),
+        )
+        for m in cast
+    ]
+    return Schedule(crew=crew, run_id=run_id, days=days, pool=pool, shot=shot, dood=dood)
+
+
+def _strip_order(strip: Strip) -> tuple[str, str, str]:
+    # Within a day: by set (a unit shoots one place at a time), then day before night.
+    return (strip.set_code or "", strip.day_night, strip.number.zfill(6))

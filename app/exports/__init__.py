@@ -1,0 +1,1 @@
+"""Exports: CSV for spreadsheets, iCalendar feeds for calendar programs."""

@@ -1,0 +1,160 @@
+"""Export routes: CSV downloads (API key or page session) and iCalendar feeds by secret token."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import ColumnElement, and_, or_
+
+from app.access import booking_scope
+from app.bookings.service import active_hold
+from app.clock import NowDep
+from app.deps import SessionDep, authenticate
+from app.errors import Unauthorized
+from app.exports import service
+from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
+from app.models import Booking, FeedToken, User
+from app.occupancy import service as occupancy
+from app.occupancy.router import End, Start
+from app.routing import TransactionalRoute
+from app.schemas import IsoDate
+from app.web.session import PageSession
+
+router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
+CSV = "text/csv; charset=utf-8"
+
+
+def export_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The API key if one is sent, else the page session: download links work from the pages."""
+    if credentials is not None or "authorization" in request.headers:
+        return authenticate(session, credentials.credentials if credentials else None)
+    user = PageSession.read(request).user(session)
+    if user is None:
+        raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
+    return user
+
+
+ExportUser = Annotated[User, Depends(export_user)]
+
+
+def _download(body: str, filename: str) -> Response:
+    return Response(
+        body.encode("utf-8"),
+        media_type=CSV,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark"},
+}
+
+
+@router.get(
+    "/bases/{base_id}/occupancy.csv",
+    response_class=Response,
+    responses=_CSV_RESPONSE,
+    summary="The occupancy grid as CSV: one row per set and day",
+)
+def occupancy_csv(
+    base_id: int, start: Start, end: End, session: SessionDep, user: ExportUser, now: NowDep
+) -> Response:
+    occ = occupancy.base_occupancy(session, user, base_id, start, end, now)
+    return _download(service.occupancy_csv(occ), f"occupancy-{occ.code}-{start.isoformat()}.csv")
+
+
+@router.get(
+    "/bookings.csv",
+    response_class=Response,
+    responses=_CSV_RESPONSE,
+    summary="Bookings you may see, as CSV (at most 10,000 rows)",
+)
+def bookings_csv(
+    session: SessionDep,
+    user: ExportUser,
+    now: NowDep,
+    crew_id: int | None = None,
+    base_id: int | None = None,
+    start: Annotated[IsoDate | None, Query(description="Overlapping [start, end)")] = None,
+    end: IsoDate | None = None,
+    live: Annotated[bool, Query(description="Only confirmed bookings and active holds")] = False,
+    status_filter: Annotated[Literal["hold", "confirmed"] | None, Query(alias="status")] = None,
+) -> Response:
+    scope: ColumnElement[bool] = booking_scope(user)
+    if live:
+        scope = and_(scope, or_(Booking.status == "confirmed", active_hold(Booking, now)))
+    if status_filter == "hold":
+        scope = and_(scope, active_hold(Booking, now))
+    elif status_filter == "confirmed":
+        scope = and_(scope, Booking.status == "confirmed")
+    items = service.list_bookings(
+        session, scope, now, crew_id=crew_id, base_id=base_id, start=start, end=end
+    )
+    return _download(service.bookings_csv(items), "bookings.csv")
+
+
+def feed_out(session: SessionDep, feed: FeedToken) -> FeedOut:
+    return FeedOut(
+        id=feed.id,
+        kind=feed.kind,
+        crew_id=feed.crew_id,
+        set_id=feed.set_id,
+        subject=service.feed_subject(session, feed),
+        token_prefix=feed.token_prefix,
+        created_at=feed.created_at,
+        revoked_at=feed.revoked_at,
+        active=feed.revoked_at is None,
+    )
+
+
+@router.post(
+    "/feeds",
+    response_model=FeedCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Share a crew's or a set's bookings as a calendar feed (secret link)",
+)
+def create_feed(body: FeedCreate, session: SessionDep, user: ExportUser) -> FeedCreated:
+    feed, token = service.create_feed(session, user, body.kind, body.crew_id, body.set_id)
+    return FeedCreated(
+        **feed_out(session, feed).model_dump(), token=token, url=f"/feeds/{token}.ics"
+    )
+
+
+@router.get("/feeds", response_model=list[FeedOut], summary="Your calendar feeds")
+def list_feeds(session: SessionDep, user: ExportUser) -> list[FeedOut]:
+    return [feed_out(session, f) for f in service.feeds_of(session, user)]
+
+
+@router.post(
+    "/feeds/{feed_id}/revoke", response_model=FeedOut, summary="Stop a feed: its link dies"
+)
+def revoke_feed(feed_id: int, session: SessionDep, user: ExportUser, now: NowDep) -> FeedOut:
+    return feed_out(session, service.revoke_feed(session, user, feed_id, now))
+
+
+@router.get(
+    "/feeds/{token}.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "Unknown or revoked"}},
+    summary="An iCalendar feed (RFC 5545); the secret token is the only credential",
+)
+def feed(token: str, session: SessionDep, now: NowDep) -> Response:
+    item, _creator = service.feed_by_token(session, token)
+    body = service.feed_calendar(session, item, now)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )

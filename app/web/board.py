@@ -1,0 +1,124 @@
+"""The occupancy board's view: the service's per-day lists turned into grid cells to draw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from app.occupancy.schemas import BaseOccupancy, BookingSpan, ProposalSpan, SetOccupancy
+from app.web.i18n import Translator
+
+
+@dataclass
+class Cell:
+    set_id: int
+    day: date
+    css: str  # free, blackout, confirmed, hold1, holdn, proposed, busy
+    label: str  # a short mark inside the cell (crew code), may be empty
+    title: str  # the tooltip and accessible name
+
+
+@dataclass
+class Detail:
+    """What a click on a cell shows."""
+
+    set: SetOccupancy
+    day: date
+    state: str
+    css: str
+    confirmed: BookingSpan | None
+    holds: list[BookingSpan] = field(default_factory=list)
+    proposals: list[ProposalSpan] = field(default_factory=list)
+    reason: str | None = None
+
+
+def cell_css(s: SetOccupancy, i: int, bookings: dict[int, BookingSpan]) -> str:
+    state = s.states[i]
+    if state != "hold":
+        return state
+    ranks = [bookings[h].rank or 1 for h in s.holds[i]]
+    return "hold1" if ranks and min(ranks) == 1 else "holdn"
+
+
+def grid(occ: BaseOccupancy, t: Translator) -> list[tuple[SetOccupancy, list[Cell]]]:
+    rows = []
+    for s in occ.sets:
+        bookings = {b.id: b for b in s.bookings}
+        proposals = {p.id: p for p in s.proposals}
+        name = t.name(s.name_zh, s.name_en)
+        cells = []
+        for i in range(len(s.states)):
+            day = occ.start + timedelta(days=i)
+            css = cell_css(s, i, bookings)
+            label, who = "", ""
+            booking_id = s.confirmed[i]
+            if booking_id is not None:
+                label, who = bookings[booking_id].crew_code, bookings[booking_id].crew
+            elif s.holds[i]:
+                top = bookings[s.holds[i][0]]
+                label, who = top.crew_code, f"{top.crew} · {t.ordinal_hold(top.rank)}"
+            elif s.proposed[i]:
+                offer = proposals[s.proposed[i][0]]
+                who = f"{offer.crew} · {t('b.scene')} {offer.scene}"
+            key = {"hold1": "state.hold1", "holdn": "state.holdn"}.get(css, f"state.{css}")
+            title = f"{s.code} {name} · {t.day(day)}: {t(key)}" + (f" — {who}" if who else "")
+            cells.append(Cell(s.set_id, day, css, label, title))
+        rows.append((s, cells))
+    return rows
+
+
+def detail(occ: BaseOccupancy, set_id: int, day: date) -> Detail | None:
+    """The cell of ``set_id`` on ``day``, or None if the board does not show it."""
+    i = (day - occ.start).days
+    if not 0 <= i < occ.days:
+        return None
+    for s in occ.sets:
+        if s.set_id != set_id:
+            continue
+        bookings = {b.id: b for b in s.bookings}
+        proposals = {p.id: p for p in s.proposals}
+        booking_id = s.confirmed[i]
+        reason = None
+        if s.states[i] == "blackout":
+            reason = next((b.reason for b in s.blackouts if b.start <= day < b.end), "")
+        return Detail(
+            set=s,
+            day=day,
+            state=s.states[i],
+            css=cell_css(s, i, bookings),
+            confirmed=bookings[booking_id] if booking_id is not None else None,
+            holds=[bookings[h] for h in s.holds[i]],
+            proposals=[proposals[p] for p in s.proposed[i]],
+            reason=reason,
+        )
+    return None
+
+
+@dataclass
+class Chart:
+    """Crews on site per day as bars of an inline SVG."""
+
+    width: int
+    height: int
+    bars: list[tuple[int, int, int, int, str, str]]  # x, y, w, h, label, title
+    ticks: list[tuple[int, str]]
+    top: int
+
+
+def crews_chart(occ: BaseOccupancy, t: Translator) -> Chart:
+    step, plot = 24, 90
+    top = max([d.crews for d in occ.crews_on_site] + [1])
+    bars = []
+    ticks = []
+    for i, d in enumerate(occ.crews_on_site):
+        h = round(plot * d.crews / top)
+        names = ", ".join(d.names or [])
+        title = f"{t.day(d.date)}: {d.crews} {t('board.crews_axis')}" + (
+            f" — {names}" if names else ""
+        )
+        bars.append(
+            (i * step + 4, 10 + plot - h, step - 8, h, str(d.crews) if d.crews else "", title)
+        )
+        if i == 0 or d.date.day in (1, 8, 15, 22, 29):
+            ticks.append((i * step + step // 2, f"{d.date.month}/{d.date.day}"))
+    return Chart(width=len(bars) * step, height=plot + 34, bars=bars, ticks=ticks, top=top)

@@ -1,0 +1,373 @@
+"""中文 / English for the pages: message catalogue, language choice, China formats.
+
+Every page string is a key here with both languages, so a missing translation is
+a KeyError in tests rather than a half-translated page. Money is shown as
+``¥1,234,567`` and dates and times in Asia/Shanghai whatever the language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from app.timeutil import base_zone
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+LANG_COOKIE = "backlot_lang"
+
+# key: (English, 中文)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.tagline": ("Set booking & shooting schedules", "影视基地场景预订与拍摄排期"),
+    "nav.board": ("Occupancy", "场景占用"),
+    "nav.find": ("Find a set", "找场景"),
+    "nav.bookings": ("My bookings", "我的预订"),
+    "nav.schedule": ("Schedule", "拍摄计划"),
+    "nav.plans": ("Plans", "优化方案"),
+    "nav.feeds": ("Calendar feeds", "日历订阅"),
+    "nav.signout": ("Sign out", "退出"),
+    "nav.skip": ("Skip to content", "跳到正文"),
+    "nav.menu": ("Main menu", "主菜单"),
+    "lang.switch": ("Language", "语言"),
+    "role.admin": ("Administrator", "管理员"),
+    "role.base_manager": ("Base manager", "基地经理"),
+    "role.coordinator": ("Coordinator", "剧组统筹"),
+    # sign in
+    "signin.title": ("Sign in", "登录"),
+    "signin.lead": (
+        "Sign in with the API key you were given. The key is exchanged for a session "
+        "cookie and is not stored in your browser.",
+        "请使用分配给您的 API 密钥登录。密钥仅用于换取会话 Cookie，不会保存在浏览器中。",
+    ),
+    "signin.key": ("API key", "API 密钥"),
+    "signin.submit": ("Sign in", "登录"),
+    "signin.bad": (
+        "This API key is not valid or has been revoked.",
+        "该 API 密钥无效或已被吊销。",
+    ),
+    "signin.out": ("You are signed out.", "您已退出登录。"),
+    "signin.expired": (
+        "Please sign in to continue.",
+        "请先登录后继续。",
+    ),
+    "csrf.bad": (
+        "This form has expired or did not come from this site. Reload the page and try again.",
+        "表单已过期或并非来自本站。请刷新页面后重试。",
+    ),
+    # board
+    "board.title": ("Occupancy board", "场景占用看板"),
+    "board.base": ("Base", "基地"),
+    "board.month": ("Month", "月份"),
+    "board.prev": ("Previous month", "上个月"),
+    "board.next": ("Next month", "下个月"),
+    "board.today": ("This month", "本月"),
+    "board.show": ("Show", "显示"),
+    "board.set": ("Set", "场景"),
+    "board.util": ("Utilisation", "利用率"),
+    "board.legend": ("Legend", "图例"),
+    "board.crews_on_site": ("Crews on site per day", "每日在场剧组数"),
+    "board.crews_axis": ("crews", "个剧组"),
+    "board.figures": ("This month", "本月概况"),
+    "board.revenue": ("Confirmed revenue", "已确认收入"),
+    "board.pipeline": ("Holds pipeline", "意向预订"),
+    "board.pipeline_value": ("if the 1st holds confirm", "若第一意向全部确认"),
+    "board.available": ("Available set-days", "可用场景天数"),
+    "board.confirmed_days": ("Confirmed set-days", "已确认场景天数"),
+    "board.details": ("Details", "详情"),
+    "board.pick": (
+        "Select a day on the grid to see who has it.",
+        "点击表格中的某一天查看占用详情。",
+    ),
+    "board.free_busy": (
+        "Other crews' days are shown as busy; only your crew's bookings are named.",
+        "其他剧组的日期仅显示为“占用”；只显示本剧组预订的详情。",
+    ),
+    "board.csv": ("Download CSV", "下载 CSV"),
+    "board.no_sets": ("This base has no sets yet.", "该基地还没有场景。"),
+    "board.plan_run": ("Proposals from plan run #{run}", "方案 #{run} 的建议排期"),
+    "board.close": ("Close", "关闭"),
+    "state.free": ("Free", "空闲"),
+    "state.blackout": ("Blackout", "停用"),
+    "state.confirmed": ("Confirmed", "已确认"),
+    "state.hold1": ("1st hold", "第一意向"),
+    "state.holdn": ("Later holds", "后续意向"),
+    "state.hold": ("Hold", "意向"),
+    "state.proposed": ("Proposed", "建议排期"),
+    "state.busy": ("Busy", "占用"),
+    # booking fields
+    "b.booking": ("Booking", "预订"),
+    "b.crew": ("Crew", "剧组"),
+    "b.set": ("Set", "场景"),
+    "b.base": ("Base", "基地"),
+    "b.dates": ("Dates", "日期"),
+    "b.days": ("Days", "天数"),
+    "b.status": ("Status", "状态"),
+    "b.rank": ("Rank", "排位"),
+    "b.expires": ("Lapses", "到期"),
+    "b.challenge": ("Challenge deadline", "挑战截止"),
+    "b.price": ("Price", "价格"),
+    "b.quote": ("Quote", "报价"),
+    "b.note": ("Note", "备注"),
+    "b.actions": ("Actions", "操作"),
+    "b.behind": ("behind a confirmed booking", "已被确认预订占用"),
+    "b.scene": ("Scene", "场次"),
+    "b.reason": ("Reason", "原因"),
+    "b.nth": ("{n} hold", "第{n}意向"),
+    "status.hold": ("Hold", "意向"),
+    "status.confirmed": ("Confirmed", "已确认"),
+    "status.released": ("Released", "已释放"),
+    "status.expired": ("Lapsed", "已过期"),
+    "status.cancelled": ("Cancelled", "已取消"),
+    # find
+    "find.title": ("Find a free set", "查找空闲场景"),
+    "find.start": ("First day", "开始日期"),
+    "find.end": ("Last day", "结束日期"),
+    "find.tags": ("Tags", "标签"),
+    "find.tags_hint": ("All of: e.g. republic-era street", "需全部满足，如 republic-era street"),
+    "find.kind": ("Kind", "类型"),
+    "find.any": ("Any", "不限"),
+    "find.kind.backlot": ("Backlot", "外景街区"),
+    "find.kind.stage": ("Sound stage", "摄影棚"),
+    "find.search": ("Search", "搜索"),
+    "find.results": ("{n} sets free for {days} days", "{n} 个场景在这 {days} 天空闲"),
+    "find.none": (
+        "No set is free on all of these days. Try other dates or fewer tags.",
+        "没有场景在这些日期全部空闲。请换个日期或减少标签。",
+    ),
+    "find.rate": ("Day rate", "日租金"),
+    "find.total": ("For the range", "总价"),
+    "find.holds": ("Holds already placed", "已有意向"),
+    "find.no_holds": ("none", "无"),
+    "find.yours": ("yours", "本剧组"),
+    "find.other": ("another production", "其他剧组"),
+    "find.hold": ("Place hold", "下意向"),
+    "find.for_crew": ("for crew", "剧组"),
+    "find.free_tag": ("free", "免费"),
+    "find.page": ("Page {page} of {pages}", "第 {page} / {pages} 页"),
+    "find.no_crew": (
+        "Only a crew's coordinator places holds; you can look, not book.",
+        "只有剧组统筹可以下意向预订；您可以查看，但不能预订。",
+    ),
+    # bookings
+    "bookings.title": ("Bookings and holds", "预订与意向"),
+    "bookings.upcoming": ("Current and upcoming", "当前与即将开始"),
+    "bookings.past": ("Finished, released, lapsed", "已结束、已释放、已过期"),
+    "bookings.show_past": ("Show past bookings", "显示历史预订"),
+    "bookings.none": ("Nothing here yet.", "暂无记录。"),
+    "bookings.csv": ("Download CSV", "下载 CSV"),
+    "bookings.confirm": ("Confirm", "确认"),
+    "bookings.release": ("Release", "释放"),
+    "bookings.challenge": ("Challenge", "发起挑战"),
+    "bookings.cancel": ("Cancel booking", "取消预订"),
+    "bookings.readonly": ("view only", "仅查看"),
+    "bookings.cancel_q": ("Cancel this confirmed booking?", "确定取消这个已确认的预订吗？"),
+    "bookings.release_q": ("Release this hold?", "确定释放这个意向吗？"),
+    "done.place": ("Hold #{id} placed: {rank} on {set}.", "已下意向 #{id}：{set} {rank}。"),
+    "done.confirm": ("Booking #{id} is confirmed.", "预订 #{id} 已确认。"),
+    "done.release": ("Hold #{id} released.", "意向 #{id} 已释放。"),
+    "done.cancel": (
+        "Booking #{id} cancelled; its days are free again.",
+        "预订 #{id} 已取消，相关日期已释放。",
+    ),
+    "done.challenge": (
+        "Challenge sent: {n} earlier hold(s) must confirm by {deadline} or lapse.",
+        "已发起挑战：{n} 个在先意向须在 {deadline} 前确认，否则失效。",
+    ),
+    "done.accept": ("Proposal accepted: {n} hold(s) placed.", "已接受方案：已下 {n} 个意向。"),
+    "fail.title": ("Not done", "操作未完成"),
+    "fail.conflict": ("It could not be done:", "无法完成，原因如下："),
+    "conflict.blackout": ("closed {days}", "{days} 停用"),
+    "conflict.confirmed": ("confirmed by {who} for {days}", "{who} 已确认 {days}"),
+    "conflict.hold": (
+        "held by {who}, {rank} until {until}, for {days}",
+        "{who} 的{rank}（{until} 前有效），{days}",
+    ),
+    "conflict.someone": ("another production", "其他剧组"),
+    # schedule
+    "schedule.title": ("Shooting schedule", "拍摄计划"),
+    "schedule.stripboard": ("Stripboard", "场次条板"),
+    "schedule.dood": ("Day Out of Days", "演员出勤表 (DOOD)"),
+    "schedule.day": ("Day {n}", "第 {n} 天"),
+    "schedule.unscheduled": ("Unscheduled", "未排期"),
+    "schedule.shot": ("Already shot", "已拍摄"),
+    "schedule.none": ("No scheduled days yet.", "暂无排期。"),
+    "schedule.pool_empty": ("Every scene has a day.", "所有场次都已排期。"),
+    "schedule.source.pinned": ("pinned", "已锁定"),
+    "schedule.source.accepted": ("accepted", "已接受"),
+    "schedule.source.proposed": ("proposed", "建议"),
+    "schedule.pages": ("pages", "页"),
+    "schedule.cast": ("Cast", "演员"),
+    "schedule.work": ("Work", "工作"),
+    "schedule.hold": ("Hold", "待命"),
+    "schedule.total": ("Total", "合计"),
+    "schedule.codes": (
+        "SW start work · W work · H hold · WF work finish · SWF start-work-finish",
+        "SW 开工 · W 工作 · H 待命 · WF 收工 · SWF 当天开工并收工",
+    ),
+    "schedule.minutes": ("min", "分钟"),
+    "schedule.legend": ("Strip colours", "条板颜色"),
+    "schedule.daysof": ("day {i} of {n}", "第 {i}/{n} 天"),
+    "schedule.crew": ("Crew", "剧组"),
+    # plans
+    "plans.title": ("Optimizer runs", "排期优化"),
+    "plans.run": ("Run", "运行"),
+    "plans.status": ("Status", "状态"),
+    "plans.finished": ("Finished", "完成时间"),
+    "plans.horizon": ("Horizon", "规划期"),
+    "plans.total": ("Plan cost", "方案成本"),
+    "plans.baseline": ("First-come baseline", "先到先得基准"),
+    "plans.savings": ("Savings", "节省"),
+    "plans.unscheduled": ("Unscheduled scenes", "未排场次"),
+    "plans.none": ("No optimizer run yet.", "尚无优化运行记录。"),
+    "plans.crew": ("Crew proposal", "剧组方案"),
+    "plans.view": ("View proposal", "查看方案"),
+    "plans.cost": ("Cost breakdown", "成本构成"),
+    "plans.cost.rent": ("Set rent", "场租"),
+    "plans.cost.crew_days": ("Crew days", "剧组日成本"),
+    "plans.cost.cast": ("Cast paid days", "演员薪酬"),
+    "plans.cost.moves": ("Company moves", "转场"),
+    "plans.cost.unscheduled": ("Unscheduled penalty", "未排期惩罚"),
+    "plans.cost.total": ("Total", "合计"),
+    "plans.days": ("Proposed days", "建议拍摄日"),
+    "plans.holds": ("Accept places these holds", "接受后将下以下意向"),
+    "plans.accept": ("Accept as holds", "接受并下意向"),
+    "plans.accepted": ("Accepted", "已接受"),
+    "plans.reasons": ("Why these scenes are unscheduled", "未排期原因"),
+    "plans.no_proposal": (
+        "This run proposes nothing for the crew.",
+        "本次运行未给该剧组安排场次。",
+    ),
+    "plans.shooting_days": ("Shooting days", "拍摄天数"),
+    "plans.scenes": ("Scenes", "场次"),
+    # feeds
+    "feeds.title": ("Calendar feeds", "日历订阅"),
+    "feeds.lead": (
+        "Subscribe to a crew's or a set's bookings from any calendar program (iCalendar). "
+        "Anyone with the link can read the feed until you revoke it.",
+        "可在任何日历软件中订阅剧组或场景的预订（iCalendar）。持有链接的人都能读取，直到您吊销为止。",
+    ),
+    "feeds.new": ("New feed", "新建订阅"),
+    "feeds.crew": ("Crew", "剧组"),
+    "feeds.set": ("Set", "场景"),
+    "feeds.create": ("Create link", "生成链接"),
+    "feeds.created": (
+        "Copy this link now: it is shown only once.",
+        "请立即复制此链接：它只显示这一次。",
+    ),
+    "feeds.revoke": ("Revoke", "吊销"),
+    "feeds.revoked": ("Revoked", "已吊销"),
+    "feeds.active": ("Active", "有效"),
+    "feeds.none": ("No feeds yet.", "尚无订阅。"),
+    "feeds.subject": ("Feed of", "订阅对象"),
+    "feeds.created_at": ("Created", "创建时间"),
+    "feeds.done_revoke": ("Feed revoked: its link no longer works.", "订阅已吊销，链接失效。"),
+    # errors
+    "error.title": ("Something is not right", "出了点问题"),
+    "error.back": ("Back to the start", "返回首页"),
+    "error.forbidden": ("You may not open this page.", "您无权访问此页面。"),
+    "error.notfound": ("Not found.", "未找到。"),
+    "error.input": ("Please check the form:", "请检查填写内容："),
+    "common.all": ("All", "全部"),
+    "common.yes": ("Yes", "是"),
+    "common.none": ("—", "—"),
+}
+
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def pick_language(cookie: str | None, accept_language: str | None) -> Lang:
+    """The remembered choice, else the browser's first preference among ours, else English."""
+    if cookie in LANGS:
+        return "zh" if cookie == "zh" else "en"
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, i, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+class Translator:
+    """``t('key', n=3)`` in one language, plus China-style formats."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self._i = 0 if lang == "en" else 1
+
+    def __call__(self, key: str, **params: object) -> str:
+        text = MESSAGES[key][self._i]
+        return text.format(**params) if params else text
+
+    def money(self, yuan: int | None) -> str:
+        """¥1,234,567 — whole yuan, grouped by thousands as in China's financial notation."""
+        if yuan is None:
+            return "—"
+        return f"-¥{-yuan:,}" if yuan < 0 else f"¥{yuan:,}"
+
+    def ymd(self, d: dt.date) -> str:
+        return f"{d.year}年{d.month}月{d.day}日" if self.lang == "zh" else d.isoformat()
+
+    def day(self, d: dt.date) -> str:
+        """Short day label: '12月3日 周四' / 'Thu 3 Dec'."""
+        if self.lang == "zh":
+            return f"{d.month}月{d.day}日 周{_WEEKDAYS_ZH[d.weekday()]}"
+        return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1][:3]}"
+
+    def weekday(self, d: dt.date) -> str:
+        return _WEEKDAYS_ZH[d.weekday()] if self.lang == "zh" else _WEEKDAYS_EN[d.weekday()][:2]
+
+    def month(self, d: dt.date) -> str:
+        return (
+            f"{d.year}年{d.month}月" if self.lang == "zh" else f"{_MONTHS_EN[d.month - 1]} {d.year}"
+        )
+
+    def span(self, start: dt.date, end: dt.date) -> str:
+        """A half-open range as people say it: first and last day."""
+        last = end - dt.timedelta(days=1)
+        if last == start:
+            return self.ymd(start)
+        sep = " 至 " if self.lang == "zh" else " – "
+        return self.ymd(start) + sep + self.ymd(last)
+
+    def instant(self, at: dt.datetime | None) -> str:
+        """Local time in the base's zone, 24-hour clock: '2026-12-03 10:00'."""
+        if at is None:
+            return "—"
+        return at.astimezone(base_zone()).strftime("%Y-%m-%d %H:%M")
+
+    def percent(self, ratio: float | None) -> str:
+        return "—" if ratio is None else f"{ratio * 100:.0f}%"
+
+    def ordinal_hold(self, rank: int | None) -> str:
+        if rank is None:
+            return "—"
+        if self.lang == "zh":
+            return self("b.nth", n=rank)
+        from app.timeutil import ordinal
+
+        return self("b.nth", n=ordinal(rank))
+
+    def pages(self, eighths: int) -> str:
+        """Script length the way a breakdown writes it: '1 3/8'."""
+        whole, rest = divmod(eighths, 8)
+        if not rest:
+            return str(whole)
+        return f"{whole} {rest}/8" if whole else f"{rest}/8"
+
+    def name(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en

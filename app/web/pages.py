@@ -1,0 +1,597 @@
+"""The pages: sign-in, occupancy board, find a set, bookings, schedule, plans, calendar feeds.
+
+Each page authorises with app.access and calls the same services as the JSON API;
+the only logic here is choosing what to show and how. Forms post with the session's
+CSRF token and answer with a redirect (post/redirect/get) carrying a flash message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import RedirectResponse
+from sqlalchemy import and_, func, not_, or_, select
+from starlette.responses import Response
+
+from app.access import (
+    booking_scope,
+    can_see_booking,
+    is_admin,
+    manages_base,
+    require_crew,
+    works_for_crew,
+)
+from app.bookings import service as bookings
+from app.bookings.availability import find_free_sets
+from app.bookings.schemas import BookingOut
+from app.clock import NowDep
+from app.crews.schedule import crew_schedule
+from app.crews.service import can_see_crew, get_crew, visible_crews_stmt
+from app.deps import SessionDep
+from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from app.exports import service as exports
+from app.models import Base, Booking, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
+from app.occupancy import service as occupancy
+from app.pagination import PageParams
+from app.planning import service as planning
+from app.security import hash_api_key
+from app.timeutil import today_local
+from app.web import board as board_view
+from app.web.core import Page, PageContext, WebRoute, safe_next
+from app.web.i18n import LANGS, Translator
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+def home_for(user: User) -> str:
+    return "/ui/find" if user.role == "coordinator" else "/ui/board"
+
+
+# --- sign-in, sign-out, language -------------------------------------------------------------
+
+
+@router.get("/")
+def root() -> Response:
+    return RedirectResponse("/ui/", status_code=303)
+
+
+@router.get("/ui/")
+def ui_home(page: Page) -> Response:
+    user = page.require_user()
+    return page.redirect(home_for(user))
+
+
+@router.get("/ui/signin")
+def signin_form(page: Page, next: str | None = None) -> Response:
+    if page.user is not None:
+        return page.redirect(safe_next(next, home_for(page.user)))
+    return page.render("signin.html", next=safe_next(next, ""), error=None)
+
+
+@router.post("/ui/signin")
+def signin(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    api_key: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    key = api_key.strip()
+    user = (
+        session.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).first()
+        if key
+        else None
+    )
+    if user is None or not user.active:
+        return page.render(
+            "signin.html", status_code=401, next=safe_next(next, ""), error=page.t("signin.bad")
+        )
+    page.store.sign_in(user)
+    page.user = user
+    return page.redirect(safe_next(next, home_for(user)))
+
+
+@router.post("/ui/signout")
+def signout(page: Page, csrf: Csrf) -> Response:
+    page.check_csrf(csrf)
+    page.store.sign_out()
+    page.store.add_flash("ok", page.t("signin.out"))
+    return page.redirect("/ui/signin")
+
+
+@router.get("/ui/lang/{lang}")
+def switch_language(page: Page, lang: str, next: str | None = None) -> Response:
+    if lang not in LANGS:
+        raise NotFound("Unknown language.")
+    page.lang = "zh" if lang == "zh" else "en"
+    page.t = Translator(page.lang)
+    page.lang_cookie = True
+    return page.redirect(safe_next(next, "/ui/"))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _month(value: str | None, today: date) -> date:
+    if not value:
+        return today.replace(day=1)
+    m = ISO_MONTH.match(value)
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) <= 2100:
+        raise InvalidInput("month must be written YYYY-MM.")
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _prev_month(d: date) -> date:
+    return date(d.year - (d.month == 1), (d.month - 2) % 12 + 1, 1)
+
+
+def _bases_for(session: SessionDep, user: User) -> list[Base]:
+    return occupancy.visible_bases(session, user)
+
+
+def _crews_for(session: SessionDep, user: User) -> list[Crew]:
+    """Crews the user acts for: a coordinator's own, every crew for an admin."""
+    if is_admin(user):
+        return list(session.scalars(select(Crew).order_by(Crew.code)))
+    if user.role == "coordinator":
+        return list(
+            session.scalars(select(Crew).where(Crew.id.in_(user.crew_ids)).order_by(Crew.code))
+        )
+    return []
+
+
+def _pick_crew(session: SessionDep, user: User, crew: int | None, crews: list[Crew]) -> Crew:
+    if crew is not None:
+        found = get_crew(session, crew)
+        if not (works_for_crew(user, found.id) or can_see_crew(session, user, found.id)):
+            raise NotFound("Crew not found.")
+        return found
+    if not crews:
+        raise Forbidden("This page is for a crew's coordinators.")
+    return crews[0]
+
+
+def _conflict_lines(t: Translator, exc: DomainError) -> list[str]:
+    """The 409's structured blockers, in the page's language."""
+    lines = []
+    for c in exc.extra.get("conflicts") or []:
+        try:
+            start, end = date.fromisoformat(c["start"]), date.fromisoformat(c["end"])
+        except (KeyError, ValueError):
+            continue
+        days = t.span(start, end)
+        who = c.get("crew") or c.get("set_code") or t("conflict.someone")
+        kind = c.get("kind")
+        if kind == "blackout":
+            text = t("conflict.blackout", days=days)
+            if c.get("reason"):
+                text += f" ({c['reason']})"
+        elif kind == "confirmed":
+            text = t("conflict.confirmed", who=who, days=days)
+        else:
+            until = datetime.fromisoformat(c["until"]) if c.get("until") else None
+            text = t(
+                "conflict.hold",
+                who=who,
+                rank=t.ordinal_hold(c.get("rank")),
+                until=t.instant(until),
+                days=days,
+            )
+        lines.append(text)
+    return lines
+
+
+def _refused(page: PageContext, session: SessionDep, exc: DomainError) -> None:
+    """Undo the attempt and tell the user why, with the 409's explanation."""
+    session.rollback()
+    page.store.add_flash("error", exc.detail, _conflict_lines(page.t, exc))
+
+
+# --- occupancy board --------------------------------------------------------------------------
+
+
+def _cell_param(value: str | None) -> tuple[int, date] | None:
+    if not value:
+        return None
+    set_part, _, day_part = value.partition(":")
+    try:
+        return int(set_part), date.fromisoformat(day_part)
+    except ValueError as exc:
+        raise InvalidInput("cell must be written SET_ID:YYYY-MM-DD.") from exc
+
+
+@router.get("/ui/board")
+def board(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    base: int | None = None,
+    month: Annotated[str | None, Query(max_length=7)] = None,
+    cell: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    user = page.require_user()
+    bases = _bases_for(session, user)
+    if not bases:
+        raise NotFound("There is no base you may see.")
+    chosen = base if base is not None else bases[0].id
+    first = _month(month, today_local(now))
+    last = _next_month(first)
+    occ = occupancy.base_occupancy(session, user, chosen, first, last, now)
+    picked = _cell_param(cell)
+    detail = board_view.detail(occ, *picked) if picked else None
+    return page.render(
+        "board.html",
+        occ=occ,
+        bases=bases,
+        month=first,
+        prev=_prev_month(first).strftime("%Y-%m"),
+        next=last.strftime("%Y-%m"),
+        this_month=today_local(now).strftime("%Y-%m"),
+        today=today_local(now),
+        rows=board_view.grid(occ, page.t),
+        chart=board_view.crews_chart(occ, page.t),
+        detail=detail,
+        days=[first + timedelta(days=i) for i in range(occ.days)],
+        csv_url=f"/bases/{occ.base_id}/occupancy.csv?"
+        + urlencode({"start": first.isoformat(), "end": last.isoformat()}),
+    )
+
+
+@router.get("/ui/board/cell")
+def board_cell(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    base: int,
+    set_id: Annotated[int, Query(alias="set")],
+    day: Annotated[date, Query(alias="date")],
+) -> Response:
+    """The details panel of one cell, for the board's script (the page works without it)."""
+    user = page.require_user()
+    occ = occupancy.base_occupancy(session, user, base, day, day + timedelta(days=1), now)
+    found = board_view.detail(occ, set_id, day)
+    if found is None:
+        raise NotFound("No such set on this base.")
+    return page.render("_cell.html", detail=found, occ=occ)
+
+
+# --- find a set and place a hold ---------------------------------------------------------------
+
+
+def _tags(values: list[str]) -> list[str]:
+    tags = sorted({t for v in values for t in re.split(r"[\s,]+", v.strip().lower()) if t})
+    bad = [t for t in tags if not TAG.match(t)]
+    if bad:
+        raise InvalidInput(f"Unknown tag format: {', '.join(bad)}.")
+    return tags
+
+
+@router.get("/ui/find")
+def find(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    start: Annotated[date | None, Query()] = None,
+    last: Annotated[date | None, Query()] = None,
+    tags: Annotated[list[str] | None, Query(max_length=30)] = None,
+    base: int | None = None,
+    kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
+    p: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    user = page.require_user()
+    today = today_local(now)
+    wanted = _tags(tags or [])
+    all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
+    bases = list(session.scalars(select(Base).order_by(Base.code)))
+    crews = _crews_for(session, user)
+    result = None
+    if start is not None and last is not None:
+        limit = 20
+        result = find_free_sets(
+            session,
+            user,
+            start,
+            last + timedelta(days=1),
+            tags=wanted,
+            base_id=base,
+            kind=kind or None,
+            now=now,
+            page=PageParams(limit=limit, offset=(p - 1) * limit),
+        )
+    start = start or today + timedelta(days=7)
+    last = last or start + timedelta(days=2)
+    query = {"start": start.isoformat(), "last": last.isoformat(), "base": base or "",
+             "kind": kind or ""}  # fmt: skip
+    return page.render(
+        "find.html",
+        start=start,
+        last=last,
+        wanted=wanted,
+        all_tags=all_tags,
+        bases=bases,
+        base=base,
+        kind=kind or "",
+        crews=crews,
+        result=result,
+        p=p,
+        pages=max(1, -(-result.total // result.limit)) if result else 1,
+        query=urlencode([*query.items(), *(("tags", t) for t in wanted)]),
+    )
+
+
+@router.post("/ui/holds")
+def place_hold(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    csrf: Csrf,
+    set_id: Annotated[int, Form(ge=1)],
+    crew_id: Annotated[int, Form(ge=1)],
+    start: Annotated[date, Form()],
+    end: Annotated[date, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "/ui/find",
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    try:
+        if user.role == "base_manager":
+            raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
+        crew = get_crew(session, crew_id)
+        require_crew(user, crew.id)
+        booking = bookings.place(
+            session, user, crew, set_id, start, end, confirm_now=False, note=note.strip(),
+            now=now,
+        )  # fmt: skip
+        out = bookings.describe(session, booking, now)
+    except DomainError as exc:
+        _refused(page, session, exc)
+        return page.redirect(safe_next(back, "/ui/find"))
+    page.store.add_flash(
+        "ok",
+        page.t("done.place", id=out.id, rank=page.t.ordinal_hold(out.rank), set=out.set_code),
+    )
+    return page.redirect(f"/ui/bookings?crew={crew.id}#b{out.id}")
+
+
+# --- bookings ---------------------------------------------------------------------------------
+
+
+def _booking_rows(
+    session: SessionDep, user: User, now: datetime, crew_id: int | None, past: bool
+) -> list[BookingOut]:
+    earlier, confirmed = bookings.rank_columns(now)
+    live = or_(Booking.status == "confirmed", bookings.active_hold(Booking, now))
+    today = today_local(now)
+    current = and_(live, Booking.end_date > today)
+    stmt = select(Booking, earlier, confirmed).where(booking_scope(user))
+    if crew_id is not None:
+        stmt = stmt.where(Booking.crew_id == crew_id)
+    if past:
+        stmt = stmt.where(not_(current)).order_by(Booking.start_date.desc(), Booking.id.desc())
+    else:
+        stmt = stmt.where(current).order_by(Booking.start_date, Booking.id)
+    rows = session.execute(stmt.limit(200)).all()
+    return [bookings.booking_out(b, now, int(e), bool(c)) for b, e, c in rows]
+
+
+@router.get("/ui/bookings")
+def my_bookings(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    crew: int | None = None,
+    past: bool = False,
+) -> Response:
+    user = page.require_user()
+    crews = _crews_for(session, user)
+    if crew is not None and not (works_for_crew(user, crew) or user.role == "base_manager"):
+        raise NotFound("Crew not found.")
+    rows = _booking_rows(session, user, now, crew, past)
+    acting = {b.id for b in rows if works_for_crew(user, b.crew_id)}
+    csv_query = {"live": "false" if past else "true"}
+    if crew is not None:
+        csv_query["crew_id"] = str(crew)
+    return page.render(
+        "bookings.html",
+        rows=rows,
+        acting=acting,
+        crews=crews,
+        crew=crew,
+        past=past,
+        csv_url="/bookings.csv?" + urlencode(csv_query),
+    )
+
+
+ACTIONS: dict[str, Callable[..., Any]] = {
+    "confirm": bookings.confirm,
+    "release": bookings.release,
+    "cancel": bookings.cancel,
+    "challenge": bookings.challenge,
+}
+
+
+@router.post("/ui/bookings/{booking_id}/{action}")
+def booking_action(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    booking_id: int,
+    action: str,
+    csrf: Csrf,
+    version: Annotated[int | None, Form(ge=1)] = None,
+    back: Annotated[str, Form(max_length=2000)] = "/ui/bookings",
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    perform = ACTIONS.get(action)
+    if perform is None:
+        raise NotFound("Unknown action.")
+    t = page.t
+    try:
+        booking = bookings.get_booking(session, booking_id)
+        if not can_see_booking(user, booking):
+            raise NotFound(f"Booking {booking_id} not found.")
+        if not works_for_crew(user, booking.crew_id):
+            raise Forbidden(
+                "Only the crew's coordinators or an administrator may change this booking."
+            )
+        bookings.lock(session, booking, now, version)
+        result = perform(session, user, booking, now, "")
+    except DomainError as exc:
+        _refused(page, session, exc)
+        return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
+    if action == "challenge":
+        deadline, count = result
+        page.store.add_flash("ok", t("done.challenge", n=count, deadline=t.instant(deadline)))
+    else:
+        page.store.add_flash("ok", t(f"done.{action}", id=booking_id))
+    return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
+
+
+# --- shooting schedule ------------------------------------------------------------------------
+
+
+@router.get("/ui/schedule")
+def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Response:
+    user = page.require_user()
+    crews = _crews_for(session, user)
+    if user.role == "base_manager":
+        crews = list(session.scalars(visible_crews_stmt(user)))
+    chosen = _pick_crew(session, user, crew, crews)
+    plan = crew_schedule(session, chosen)
+    return page.render("schedule.html", plan=plan, crews=crews, crew=chosen)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+@router.get("/ui/plans")
+def plans(page: Page, session: SessionDep) -> Response:
+    user = page.require_user()
+    runs = list(session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15)))
+    crews = _crews_for(session, user)
+    if user.role == "base_manager":
+        crews = list(session.scalars(visible_crews_stmt(user)))
+    return page.render("plans.html", runs=runs, crews=crews)
+
+
+@router.get("/ui/plans/{run_id}")
+def plan_detail(page: Page, session: SessionDep, run_id: int, crew: int | None = None) -> Response:
+    user = page.require_user()
+    run = planning.get_run(session, run_id)
+    crews = _crews_for(session, user)
+    if user.role == "base_manager":
+        crews = list(session.scalars(visible_crews_stmt(user)))
+    if crew is None and not crews and run.crews:
+        crew = int(next(iter(run.crews)))
+    chosen = _pick_crew(session, user, crew, crews)
+    proposal = planning.crew_proposal(session, run, chosen)
+    latest = session.scalar(select(func.max(PlanRun.id)))
+    can_accept = (
+        works_for_crew(user, chosen.id)
+        and user.role in ("coordinator", "admin")
+        and not proposal.accepted
+        and bool(proposal.holds)
+    )
+    return page.render(
+        "plan.html",
+        run=run,
+        proposal=proposal,
+        crews=crews,
+        crew=chosen,
+        can_accept=can_accept,
+        latest=latest,
+        cost_keys=("rent", "crew_days", "cast", "moves", "unscheduled", "total"),
+    )
+
+
+@router.post("/ui/plans/{run_id}/crews/{crew_id}/accept")
+def accept_plan(
+    page: Page, session: SessionDep, now: NowDep, run_id: int, crew_id: int, csrf: Csrf
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    back = f"/ui/plans/{run_id}?crew={crew_id}"
+    try:
+        run = planning.get_run(session, run_id)
+        crew = get_crew(session, crew_id)
+        require_crew(user, crew.id)
+        if user.role not in ("coordinator", "admin"):
+            raise Forbidden("Only the crew's coordinator accepts its proposal.")
+        placed = planning.accept(session, user, run, crew, now)
+    except (Conflict, DomainError) as exc:
+        _refused(page, session, exc)
+        return page.redirect(back)
+    page.store.add_flash("ok", page.t("done.accept", n=len(placed)))
+    return page.redirect(f"/ui/bookings?crew={crew_id}")
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+
+def _feed_choices(session: SessionDep, user: User) -> tuple[list[Crew], list[FilmSet]]:
+    """Crews the user may share (their own) and sets of the bases they manage."""
+    crews = _crews_for(session, user)
+    if not (is_admin(user) or user.base_ids):
+        return crews, []
+    stmt = select(FilmSet).order_by(FilmSet.code)
+    if not is_admin(user):
+        stmt = stmt.where(FilmSet.base_id.in_(user.base_ids))
+    return crews, [s for s in session.scalars(stmt) if manages_base(user, s.base_id)]
+
+
+def _feeds_page(
+    page: PageContext, session: SessionDep, user: User, created: tuple[FeedToken, str] | None
+) -> Response:
+    crews, sets = _feed_choices(session, user)
+    feeds = [(f, exports.feed_subject(session, f)) for f in exports.feeds_of(session, user)]
+    new_url = None
+    if created is not None:
+        base = str(page.request.base_url).rstrip("/")
+        new_url = f"{base}/feeds/{created[1]}.ics"
+    return page.render("feeds.html", feeds=feeds, crews=crews, sets=sets, new_url=new_url)
+
+
+@router.get("/ui/feeds")
+def feeds(page: Page, session: SessionDep) -> Response:
+    return _feeds_page(page, session, page.require_user(), None)
+
+
+@router.post("/ui/feeds")
+def create_feed(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    subject: Annotated[str, Form(max_length=40, pattern=r"^(crew|set):\d+$")],
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    kind, _, ident = subject.partition(":")
+    created = exports.create_feed(
+        session, user, kind, int(ident) if kind == "crew" else None,
+        int(ident) if kind == "set" else None,
+    )  # fmt: skip
+    return _feeds_page(page, session, user, created)
+
+
+@router.post("/ui/feeds/{feed_id}/revoke")
+def revoke_feed(page: Page, session: SessionDep, now: NowDep, feed_id: int, csrf: Csrf) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    exports.revoke_feed(session, user, feed_id, now)
+    page.store.add_flash("ok", page.t("feeds.done_revoke"))
+    return page.redirect("/ui/feeds")
