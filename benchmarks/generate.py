@@ -10,9 +10,9 @@ Four sizes follow the optimizer issue: small (3 crews, ~60 scenes, ~20 sets,
 - productions of one era each (qin-han, tang, song, ming-qing, republic-era,
   modern) whose scripts keep returning to a handful of story places, each a
   tag requirement that several sets of the right era can meet;
-- casts with one or two expensive stars and leads in many scenes, supporting
-  actors in some and day players in a few; stars have other commitments
-  (unavailable days);
+- casts with leads in many scenes, one or two expensive stars (big names,
+  often guest roles) in fewer, supporting actors in some and day players in a
+  few; stars have other commitments (unavailable days);
 - other productions' confirmed days on popular sets (``fixed``, crews not in
   the problem), a few confirmed days of the problem's own crews, a few
   multi-day scenes (battles, stunts), continuity chains (``after``), crew
@@ -259,10 +259,12 @@ def _cast(
 ) -> list[tuple[dict[str, Any], float]]:
     """Cast members with the share of scenes they appear in."""
     roles: list[tuple[str, int, float]] = []
-    for _ in range(rng.randint(1, 2)):
-        roles.append(("star", rng.randrange(100000, 500001, 10000), rng.uniform(0.25, 0.5)))
+    # Leads carry the story; stars (big names, often guest roles) cost most a day but
+    # appear in fewer scenes.
     for _ in range(rng.randint(2, 3)):
-        roles.append(("lead", rng.randrange(20000, 100001, 5000), rng.uniform(0.3, 0.6)))
+        roles.append(("lead", rng.randrange(30000, 150001, 5000), rng.uniform(0.35, 0.7)))
+    for _ in range(rng.randint(1, 2)):
+        roles.append(("star", rng.randrange(200000, 600001, 10000), rng.uniform(0.08, 0.2)))
     for _ in range(rng.randint(3, 6)):
         roles.append(("support", rng.randrange(5000, 20001, 1000), rng.uniform(0.08, 0.25)))
     for _ in range(rng.randint(2, 5)):

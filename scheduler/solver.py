@@ -49,10 +49,13 @@ from scheduler.cost import make_plan
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
 from scheduler.greedy import greedy_plan
 from scheduler.solver_crew import (
+    CrewScope,
     CrewVars,
     add_crew,
+    components,
     crew_assignments,
     crew_scope,
+    days_needed,
     hint_crew,
 )
 from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
@@ -107,6 +110,8 @@ class _Clock:
         self.started = time.monotonic()
         self.limit = limit
         self.deterministic = deterministic
+        # Deterministic time leaves room for the (uncounted) Python work around CP-SAT.
+        self.budget = 0.2 * limit if deterministic else limit
         self.spent = 0.0
 
     def wall(self) -> float:
@@ -116,9 +121,15 @@ class _Clock:
         return self.spent if self.deterministic else self.wall()
 
     def remaining(self) -> float:
-        left = self.limit - self.elapsed()
-        # The wall clock is always a hard limit, in deterministic mode too.
-        return max(0.0, min(left, self.limit - self.wall()))
+        """Budget left, on this clock's own measure (what budgets are split from)."""
+        left = max(0.0, self.budget - self.elapsed())
+        if self.deterministic:
+            return left
+        return min(left, max(0.0, self.limit - self.wall()))
+
+    def expired(self) -> bool:
+        """The wall clock is always a hard limit, in deterministic mode too."""
+        return self.wall() >= self.limit or self.remaining() <= 0.0
 
     def charge(self, deterministic_time: float) -> None:
         self.spent += deterministic_time
@@ -284,7 +295,7 @@ class _Run:
         )
 
     def _stopped(self) -> bool:
-        return self.stop.is_set() or self.clock.remaining() <= 0.0
+        return self.stop.is_set() or self.clock.expired()
 
     # ---------------------------------------------------------------- talent
 
@@ -302,15 +313,19 @@ class _Run:
         current = sorted(self.plan_of[crew_id], key=lambda a: a.date)
         hint_order = [position[a.scene] for a in current]
         hint = hint_order if len(hint_order) == len(scenes) else None
-        deadline = None if self.deterministic else time.monotonic() + max(0.05, budget)
+        wall_left = max(0.0, self.clock.limit - self.clock.wall())
+        if self.deterministic:
+            # Run to the end (reproducible); only the wall clock can cut it short.
+            deadline = time.monotonic() + wall_left
+        else:
+            # The exact sequencer usually needs little; let it borrow from later groups.
+            deadline = time.monotonic() + min(wall_left, max(budget, 10.0))
         result = sequence_scenes(
             [index.scene_days[s.id] for s in scenes],
             [sum(1 << bit[m] for m in s.cast) for s in scenes],
             [index.cast[m].day_cost for m in members],
             preds,
-            deadline=deadline
-            if deadline is not None
-            else time.monotonic() + self.clock.remaining(),
+            deadline=deadline,
             stop=self.stop,
             upper_bound_order=hint,
         )
@@ -377,7 +392,12 @@ class _Run:
                 return
             scope = crew_scope(self.problem, crew_id, self._blocked_for([crew_id]))
             share = (end - self.clock.elapsed()) / (len(order) - i)
-            deadline = time.monotonic() + min(1.0, max(0.05, 0.5 * share))
+            # Work caps, not the clock, bound the heuristics in deterministic mode.
+            if self.deterministic:
+                deadline = finish = math.inf
+            else:
+                deadline = time.monotonic() + min(1.0, max(0.05, 0.5 * share))
+                finish = deadline + 0.5 * share
             best: list[Assignment] | None = None
             best_cost = self.cost_of[crew_id]
             for plan in crew_heuristic_plans(self.problem, scope, self.rng, deadline):
@@ -387,11 +407,7 @@ class _Run:
             if best is None:
                 best = self.plan_of[crew_id]
             best = improve_plan(
-                self.problem,
-                scope,
-                best,
-                partial(crew_cost, self.problem, crew_id),
-                deadline + 0.5 * share,
+                self.problem, scope, best, partial(crew_cost, self.problem, crew_id), finish
             )
             best_cost = crew_cost(self.problem, crew_id, best)
             if best_cost < self.cost_of[crew_id] and self._valid_with_others(crew_id, best):
@@ -542,6 +558,7 @@ class _Run:
         if self.deterministic:
             params.max_time_in_seconds = max(0.01, self.clock.limit - self.clock.wall())
             params.max_deterministic_time = max(0.01, min(budget, self.clock.remaining()))
+            params.interleave_search = False
         params.log_search_progress = False
         callback = _Improvements(self, phase, offset)
         done = threading.Event()
@@ -639,28 +656,71 @@ def crew_cost(problem: Problem, crew_id: str, assignments: Sequence[Assignment])
 def separable_bound(problem: Problem, crew_id: str) -> int:
     """A quick proven lower bound on one crew's cost in any valid plan.
 
-    A scheduled scene takes at least ``minutes / max_minutes`` of a shooting
-    day (a multi-day scene its whole dates), and every day in the crew's span,
-    every day in a cast member's span and every rented day is shared by scenes
-    whose fractions sum to at most one. So each scene costs at least
-    ``fraction x (crew day cost + its cast's day costs + cheapest fitting rate)``
-    or, left out, the penalty; scenes with no feasible date always pay it.
+    Scenes with no feasible date always pay the penalty. For the others, two
+    bounds hold and the larger is kept:
+
+    - per scene: a scheduled scene takes at least ``minutes / max_minutes`` of
+      a shooting day (a multi-day scene its whole dates) and every day in the
+      crew's span, a cast member's span or a rented day is shared by scenes
+      whose fractions sum to at most one; so each scene costs at least that
+      fraction of (crew + its cast + cheapest fitting rate) a day, or the
+      penalty if left out;
+    - whole days: if every scene is shot, the crew's span and each cast
+      member's span hold at least the shooting dates their scenes need
+      (:func:`~scheduler.solver_crew.days_needed`), each group of scenes
+      sharing no set with the others pays its days at its cheapest rate, and
+      the crew changes location at least once between such groups; if a
+      scene is left out, the penalty alone is a bound.
     """
     index = problem.index
     crew = index.crew[crew_id]
     cap = crew.max_minutes_per_day
-    scope = crew_scope(problem, crew_id)
-    scaled = 0  # in units of 1 / cap yuan
-    for scene in index.scenes_by_crew.get(crew_id, ()):
-        if not scope.starts[scene.id]:
-            scaled += problem.unscheduled_penalty * cap
-            continue
+    scope = crew_scope(problem, crew_id, prune_dominated=False)
+    penalty = problem.unscheduled_penalty
+    scenes = index.scenes_by_crew.get(crew_id, ())
+    placeable = [s for s in scenes if scope.starts[s.id]]
+    certain = penalty * (len(scenes) - len(placeable))
+    rate = {s.id: min(index.location[loc].day_rate for loc in scope.fits[s.id]) for s in placeable}
+
+    scaled = 0  # per scene, in units of 1 / cap yuan
+    for scene in placeable:
         k = index.scene_days[scene.id]
         share = k * cap if k > 1 else scene.minutes
-        rate = min(index.location[loc].day_rate for loc in scope.fits[scene.id])
-        per_day = crew.day_cost + rate + sum(index.cast[m].day_cost for m in scene.cast)
-        scaled += min(problem.unscheduled_penalty * cap, share * per_day)
-    return scaled // cap
+        per_day = crew.day_cost + rate[scene.id] + sum(index.cast[m].day_cost for m in scene.cast)
+        scaled += min(penalty * cap, share * per_day)
+    per_scene = scaled // cap
+
+    whole = crew.day_cost * days_needed(problem, scope, placeable)
+    for member in index.cast_by_crew.get(crew_id, ()):
+        theirs = [s for s in placeable if member.id in s.cast]
+        whole += member.day_cost * days_needed(problem, scope, theirs)
+    groups = components(problem, scope, placeable)
+    for group in groups:
+        group_days = days_needed(problem, scope, group)
+        fractional = sum(
+            rate[s.id] * (index.scene_days[s.id] * cap if index.scene_days[s.id] > 1 else s.minutes)
+            for s in group
+        )
+        whole += max(group_days * min(rate[s.id] for s in group), fractional // cap)
+    if len(groups) > 1:
+        whole += (len(groups) - 1) * _cheapest_move(problem, scope)
+    return certain + max(per_scene, min(penalty, whole) if placeable else 0)
+
+
+def _cheapest_move(problem: Problem, scope: CrewScope) -> int:
+    """Least a change between two of the crew's candidate locations can cost."""
+    index = problem.index
+    bases = [index.location[loc].base for loc in scope.locations]
+    costs: list[int] = []
+    if len(bases) > len(set(bases)):
+        costs.append(problem.same_base_move_cost)
+    distinct = sorted(set(bases))
+    for i, a in enumerate(distinct):
+        for b in distinct[i + 1 :]:
+            cost = index.travel_cost.get(frozenset((a, b)))
+            if cost is not None:
+                costs.append(cost)
+    return min(costs) if costs else 0
 
 
 def independent_groups(problem: Problem) -> list[list[str]]:

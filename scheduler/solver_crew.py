@@ -434,6 +434,58 @@ def _add_days_needed(
         need += [(weight, v.start[s.id, d]) for d in v.scope.starts[s.id]]
     if need:
         model.add(cap * sum(inside.values()) >= sum(w * var for w, var in need))
+    # Whole shooting days: scenes that share no candidate set never share a date.
+    placed = [s for s in scenes if v.scope.starts[s.id]]
+    need_days = days_needed(problem, v.scope, placed)
+    if need_days > 1:
+        scheduled = [v.start[s.id, d] for s in placed for d in v.scope.starts[s.id]]
+        # Binding only when all of them are scheduled (each one left out frees the cut).
+        model.add(
+            sum(inside.values()) - need_days * sum(scheduled) >= need_days * (1 - len(placed))
+        )
+
+
+def components(problem: Problem, scope: CrewScope, scenes: Sequence[Scene]) -> list[list[Scene]]:
+    """Scenes grouped so that two scenes of different groups have no candidate set in common."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for s in scenes:
+        fits = scope.fits[s.id]
+        for loc in fits[1:]:
+            a, b = find(fits[0]), find(loc)
+            if a != b:
+                parent[a] = b
+    groups: dict[str, list[Scene]] = {}
+    for s in scenes:
+        if scope.fits[s.id]:
+            groups.setdefault(find(scope.fits[s.id][0]), []).append(s)
+    return list(groups.values())
+
+
+def days_needed(problem: Problem, scope: CrewScope, scenes: Sequence[Scene]) -> int:
+    """Fewest shooting dates on which the given scenes can all be shot.
+
+    Scenes of different :func:`components` never share a date and a
+    multi-day scene has its dates to itself; within a component single-day
+    scenes need at least their minutes over the daily maximum, and no two
+    scenes over half a day share one.
+    """
+    index = problem.index
+    cap = index.crew[scope.crew_id].max_minutes_per_day
+    total = 0
+    for group in components(problem, scope, scenes):
+        singles = [s.minutes for s in group if index.scene_days[s.id] == 1]
+        total += sum(index.scene_days[s.id] for s in group if index.scene_days[s.id] > 1)
+        if singles:
+            total += max(-(-sum(singles) // cap), sum(1 for m in singles if 2 * m > cap))
+    return total
 
 
 def _add_moves(

@@ -231,13 +231,13 @@ def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]
                 if p in where and where[p] != where[s.id]:
                     mask |= 1 << where[p]
         preds.append(mask)
-    budget = min(deadline, time.monotonic() + 0.3)
     result = sequence_scenes(
         [d.days for d in days],
         [sum(1 << bit[m] for m in d.cast) for d in days],
         [index.cast[m].day_cost for m in members],
         preds,
-        deadline=budget,
+        deadline=deadline,
+        max_states=20_000,
     )
     return list(result.order)
 
@@ -348,6 +348,7 @@ def improve_plan(
     plan: Sequence[Assignment],
     cost: Callable[[Sequence[Assignment]], int],
     deadline: float,
+    max_evaluations: int = 20_000,
 ) -> list[Assignment]:
     """Local search on a valid crew plan: move a scene to another shooting day, or swap
     two scenes between days, whenever the exact cost drops (first improvement).
@@ -355,7 +356,8 @@ def improve_plan(
     Only single-day scenes move, only onto dates the crew already shoots whose
     location fits them; capacity, dates, cast leave, continuity and the travel
     between the neighbours of a date that empties are all checked, so the
-    result stays valid.
+    result stays valid. It stops at ``deadline`` or after ``max_evaluations``
+    cost evaluations, whichever comes first.
     """
     index = problem.index
     cap = index.crew[scope.crew_id].max_minutes_per_day
@@ -366,8 +368,9 @@ def improve_plan(
     }
     current = list(plan)
     best = cost(current)
+    evaluations = 0
     improved = True
-    while improved and time.monotonic() < deadline:
+    while improved and time.monotonic() < deadline and evaluations < max_evaluations:
         improved = False
         state = _DayState(problem, current)
         singles = [a for a in current if index.scene_days[a.scene] == 1]
@@ -382,6 +385,7 @@ def improve_plan(
                 moved = Assignment(a.scene, loc, date.fromordinal(d))
                 candidate = [moved if x is a else x for x in current]
                 value = cost(candidate)
+                evaluations += 1
                 if value < best:
                     current, best, improved = candidate, value, True
                     break
@@ -403,6 +407,7 @@ def improve_plan(
                 b2 = Assignment(b.scene, a.location, a.date)
                 candidate = [a2 if x is a else b2 if x is b else x for x in current]
                 value = cost(candidate)
+                evaluations += 1
                 if value < best:
                     current, best, improved = candidate, value, True
                     break

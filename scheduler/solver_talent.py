@@ -95,11 +95,14 @@ def sequence_scenes(
     deadline: float | None = None,
     stop: threading.Event | None = None,
     upper_bound_order: Sequence[int] | None = None,
+    max_states: int | None = None,
 ) -> SequenceResult:
     """Order scenes (shot back to back) to minimise the cast cost, exactly when time allows.
 
     ``cast_masks[s]`` is the bitmask of actors in scene ``s``; ``predecessors[s]``
-    the bitmask of scenes that must come before ``s``. The result's
+    the bitmask of scenes that must come before ``s``. The search stops at
+    ``deadline`` (monotonic clock), when ``stop`` is set or after ``max_states``
+    expansions (a limit that, unlike time, is reproducible). The result's
     ``lower_bound`` is always a proven bound; ``optimal`` says it meets ``cost``.
     """
     n = len(durations)
@@ -113,7 +116,7 @@ def sequence_scenes(
         if hinted is not None and reduced.cost(hinted) < reduced.cost(start_order):
             start_order = hinted
     start_order = _improve_by_insertion(reduced, start_order, deadline)
-    search = _Search(reduced, deadline, stop)
+    search = _Search(reduced, deadline, stop, max_states)
     best_order, _, bound, optimal = search.run(start_order)
     order = reduced.expand(best_order)
     cost = sequence_cost(order, durations, cast_masks, cast_costs)
@@ -307,8 +310,15 @@ def _improve_by_insertion(r: _Reduced, order: list[int], deadline: float | None)
 class _Search:
     """Memoised depth-first branch and bound over the set of scenes still to shoot."""
 
-    def __init__(self, r: _Reduced, deadline: float | None, stop: threading.Event | None) -> None:
+    def __init__(
+        self,
+        r: _Reduced,
+        deadline: float | None,
+        stop: threading.Event | None,
+        max_states: int | None = None,
+    ) -> None:
         self.r = r
+        self.max_states = max_states
         self.n = len(r.durations)
         self.full = (1 << self.n) - 1
         self.cost_of = _CostTable(r.costs)
@@ -430,6 +440,8 @@ class _Search:
         if lb >= budget:
             return lb
         self.states += 1
+        if self.max_states is not None and self.states > self.max_states:
+            raise _Timeout
         if self.states & 1023 == 0 and (
             (self.deadline is not None and time.monotonic() > self.deadline)
             or (self.stop is not None and self.stop.is_set())
