@@ -17,14 +17,28 @@ START, END = 10, 17  # the range asked for: 7 days
 
 
 def add_booking(
-    s: Any, w_set: int, crew: int, a: int, b: int, status: str, *, price: int | None = None,
-    placed_hours_ago: float = 10, expires_in_hours: float = 100,
+    s: Any,
+    w_set: int,
+    crew: int,
+    a: int,
+    b: int,
+    status: str,
+    *,
+    price: int | None = None,
+    placed_hours_ago: float = 10,
+    expires_in_hours: float = 100,
 ) -> int:
     now = utcnow()
     booking = Booking(
-        set_id=w_set, crew_id=crew, start_date=day(a), end_date=day(b), status=status,
+        set_id=w_set,
+        crew_id=crew,
+        start_date=day(a),
+        end_date=day(b),
+        status=status,
         placed_at=now - timedelta(hours=placed_hours_ago),
-        expires_at=now + timedelta(hours=expires_in_hours), price=price, note="",
+        expires_at=now + timedelta(hours=expires_in_hours),
+        price=price,
+        note="",
     )
     if status == "confirmed":
         booking.confirmed_at = now
@@ -50,8 +64,16 @@ def data(world: World) -> dict[str, int]:
         ids["c2"] = add_booking(s, w.set_a2, w.crew2, 15, 17, "confirmed", price=0)
         ids["b3"] = add_booking(s, w.set_b1, w.crew3, 10, 11, "confirmed", price=30_000)
         s.add(Blackout(set_id=w.set_a2, start_date=day(10), end_date=day(12), reason="灯会"))
-        scene = Scene(crew_id=w.crew1, number="7", int_ext="EXT", day_night="DAY", minutes=60,
-                      description="", required_tags=[], status="unscheduled")
+        scene = Scene(
+            crew_id=w.crew1,
+            number="7",
+            int_ext="EXT",
+            day_night="DAY",
+            minutes=60,
+            description="",
+            required_tags=[],
+            status="unscheduled",
+        )
         s.add(scene)
         s.flush()
         ids["scene"] = scene.id
@@ -62,22 +84,50 @@ def data(world: World) -> dict[str, int]:
         s.add(running)
         s.flush()
         ids["run"] = new.id
-        s.add_all([
-            Proposal(run_id=old.id, crew_id=w.crew1, scene_id=scene.id, set_id=w.set_a2,
-                     date=day(13), days=1),
-            Proposal(run_id=new.id, crew_id=w.crew1, scene_id=scene.id, set_id=w.set_a2,
-                     date=day(12), days=1),
-            Proposal(run_id=new.id, crew_id=w.crew1, scene_id=scene.id, set_id=w.set_a2,
-                     date=day(14), days=1, accepted_at=utcnow()),
-            Proposal(run_id=running.id, crew_id=w.crew1, scene_id=scene.id, set_id=w.set_a2,
-                     date=day(16), days=1),
-        ])
+        s.add_all(
+            [
+                Proposal(
+                    run_id=old.id,
+                    crew_id=w.crew1,
+                    scene_id=scene.id,
+                    set_id=w.set_a2,
+                    date=day(13),
+                    days=1,
+                ),
+                Proposal(
+                    run_id=new.id,
+                    crew_id=w.crew1,
+                    scene_id=scene.id,
+                    set_id=w.set_a2,
+                    date=day(12),
+                    days=1,
+                ),
+                Proposal(
+                    run_id=new.id,
+                    crew_id=w.crew1,
+                    scene_id=scene.id,
+                    set_id=w.set_a2,
+                    date=day(14),
+                    days=1,
+                    accepted_at=utcnow(),
+                ),
+                Proposal(
+                    run_id=running.id,
+                    crew_id=w.crew1,
+                    scene_id=scene.id,
+                    set_id=w.set_a2,
+                    date=day(16),
+                    days=1,
+                ),
+            ]
+        )
     return ids
 
 
 def occupancy(client: TestClient, key: str, base: int, a: int = START, b: int = END) -> Any:
-    r = client.get(f"/bases/{base}/occupancy", params={"start": iso(a), "end": iso(b)},
-                   headers=auth(key))
+    r = client.get(
+        f"/bases/{base}/occupancy", params={"start": iso(a), "end": iso(b)}, headers=auth(key)
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -95,10 +145,14 @@ def cells(body: Any, code: str) -> dict[int, dict[str, Any]]:
             "state": state,
             "booking_id": c,
             "crew": bookings[c]["crew"] if c else None,
-            "holds": [{"booking_id": h, "rank": bookings[h]["rank"], "crew": bookings[h]["crew"]}
-                      for h in s["holds"][i]],
-            "proposed": [{k: proposals[p][k] for k in ("scene_id", "crew", "crew_id", "scene")}
-                         for p in s["proposed"][i]],
+            "holds": [
+                {"booking_id": h, "rank": bookings[h]["rank"], "crew": bookings[h]["crew"]}
+                for h in s["holds"][i]
+            ],
+            "proposed": [
+                {k: proposals[p][k] for k in ("scene_id", "crew", "crew_id", "scene")}
+                for p in s["proposed"][i]
+            ],
         }
     return out
 
@@ -111,17 +165,27 @@ def test_price_share_splits_exactly() -> None:
     assert price_share(100, day(0), day(2), day(5), day(9)) == 0
 
 
-def test_manager_sees_states_ranks_and_crews(client: TestClient, world: World,
-                                            data: dict[str, int]) -> None:
+def test_manager_sees_states_ranks_and_crews(
+    client: TestClient, world: World, data: dict[str, int]
+) -> None:
     body = occupancy(client, world.manager_a, world.base_a)
     assert body["view"] == "full" and body["days"] == 7 and body["plan_run_id"] == data["run"]
     assert [s["code"] for s in body["sets"]] == ["AAA-1", "AAA-2"]
     a1 = cells(body, "AAA-1")
     assert [a1[d]["state"] for d in range(START, END)] == [
-        "confirmed", "confirmed", "free", "hold", "hold", "hold", "free"]
+        "confirmed",
+        "confirmed",
+        "free",
+        "hold",
+        "hold",
+        "hold",
+        "free",
+    ]
     assert a1[10]["crew"] == "Production C1" and a1[10]["booking_id"] == data["c1"]
     assert [(h["crew"], h["rank"]) for h in a1[14]["holds"]] == [
-        ("Production C2", 1), ("Production C3", 2)]
+        ("Production C2", 1),
+        ("Production C3", 2),
+    ]
     assert [(h["booking_id"], h["rank"]) for h in a1[15]["holds"]] == [(data["h3"], 2)]
     assert a1[16]["holds"] == []  # the lapsed hold never counts
     spans = {b["id"]: b for b in body["sets"][0]["bookings"]}
@@ -129,46 +193,84 @@ def test_manager_sees_states_ranks_and_crews(client: TestClient, world: World,
     assert spans[data["h2"]]["price"] == 20_000 and spans[data["h2"]]["until"] is not None
     a2 = cells(body, "AAA-2")
     assert [a2[d]["state"] for d in range(START, END)] == [
-        "blackout", "blackout", "proposed", "free", "free", "confirmed", "confirmed"]
+        "blackout",
+        "blackout",
+        "proposed",
+        "free",
+        "free",
+        "confirmed",
+        "confirmed",
+    ]
     assert body["sets"][1]["blackouts"] == [{"start": iso(10), "end": iso(12), "reason": "灯会"}]
-    assert a2[12]["proposed"] == [{"scene_id": data["scene"], "crew": "Production C1",
-                                   "crew_id": world.crew1, "scene": "7"}]
+    assert a2[12]["proposed"] == [
+        {"scene_id": data["scene"], "crew": "Production C1", "crew_id": world.crew1, "scene": "7"}
+    ]
     assert a2[14]["proposed"] == []  # accepted: it is a hold now, not an offer
 
 
 def test_figures_per_set_and_base(client: TestClient, world: World, data: dict[str, int]) -> None:
     body = occupancy(client, world.manager_a, world.base_a)
     f1 = body["sets"][0]["figures"]
-    assert f1 == {"set_days": 7, "available_days": 7, "confirmed_days": 2,
-                  "utilisation": round(2 / 7, 4), "held_days": 3, "holds": 2,
-                  "held_value": 30_000, "revenue": 20_001}
+    assert f1 == {
+        "set_days": 7,
+        "available_days": 7,
+        "confirmed_days": 2,
+        "utilisation": round(2 / 7, 4),
+        "held_days": 3,
+        "holds": 2,
+        "held_value": 30_000,
+        "revenue": 20_001,
+    }
     f2 = body["sets"][1]["figures"]
     assert (f2["available_days"], f2["confirmed_days"], f2["utilisation"]) == (5, 2, 0.4)
     assert f2["revenue"] == 0 and f2["held_days"] == 0
     base = body["figures"]
-    assert base == {"set_days": 14, "available_days": 12, "confirmed_days": 4,
-                    "utilisation": round(4 / 12, 4), "held_days": 3, "holds": 2,
-                    "held_value": 30_000, "revenue": 20_001}
+    assert base == {
+        "set_days": 14,
+        "available_days": 12,
+        "confirmed_days": 4,
+        "utilisation": round(4 / 12, 4),
+        "held_days": 3,
+        "holds": 2,
+        "held_value": 30_000,
+        "revenue": 20_001,
+    }
     on_site = [(d["crews"], d["names"]) for d in body["crews_on_site"]]
-    assert on_site == [(1, ["Production C1"]), (1, ["Production C1"]), (0, []), (0, []),
-                       (0, []), (1, ["Production C2"]), (1, ["Production C2"])]
+    assert on_site == [
+        (1, ["Production C1"]),
+        (1, ["Production C1"]),
+        (0, []),
+        (0, []),
+        (0, []),
+        (1, ["Production C2"]),
+        (1, ["Production C2"]),
+    ]
 
 
-def test_revenue_of_adjacent_ranges_adds_up(client: TestClient, world: World,
-                                            data: dict[str, int]) -> None:
+def test_revenue_of_adjacent_ranges_adds_up(
+    client: TestClient, world: World, data: dict[str, int]
+) -> None:
     """Split the booking's days over two ranges: the shares add up to its price."""
     first = occupancy(client, world.admin, world.base_a, 7, 10)["figures"]["revenue"]
     second = occupancy(client, world.admin, world.base_a, 10, 13)["figures"]["revenue"]
     assert first + second == 40_001
 
 
-def test_coordinator_sees_free_busy_and_only_their_crew(client: TestClient, world: World,
-                                                        data: dict[str, int]) -> None:
+def test_coordinator_sees_free_busy_and_only_their_crew(
+    client: TestClient, world: World, data: dict[str, int]
+) -> None:
     body = occupancy(client, world.coord3, world.base_a)
     assert body["view"] == "free_busy"
     a1 = cells(body, "AAA-1")
     assert [a1[d]["state"] for d in range(START, END)] == [
-        "busy", "busy", "free", "busy", "hold", "hold", "free"]
+        "busy",
+        "busy",
+        "free",
+        "busy",
+        "hold",
+        "hold",
+        "free",
+    ]
     assert a1[10]["crew"] is None and a1[10]["booking_id"] is None
     assert [(h["crew"], h["rank"]) for h in a1[14]["holds"]] == [("Production C3", 2)]
     assert cells(body, "AAA-2")[12]["state"] == "free"  # C1's proposal is not theirs
@@ -184,8 +286,11 @@ def test_coordinator_sees_free_busy_and_only_their_crew(client: TestClient, worl
 
 def test_scoping_refusals(client: TestClient, world: World, data: dict[str, int]) -> None:
     params = {"start": iso(START), "end": iso(END)}
-    for key, base in [(world.manager_b, world.base_a), (world.manager_a, world.base_b),
-                      (world.admin, 999_999)]:
+    for key, base in [
+        (world.manager_b, world.base_a),
+        (world.manager_a, world.base_b),
+        (world.admin, 999_999),
+    ]:
         r = client.get(f"/bases/{base}/occupancy", params=params, headers=auth(key))
         assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
         assert "Production" not in r.text
@@ -206,8 +311,9 @@ def test_scoping_refusals(client: TestClient, world: World, data: dict[str, int]
         ({"start": f"{iso(0)}T00:00:00", "end": iso(5)}, "YYYY-MM-DD"),
     ],
 )
-def test_bad_ranges_are_problems(client: TestClient, world: World, params: dict[str, str],
-                                 needle: str) -> None:
+def test_bad_ranges_are_problems(
+    client: TestClient, world: World, params: dict[str, str], needle: str
+) -> None:
     for path in (f"/bases/{world.base_a}/occupancy", "/occupancy/summary"):
         r = client.get(path, params=params, headers=auth(world.admin))
         assert r.status_code == 422, r.text

@@ -1,0 +1,264 @@
+"""Pages without a browser (both databases): sessions, CSRF, headers, language, actions, scoping."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from app.db import transaction
+from app.models import Booking, utcnow
+from app.web.i18n import MESSAGES, Translator, pick_language
+from app.web.session import SESSION_COOKIE
+from tests.factories import World, auth, day, iso
+
+
+def csrf_of(r: Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', r.text)
+    assert found, r.text[:500]
+    return found.group(1)
+
+
+def sign_in(client: TestClient, key: str) -> Response:
+    form = client.get("/ui/signin")
+    return client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(form), "api_key": key, "next": ""},
+        follow_redirects=False,
+    )
+
+
+def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_it(
+    client: TestClient, world: World
+) -> None:
+    r = sign_in(client, world.manager_a)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/board"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower() and "Secure" not in cookie  # plain http here
+    board = client.get("/ui/board")
+    assert board.status_code == 200 and "Base AAA" in board.text
+    out = client.post("/ui/signout", data={"csrf": csrf_of(board)}, follow_redirects=False)
+    assert out.status_code == 303
+    r = client.get("/ui/board", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
+
+
+def test_cookie_is_secure_over_https(engine: object, world: World) -> None:
+    from app.main import create_app
+
+    with TestClient(create_app(), base_url="https://testserver") as c:
+        r = sign_in(c, world.admin)
+        assert "Secure" in r.headers["set-cookie"]
+        assert "Strict-Transport-Security" in c.get("/ui/board").headers
+
+
+def test_bad_key_and_missing_csrf_are_refused(client: TestClient, world: World) -> None:
+    r = sign_in(client, "bl_not-a-key")
+    assert r.status_code == 401 and "not valid" in r.text
+    assert client.get("/ui/board", follow_redirects=False).status_code == 303  # not signed in
+    r = client.post("/ui/signin", data={"csrf": "forged", "api_key": world.admin})
+    assert r.status_code == 403 and "did not come from this site" in r.text
+    sign_in(client, world.coord1)
+    board = client.get("/ui/board")
+    body = {
+        "csrf": csrf_of(board),
+        "set_id": world.set_a1,
+        "crew_id": world.crew1,
+        "start": iso(30),
+        "end": iso(32),
+    }
+    r = client.post("/ui/holds", data={**body, "csrf": "wrong"})
+    assert r.status_code == 403
+    r = client.post("/ui/holds", data=body, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    with transaction() as s:
+        assert s.query(Booking).count() == 0
+
+
+def test_pages_carry_security_headers(client: TestClient, world: World) -> None:
+    for r in (client.get("/ui/signin"), (sign_in(client, world.admin), client.get("/ui/board"))[1]):
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["cache-control"] == "no-store"
+        assert "<script>" not in r.text  # no inline script: the CSP forbids it
+
+
+def test_revoking_the_key_ends_the_page_session(client: TestClient, world: World) -> None:
+    sign_in(client, world.coord1)
+    assert client.get("/ui/bookings").status_code == 200
+    me = client.get("/me", headers=auth(world.coord1)).json()
+    client.post(f"/users/{me['id']}/revoke", headers=auth(world.admin))
+    r = client.get("/ui/bookings", follow_redirects=False)
+    assert r.status_code == 303 and "/ui/signin" in r.headers["location"]
+
+
+def test_language_from_browser_then_cookie(client: TestClient, world: World) -> None:
+    r = client.get("/ui/signin", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert '<html lang="zh-CN">' in r.text and "登录" in r.text
+    r = client.get("/ui/signin", headers={"Accept-Language": "fr-FR, en;q=0.5"})
+    assert '<html lang="en">' in r.text
+    r = client.get("/ui/lang/zh", params={"next": "/ui/signin"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/signin"
+    r = client.get("/ui/signin", headers={"Accept-Language": "en"})
+    assert "登录" in r.text  # the remembered choice wins
+    assert client.get("/ui/lang/fr").status_code == 404
+    # No open redirect through the language switch.
+    r = client.get("/ui/lang/en", params={"next": "https://evil.example/"}, follow_redirects=False)
+    assert r.headers["location"] == "/ui/"
+    r = client.get("/ui/lang/en", params={"next": "//evil.example/"}, follow_redirects=False)
+    assert r.headers["location"] == "/ui/"
+
+
+def test_catalogue_is_complete_and_formats_are_chinese() -> None:
+    assert all(len(v) == 2 and all(v) for v in MESSAGES.values())
+    zh, en = Translator("zh"), Translator("en")
+    assert en.money(1234567) == zh.money(1234567) == "¥1,234,567"
+    assert zh.ymd(day(0).replace(year=2026, month=12, day=3)) == "2026年12月3日"
+    assert zh.day(day(0).replace(year=2026, month=12, day=3)) == "12月3日 周四"
+    assert en.span(day(0), day(3)) == f"{iso(0)} – {iso(2)}"
+    assert zh.ordinal_hold(2) == "第2意向" and en.ordinal_hold(2) == "2nd hold"
+    assert zh.pages(11) == "1 3/8" and zh.pages(8) == "1"
+    assert pick_language(None, "en-GB,zh;q=0.8") == "en"
+    assert pick_language(None, "de;q=1, zh-TW;q=0.7, en;q=0.3") == "zh"
+    assert pick_language("zh", "en") == "zh"
+
+
+def test_every_page_renders_for_every_role(client: TestClient, world: World) -> None:
+    for key in (world.admin, world.manager_a, world.coord1):
+        client.cookies.clear()
+        sign_in(client, key)
+        for path in (
+            "/ui/board",
+            f"/ui/board?base={world.base_a}&month={iso(40)[:7]}",
+            f"/ui/find?start={iso(30)}&last={iso(32)}&tags=street",
+            "/ui/bookings",
+            "/ui/bookings?past=true",
+            "/ui/plans",
+            "/ui/feeds",
+        ):
+            r = client.get(path)
+            assert r.status_code == 200, (path, r.text[:300])
+            assert r.headers["content-type"].startswith("text/html")
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    assert client.get("/ui/schedule").status_code == 200
+
+
+def test_board_scoping_and_bad_input_are_pages(client: TestClient, world: World) -> None:
+    sign_in(client, world.manager_b)
+    r = client.get(f"/ui/board?base={world.base_a}")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    r = client.get("/ui/board?month=2026-13")
+    assert r.status_code == 422 and "YYYY-MM" in r.text
+    r = client.get("/ui/board?cell=x")
+    assert r.status_code == 422
+    r = client.get("/ui/board?base=abc")
+    assert r.status_code == 400
+
+
+def _hold_for(crew: int, set_id: int, a: int, b: int, hours_ago: float) -> int:
+    now = utcnow()
+    with transaction() as s:
+        booking = Booking(
+            set_id=set_id,
+            crew_id=crew,
+            start_date=day(a),
+            end_date=day(b),
+            status="hold",
+            placed_at=now - timedelta(hours=hours_ago),
+            expires_at=now + timedelta(days=5),
+            note="",
+        )
+        s.add(booking)
+        s.flush()
+        return booking.id
+
+
+def test_hold_confirm_and_a_refusal_explained(client: TestClient, world: World) -> None:
+    """Coordinator 1 holds behind coordinator 2: confirming is refused with the reason."""
+    _hold_for(world.crew2, world.set_a1, 30, 33, hours_ago=2)
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/find?start={iso(30)}&last={iso(32)}")
+    assert "AAA-1" in page.text
+    r = client.post(
+        "/ui/holds",
+        data={
+            "csrf": csrf_of(page),
+            "set_id": world.set_a1,
+            "crew_id": world.crew1,
+            "start": iso(30),
+            "end": iso(33),
+        },
+    )
+    assert r.status_code == 200 and "2nd hold" in r.text
+    with transaction() as s:
+        mine = s.query(Booking).filter_by(crew_id=world.crew1).one()
+        booking_id, version = mine.id, mine.version
+    r = client.post(
+        f"/ui/bookings/{booking_id}/confirm", data={"csrf": csrf_of(r), "version": version}
+    )
+    assert r.status_code == 200
+    assert "held by another production" in r.text  # the 409's explanation, names hidden
+    assert "Production C2" not in r.text
+    # Another production's hold is released: now the confirm goes through.
+    with transaction() as s:
+        other = s.query(Booking).filter_by(crew_id=world.crew2).one()
+        other.status = "released"
+    r = client.post(f"/ui/bookings/{booking_id}/confirm", data={"csrf": csrf_of(r)})
+    assert f"Booking #{booking_id} is confirmed." in r.text
+    with transaction() as s:
+        assert s.get(Booking, booking_id).status == "confirmed"  # type: ignore[union-attr]
+    # A stale version is refused (412), nothing changes.
+    r = client.post(
+        f"/ui/bookings/{booking_id}/cancel", data={"csrf": csrf_of(r), "version": version}
+    )
+    assert "has changed since you loaded it" in r.text
+    # The board shows it to the coordinator, named.
+    board = client.get(f"/ui/board?base={world.base_a}&month={iso(30)[:7]}")
+    assert "Production C1" in board.text
+
+
+def test_manager_cannot_act_and_other_coordinator_never_sees(
+    client: TestClient, world: World
+) -> None:
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.manager_a)
+    page = client.get("/ui/bookings")
+    assert f'id="b{booking_id}"' in page.text and "view only" in page.text
+    r = client.post(f"/ui/bookings/{booking_id}/release", data={"csrf": csrf_of(page)})
+    assert "Only the crew&#39;s coordinators" in r.text or "Only the crew's coordinators" in r.text
+    client.cookies.clear()
+    sign_in(client, world.coord2)
+    page = client.get("/ui/bookings")
+    assert f'id="b{booking_id}"' not in page.text
+    r = client.post(f"/ui/bookings/{booking_id}/release", data={"csrf": csrf_of(page)})
+    assert "not found" in r.text
+    with transaction() as s:
+        assert s.get(Booking, booking_id).status == "hold"  # type: ignore[union-attr]
+
+
+def test_feed_pages_create_once_and_revoke(client: TestClient, world: World) -> None:
+    sign_in(client, world.coord1)
+    page = client.get("/ui/feeds")
+    r = client.post("/ui/feeds", data={"csrf": csrf_of(page), "subject": f"crew:{world.crew1}"})
+    url = re.search(r'value="(http://testserver/feeds/blf_[^"]+\.ics)"', r.text)
+    assert url, r.text[:1000]
+    path = url.group(1).replace("http://testserver", "")
+    assert client.get(path).status_code == 200
+    assert url.group(1) not in client.get("/ui/feeds").text  # shown once
+    feed_id = re.search(r'action="/ui/feeds/(\d+)/revoke"', r.text)
+    assert feed_id
+    client.post(f"/ui/feeds/{feed_id.group(1)}/revoke", data={"csrf": csrf_of(r)})
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/ui/board", "/ui/find", "/ui/bookings", "/ui/plans"])
+def test_pages_need_sign_in(client: TestClient, world: World, path: str) -> None:
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
