@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.db import session_factory
 from app.errors import Unauthorized
-from app.models import User
+from app.models import User, utcnow
+from app.ratelimit import count_request
 from app.security import hash_api_key
 
 
@@ -50,6 +51,10 @@ def get_current_user(
     key = credentials.credentials if credentials else None
     user = authenticate(session, key)
     request.state.user_id = user.id
+    try:
+        count_request(session, user, utcnow())
+    finally:
+        session.commit()  # refused requests count too; no transaction crosses a thread hop
     return user
 
 

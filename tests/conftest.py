@@ -17,6 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Tests hammer the API from few keys; the rate-limit tests turn the limit back on.
+os.environ.setdefault("BACKLOT_RATE_LIMIT_PER_MINUTE", "0")
+
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 

@@ -21,6 +21,7 @@ from app.models.crew import (
 from app.models.feed import FEED_KINDS, FeedToken
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
+from app.models.ratelimit import RateCounter
 from app.models.user import ROLES, User, UserBase, UserCrew
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Model",
     "PlanRun",
     "Proposal",
+    "RateCounter",
     "Scene",
     "SceneAllowedSet",
     "SceneCast",

@@ -1,0 +1,59 @@
+"""Rate limit per API key: a fixed one-minute window counted in the database.
+
+One upsert per authenticated request, in the short transaction that authenticates
+it, so the count is shared by any number of app servers and the row is locked only
+for an instant.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.errors import DomainError
+from app.models import RateCounter, User
+
+
+class TooManyRequests(DomainError):
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def count_request(session: Session, user: User, now: datetime) -> None:
+    """Count this request against the user's minute; refuse it past the limit."""
+    limit = get_settings().rate_limit_per_minute
+    if limit <= 0:
+        return
+    epoch = now.timestamp()
+    minute = int(epoch // 60)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(RateCounter)
+        .values(user_id=user.id, minute=minute, count=1)
+        .on_conflict_do_update(
+            index_elements=["user_id", "minute"], set_={"count": RateCounter.count + 1}
+        )
+        .returning(RateCounter.count)
+    )
+    used = int(session.execute(stmt).scalar_one())
+    if used == 1:  # first request of a new minute: forget the old ones
+        session.execute(
+            delete(RateCounter).where(RateCounter.user_id == user.id, RateCounter.minute < minute)
+        )
+    if used > limit:
+        retry = max(1, math.ceil((minute + 1) * 60 - epoch))
+        raise TooManyRequests(
+            f"Too many requests for this API key: at most {limit} a minute. "
+            f"Try again in {retry} s.",
+            retry,
+        )

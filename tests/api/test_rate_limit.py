@@ -1,0 +1,31 @@
+"""Rate limit per API key, shared through the database, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import get_settings
+from tests.factories import World, auth
+
+
+def test_past_the_limit_a_key_gets_429_with_retry_after(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "rate_limit_per_minute", 5)
+    codes = [client.get("/me", headers=auth(world.coord1)).status_code for _ in range(5)]
+    assert codes == [200] * 5
+    refused = client.get("/bases", headers=auth(world.coord1))
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "at most 5 a minute" in refused.json()["detail"]
+    # Other keys are counted apart.
+    assert client.get("/me", headers=auth(world.coord2)).status_code == 200
+
+
+def test_the_limit_can_be_turned_off(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "rate_limit_per_minute", 0)
+    assert all(client.get("/me", headers=auth(world.admin)).status_code == 200 for _ in range(20))
