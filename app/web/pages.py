@@ -287,12 +287,13 @@ def find(
     start: Annotated[date | None, Query()] = None,
     last: Annotated[date | None, Query()] = None,
     tags: Annotated[list[str] | None, Query(max_length=30)] = None,
-    base: int | None = None,
+    base_param: Annotated[str | None, Query(alias="base", pattern=r"^\d{0,9}$")] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
     p: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     user = page.require_user()
     today = today_local(now)
+    base = int(base_param) if base_param else None  # the form sends '' for any base
     wanted = _tags(tags or [])
     all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
     bases = list(session.scalars(select(Base).order_by(Base.code)))

@@ -9,6 +9,7 @@ ends its sessions at once. Nothing else is stored: no server-side session table.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from app.config import get_settings
 from app.models import User
 
 SESSION_COOKIE = "backlot_session"
+log = logging.getLogger("backlot.web")
 _secret_cache: dict[Path, str] = {}
 
 
@@ -40,11 +42,15 @@ def secret_key() -> str:
     except FileNotFoundError:
         value = ""
     if len(value) < 32:
-        path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(value + "\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(value + "\n")
+        except OSError:
+            # A read-only image: sessions last until restart; set BACKLOT_SECRET_KEY instead.
+            log.warning("cannot keep the session secret in %s; set BACKLOT_SECRET_KEY", path)
     _secret_cache[path] = value
     return value
 
