@@ -59,6 +59,7 @@ from scheduler.solver_crew import (
     hint_crew,
 )
 from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
+from scheduler.solver_repair import repair_plan
 from scheduler.solver_talent import sequence_scenes
 
 
@@ -155,7 +156,9 @@ class _Run:
         self.progress = progress
         self.stop = stop
         self.deterministic = options.workers <= 1 and options.seed is not None
-        self.clock = _Clock(max(0.0, options.time_limit), self.deterministic)
+        # Time kept back for assembling and checking the final plan.
+        reserve = min(0.1 * options.time_limit, 0.2 + 0.0004 * len(problem.scenes))
+        self.clock = _Clock(max(0.0, options.time_limit - reserve), self.deterministic)
         self.rng = random.Random(options.seed if options.seed is not None else 0)
         self.index = problem.index
         self.crew_ids = [c.id for c in problem.crews]
@@ -217,11 +220,15 @@ class _Run:
         small = small and len(crews) <= 6
         self._construct(crews, end)
         left = max(0.0, end - self.clock.elapsed())
-        self._polish(crews, self.clock.elapsed() + left * (0.3 if small else 0.7))
-        left = max(0.0, end - self.clock.elapsed())
-        self._relaxed_bounds(crews, self.clock.elapsed() + left * (0.4 if small else 1.0))
         if small:
+            self._polish(crews, self.clock.elapsed() + left * 0.3)
+            left = max(0.0, end - self.clock.elapsed())
+            self._relaxed_bounds(crews, self.clock.elapsed() + left * 0.4)
             self._joint(gi, crews, max(0.0, end - self.clock.elapsed()))
+        else:
+            # Restarts of the constructive heuristic pay far more than CP-SAT on big crews.
+            self._restarts(crews, self.clock.elapsed() + left * 0.8)
+            self._polish(crews, end)
 
     def _size(self, crew_id: str) -> int:
         """Start variables of a crew's model, at most: its scenes times its dates."""
@@ -384,13 +391,28 @@ class _Run:
 
     # ------------------------------------------------------------------- LNS
 
-    def _construct(self, crews: list[str], end: float) -> None:
+    def _restarts(self, crews: list[str], end: float) -> None:
+        """Randomised constructive passes over the crews, largest gap first, until ``end``."""
+        passes = 0
+        while not self._stopped() and self.clock.elapsed() < end:
+            before = self._total()
+            self._construct(crews, end, plain=False)
+            passes += 1
+            # Heuristics cost no deterministic time: a fixed number of passes keeps
+            # deterministic runs reproducible (and finite).
+            if self.deterministic and (passes >= 3 or self._total() == before):
+                return
+
+    def _construct(self, crews: list[str], end: float, *, plain: bool = True) -> None:
         """A constructive plan per crew around the others' current days, kept if cheaper."""
         order = sorted(crews, key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
         for i, crew_id in enumerate(order):
             if self._stopped() or self.clock.elapsed() >= end:
                 return
-            scope = crew_scope(self.problem, crew_id, self._blocked_for([crew_id]))
+            if self.cost_of[crew_id] <= self.bound_of[crew_id]:
+                continue
+            blocked = self._blocked_for([crew_id])
+            scope = crew_scope(self.problem, crew_id, blocked)
             share = (end - self.clock.elapsed()) / (len(order) - i)
             # Work caps, not the clock, bound the heuristics in deterministic mode.
             if self.deterministic:
@@ -400,14 +422,21 @@ class _Run:
                 finish = deadline + 0.5 * share
             best: list[Assignment] | None = None
             best_cost = self.cost_of[crew_id]
-            for plan in crew_heuristic_plans(self.problem, scope, self.rng, deadline):
+            for plan in crew_heuristic_plans(
+                self.problem, scope, self.rng, deadline, plain_first=plain
+            ):
                 cost = crew_cost(self.problem, crew_id, plan)
                 if cost < best_cost:
                     best, best_cost = plan, cost
             if best is None:
                 best = self.plan_of[crew_id]
             best = improve_plan(
-                self.problem, scope, best, partial(crew_cost, self.problem, crew_id), finish
+                self.problem,
+                scope,
+                best,
+                partial(crew_cost, self.problem, crew_id),
+                finish,
+                blocked=blocked,
             )
             best_cost = crew_cost(self.problem, crew_id, best)
             if best_cost < self.cost_of[crew_id] and self._valid_with_others(crew_id, best):
@@ -813,105 +842,3 @@ def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int,
             if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
                 return None
     return scenes, location, lo, n_days * (crew.day_cost + cheapest)
-
-
-def repair_plan(problem: Problem, assignments: Iterable[Assignment]) -> list[Assignment]:
-    """The largest prefix-greedy valid subset of ``assignments`` (a hint made valid).
-
-    Assignments are taken in date order and each kept only if the plan built
-    so far stays valid with it; an assignment naming unknown ids is dropped.
-    """
-    index = problem.index
-    kept: list[Assignment] = []
-    holder: dict[tuple[str, int], str] = {}
-    location_on: dict[tuple[str, int], str] = {}
-    minutes_on: dict[tuple[str, int], int] = {}
-    exclusive: set[tuple[str, int]] = set()
-    span_of: dict[str, tuple[int, int]] = {}
-    days_of_crew: dict[str, set[int]] = {}
-    ordered = sorted(
-        (a for a in assignments if a.scene in index.scene and a.location in index.location),
-        key=lambda a: (a.date, index.scene_position[a.scene]),
-    )
-    for a in ordered:
-        scene = index.scene[a.scene]
-        if scene.id in span_of:
-            continue
-        crew = index.crew[scene.crew]
-        loc = index.location[a.location]
-        k = index.scene_days[scene.id]
-        first = a.date.toordinal()
-        days = range(first, first + k)
-        dates = [date.fromordinal(d) for d in days]
-        if not index.location_fits(scene, loc):
-            continue
-        ok = all(
-            d in problem.horizon
-            and d in crew.window
-            and (scene.earliest is None or d >= scene.earliest)
-            and (scene.latest is None or d <= scene.latest)
-            and d not in loc.unavailable
-            and not index.blocked_for(loc.id, d, crew.id)
-            and all(d not in index.cast[m].unavailable for m in scene.cast)
-            for d in dates
-        )
-        if not ok:
-            continue
-        if any(holder.get((loc.id, d), crew.id) != crew.id for d in days):
-            continue
-        if any(location_on.get((crew.id, d), loc.id) != loc.id for d in days):
-            continue
-        if k > 1 and any((crew.id, d) in location_on for d in days):
-            continue
-        if k == 1 and (
-            (crew.id, first) in exclusive
-            or minutes_on.get((crew.id, first), 0) + scene.minutes > crew.max_minutes_per_day
-        ):
-            continue
-        if not _precedence_ok(problem, scene, first, first + k - 1, span_of):
-            continue
-        crew_days = days_of_crew.setdefault(crew.id, set())
-        new_days = [d for d in days if d not in crew_days]
-        if new_days and not _travel_ok(problem, crew.id, loc.id, new_days, crew_days, location_on):
-            continue
-        for d in days:
-            holder[loc.id, d] = crew.id
-            location_on[crew.id, d] = loc.id
-            crew_days.add(d)
-            if k == 1:
-                minutes_on[crew.id, d] = minutes_on.get((crew.id, d), 0) + scene.minutes
-            else:
-                exclusive.add((crew.id, d))
-        span_of[scene.id] = (first, first + k - 1)
-        kept.append(a)
-    return kept
-
-
-def _precedence_ok(
-    problem: Problem, scene: Scene, first: int, last: int, span_of: Mapping[str, tuple[int, int]]
-) -> bool:
-    for pred in scene.after:
-        if pred in span_of and span_of[pred][1] >= first:
-            return False
-    for succ in problem.index.successors.get(scene.id, ()):
-        if succ in span_of and span_of[succ][0] <= last:
-            return False
-    return True
-
-
-def _travel_ok(
-    problem: Problem,
-    crew_id: str,
-    location_id: str,
-    new_days: Sequence[int],
-    crew_days: set[int],
-    location_on: Mapping[tuple[str, int], str],
-) -> bool:
-    index = problem.index
-    before = [d for d in crew_days if d < new_days[0]]
-    after = [d for d in crew_days if d > new_days[-1]]
-    if any(new_days[0] < d < new_days[-1] for d in crew_days):
-        return False
-    if before and index.move_cost(location_on[crew_id, max(before)], location_id) is None:
-        return False
-    return not (after and index.move_cost(location_id, location_on[crew_id, min(after)]) is None)

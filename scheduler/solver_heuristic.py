@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from scheduler.domain import Assignment, Problem, Scene
 from scheduler.solver_crew import CrewScope
+from scheduler.solver_repair import repair_plan
 from scheduler.solver_talent import sequence_scenes
 
 
@@ -40,8 +41,15 @@ def crew_heuristic_plans(
     rng: random.Random,
     deadline: float,
     tries: int = 3,
+    *,
+    plain_first: bool = True,
 ) -> list[list[Assignment]]:
-    """Candidate valid plans for the crew of ``scope`` (best effort, never invalid)."""
+    """Candidate valid plans for the crew of ``scope`` (best effort, never invalid).
+
+    The first try packs days by the cast's day costs as they are; the others
+    (and all of them when ``plain_first`` is false) perturb those costs and
+    break ties at random, so repeated calls explore different packings.
+    """
     index = problem.index
     crew = index.crew[scope.crew_id]
     scenes = [s for s in index.scenes_by_crew.get(scope.crew_id, ()) if scope.starts[s.id]]
@@ -51,7 +59,8 @@ def crew_heuristic_plans(
     for attempt in range(tries):
         if attempt and time.monotonic() > deadline:
             break
-        days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=attempt > 0)
+        noisy = attempt > 0 or not plain_first
+        days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=noisy)
         order = _order(problem, days, deadline)
         for sequence in (order, order[::-1]):
             plans += _place_all(problem, scope, days, sequence)
@@ -69,7 +78,9 @@ def _pack(
 ) -> list[_Day]:
     """Shooting days: scenes grouped by the sets they fit, packed with like casts together."""
     index = problem.index
-    cost = {m.id: m.day_cost for m in index.cast_by_crew.get(scope.crew_id, ())}
+    cost = {m.id: float(m.day_cost) for m in index.cast_by_crew.get(scope.crew_id, ())}
+    if shuffle:
+        cost = {m: c * rng.uniform(0.6, 1.4) for m, c in cost.items()}
     ranked = sorted(cost, key=lambda m: (-cost[m], m))
     related: dict[str, set[str]] = {s.id: set(s.after) for s in scenes}
     for s in scenes:
@@ -273,10 +284,10 @@ def _place(
     plan: list[Assignment] = []
     current = start
     previous: str | None = None
-    lookahead = 3
     while pending and current <= scope.last_day:
         chosen = None
-        for pos, i in enumerate(pending[: lookahead + 1]):
+        # The next few days in order first; any pending day rather than a gap.
+        for pos, i in enumerate(pending):
             day = days[i]
             if any(
                 p not in placed_last and _is_pending(p, days, pending)
@@ -349,6 +360,7 @@ def improve_plan(
     cost: Callable[[Sequence[Assignment]], int],
     deadline: float,
     max_evaluations: int = 20_000,
+    blocked: Collection[tuple[str, int]] = frozenset(),
 ) -> list[Assignment]:
     """Local search on a valid crew plan: move a scene to another shooting day, or swap
     two scenes between days, whenever the exact cost drops (first improvement).
@@ -356,8 +368,11 @@ def improve_plan(
     Only single-day scenes move, only onto dates the crew already shoots whose
     location fits them; capacity, dates, cast leave, continuity and the travel
     between the neighbours of a date that empties are all checked, so the
-    result stays valid. It stops at ``deadline`` or after ``max_evaluations``
-    cost evaluations, whichever comes first.
+    result stays valid. A third move closes an idle gap inside the crew's
+    span by shifting every shooting day after it (or before it) by one date,
+    kept only if :func:`~scheduler.solver_repair.repair_plan` finds the
+    shifted plan valid around ``blocked`` (other crews' location-days). It
+    stops at ``deadline`` or after ``max_evaluations`` cost evaluations.
     """
     index = problem.index
     cap = index.crew[scope.crew_id].max_minutes_per_day
@@ -393,6 +408,14 @@ def improve_plan(
                 break
         if improved:
             continue
+        for candidate in _gap_shifts(problem, current):
+            evaluations += 1
+            value = cost(candidate)
+            if value < best and len(repair_plan(problem, candidate, blocked)) == len(candidate):
+                current, best, improved = candidate, value, True
+                break
+        if improved:
+            continue
         for i, a in enumerate(singles):
             if time.monotonic() > deadline:
                 break
@@ -414,6 +437,29 @@ def improve_plan(
             if improved:
                 break
     return current
+
+
+def _gap_shifts(problem: Problem, plan: Sequence[Assignment]) -> list[list[Assignment]]:
+    """Plans with one idle date inside the span closed by shifting one side by a date."""
+    index = problem.index
+    used = sorted({a.date.toordinal() + i for a in plan for i in range(index.scene_days[a.scene])})
+    if not used:
+        return []
+    busy = set(used)
+    gaps = [d for d in range(used[0], used[-1] + 1) if d not in busy]
+    shifted: list[list[Assignment]] = []
+    one = timedelta(days=1)
+    for gap in gaps:
+        later = [
+            Assignment(a.scene, a.location, a.date - one) if a.date.toordinal() > gap else a
+            for a in plan
+        ]
+        earlier = [
+            Assignment(a.scene, a.location, a.date + one) if a.date.toordinal() < gap else a
+            for a in plan
+        ]
+        shifted += [later, earlier]
+    return shifted
 
 
 class _DayState:
