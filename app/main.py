@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -98,3 +100,8 @@ def create_app() -> FastAPI:
 
 
 app = create_app()
+
+# What start-up built (modules, mappers, schemas, the app) lives as long as the process: keep it
+# out of the collector's full passes, which would otherwise scan it all in the middle of a
+# request (tens of milliseconds on a busy machine).
+gc.freeze()

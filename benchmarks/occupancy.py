@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,6 +31,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+import app.main  # noqa: F401  (start-up as a server process: the app built, gc frozen)
 from app.db import make_engine, set_engine
 from app.migrate import upgrade
 from app.models import User
@@ -203,7 +205,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-def measure(url: str, calls: int) -> dict[str, Any]:
+def measure(url: str, calls: int, priority: int | None = None) -> dict[str, Any]:
     engine = make_engine(url)
     set_engine(engine)
     factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -212,6 +214,12 @@ def measure(url: str, calls: int) -> dict[str, Any]:
     results: dict[str, Any] = {"range": [start.isoformat(), end.isoformat()]}
     with factory() as session:
         admin = make_admin(session)
+        if priority is not None:
+            # On a shared machine: this process and its PostgreSQL backend ahead of other jobs.
+            backend = session.scalar(text("SELECT pg_backend_pid()"))
+            os.setpriority(os.PRIO_PROCESS, 0, priority)
+            os.setpriority(os.PRIO_PROCESS, int(backend), priority)
+            results["priority"] = priority
         base_id = session.scalar(text("SELECT id FROM bases ORDER BY id LIMIT 1"))
         stats = session.execute(
             text("SELECT count(*), sum(end_date - start_date) FROM bookings")
@@ -222,11 +230,12 @@ def measure(url: str, calls: int) -> dict[str, Any]:
             for _ in range(10):  # warm the caches and the statement cache
                 service.base_occupancy(session, admin, base_id, a, b, datetime.now(UTC))
                 session.commit()
-            samples = []
+            samples, cpu = [], []
             for _ in range(calls):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 out = service.base_occupancy(session, admin, base_id, a, b, datetime.now(UTC))
                 samples.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.thread_time() - c0) * 1000)
                 session.commit()
             results[label] = {
                 "sets": len(out.sets),
@@ -235,6 +244,10 @@ def measure(url: str, calls: int) -> dict[str, Any]:
                 "p50_ms": round(statistics.median(samples), 2),
                 "p95_ms": round(percentile(samples, 0.95), 2),
                 "max_ms": round(max(samples), 2),
+                # This process's CPU per call (the Python side, without waiting for PostgreSQL
+                # or for a core): what the call costs when the machine is not shared.
+                "python_cpu_p50_ms": round(statistics.median(cpu), 2),
+                "python_cpu_p95_ms": round(percentile(cpu, 0.95), 2),
             }
 
         timed("service_current_month", start, end)
@@ -295,6 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="measure the existing database")
+    parser.add_argument(
+        "--priority",
+        type=int,
+        default=None,
+        help="nice value for this process and its PostgreSQL backend (root; e.g. -10 on a "
+        "machine shared with other jobs)",
+    )
     args = parser.parse_args(argv)
 
     url = make_url(args.admin_url).set(drivername="postgresql+psycopg", database=args.db)
@@ -311,8 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         upgrade(url_s)  # picks up new indexes
-    results = measure(url_s, args.calls)
+    load_before = os.getloadavg()
+    results = measure(url_s, args.calls, args.priority)
+    results["load_average"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
     print(f"database: {results['bookings']:,} bookings, {results['booking_days']:,} booking-days")
+    la = results["load_average"]
+    print(f"machine: {os.cpu_count()} cores, load average {la[0]} before, {la[3]} after (1 min)")
     for label in ("service_current_month", "service_past_month", "http_endpoint"):
         r = results[label]
         print(

@@ -115,7 +115,7 @@ class _Booking:
     end: date
     price: int | None
     until: datetime | None
-    rank: int
+    rank: int | None
 
 
 @dataclass(slots=True)
@@ -230,19 +230,27 @@ def _load(
     """Five small queries: sets, blackouts, bookings with ranks, latest run, its proposals."""
     q = _statements()
     params: dict[str, Any] = {"base_ids": list(base_ids), "start": start, "end": end, "now": now}
-    sets = [_Set(*row) for row in session.execute(q["sets"], params)]
+    # Plain rows through the session's connection (same transaction): no ORM row handling.
+    conn = session.connection()
+    sets = [_Set(*row) for row in conn.execute(q["sets"], params)]
     if not sets:
         return sets, None
     by_id = {s.id: s for s in sets}
-    for set_id, b_start, b_end, reason in session.execute(q["blackouts"], params):
+    for set_id, b_start, b_end, reason in conn.execute(q["blackouts"], params):
         by_id[set_id].blackouts.append((b_start, b_end, reason or ""))
-    for set_id, *rest in session.execute(q["bookings"], params):
+    for set_id, *rest in conn.execute(q["bookings"], params):
         booking = _Booking(*rest)
-        booking.rank += 1
-        by_id[set_id].bookings.append(booking)
+        film_set = by_id[set_id]
+        if booking.status == "hold":
+            booking.rank = (booking.rank or 0) + 1
+            # A hold's price is the day-rate quote until confirmation fixes it.
+            booking.price = film_set.day_rate * (booking.end - booking.start).days
+        else:
+            booking.rank, booking.until = None, None
+        film_set.bookings.append(booking)
     run_id = latest_run_id(session)
     if run_id is not None:
-        for set_id, *rest in session.execute(q["proposals"], {**params, "run_id": run_id}):
+        for set_id, *rest in conn.execute(q["proposals"], {**params, "run_id": run_id}):
             proposal = _Proposal(*rest)
             if proposal.date + timedelta(days=proposal.days) > start:
                 by_id[set_id].proposals.append(proposal)
@@ -367,8 +375,12 @@ def _walk(
         day_holds = holds[i]
         if day_holds:
             if len(day_holds) > 1:
-                day_holds.sort(key=lambda h: h.rank)
-            hold_ids[i] = [h.id for h in day_holds if viewer.sees(h.crew_id)]
+                day_holds.sort(key=lambda h: h.rank or 0)
+            hold_ids[i] = (
+                [h.id for h in day_holds]
+                if viewer.full
+                else [h.id for h in day_holds if h.crew_id in viewer.crews]
+            )
         if closed[i] is not None:
             states[i] = "blackout"
         elif c is not None:
@@ -393,35 +405,9 @@ def _walk(
         "confirmed": confirmed_ids,
         "holds": hold_ids,
         "proposed": offers,
-        "bookings": [
-            {
-                "id": b.id,
-                "crew_id": b.crew_id,
-                "crew": b.crew,
-                "crew_code": b.crew_code,
-                "status": b.status,
-                "start": b.start,
-                "end": b.end,
-                "rank": b.rank if b.status == "hold" else None,
-                "until": b.until if b.status == "hold" else None,
-                "price": b.price if b.price is not None else s.day_rate * (b.end - b.start).days,
-            }
-            for b in s.bookings
-            if viewer.sees(b.crew_id)
-        ],
-        "proposals": [
-            {
-                "id": p.id,
-                "scene_id": p.scene_id,
-                "scene": p.scene,
-                "crew_id": p.crew_id,
-                "crew": p.crew,
-                "crew_code": p.crew_code,
-                "date": p.date,
-                "days": p.days,
-            }
-            for p in proposals
-        ],
+        # Read by Pydantic from the rows' attributes (same names as BookingSpan, ProposalSpan).
+        "bookings": [b for b in s.bookings if viewer.sees(b.crew_id)],
+        "proposals": proposals,
         "blackouts": [{"start": a, "end": b, "reason": r} for a, b, r in s.blackouts],
     }
 

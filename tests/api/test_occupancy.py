@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.db import transaction
 from app.models import Blackout, Booking, PlanRun, Proposal, Scene, utcnow
+from app.occupancy.schemas import BaseOccupancy
 from app.occupancy.service import price_share
 from tests.factories import World, auth, day, iso
 
@@ -169,6 +170,7 @@ def test_manager_sees_states_ranks_and_crews(
     client: TestClient, world: World, data: dict[str, int]
 ) -> None:
     body = occupancy(client, world.manager_a, world.base_a)
+    BaseOccupancy.model_validate(body)  # built without validation: the JSON keeps the contract
     assert body["view"] == "full" and body["days"] == 7 and body["plan_run_id"] == data["run"]
     assert [s["code"] for s in body["sets"]] == ["AAA-1", "AAA-2"]
     a1 = cells(body, "AAA-1")
