@@ -105,17 +105,15 @@ class PageContext:
             )
         return secure(response, self.request)
 
-    def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
+    def render(
+        self, template: str, status_code: int = 200, *, fragment: bool = False, **context: Any
+    ) -> Response:
+        """A page (which shows and clears the flash messages) or a fragment (which keeps them)."""
+        flash = [] if fragment else self.store.take_flash()
         response = templates.TemplateResponse(
             self.request,
             template,
-            {
-                "page": self,
-                "t": self.t,
-                "user": self.user,
-                "flash": self.store.take_flash(),
-                **context,
-            },
+            {"page": self, "t": self.t, "user": self.user, "flash": flash, **context},
             status_code=status_code,
         )
         return self.finish(response)

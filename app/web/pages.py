@@ -265,7 +265,7 @@ def board_cell(
     found = board_view.detail(occ, set_id, day)
     if found is None:
         raise NotFound("No such set on this base.")
-    return page.render("_cell.html", detail=found, occ=occ)
+    return page.render("_cell.html", fragment=True, detail=found, occ=occ)
 
 
 # --- find a set and place a hold ---------------------------------------------------------------

@@ -262,3 +262,23 @@ def test_feed_pages_create_once_and_revoke(client: TestClient, world: World) -> 
 def test_pages_need_sign_in(client: TestClient, world: World, path: str) -> None:
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
+
+
+def test_board_cell_details(client: TestClient, world: World) -> None:
+    """The fragment the board's script shows beside the grid; without the script, the page."""
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.manager_a)
+    r = client.get(
+        "/ui/board/cell", params={"base": world.base_a, "set": world.set_a1, "date": iso(31)}
+    )
+    assert r.status_code == 200 and 'class="detail"' in r.text and "<html" not in r.text
+    assert f"#{booking_id}" in r.text and "Production C1" in r.text and "1st hold" in r.text
+    page = client.get(
+        "/ui/board",
+        params={"base": world.base_a, "month": iso(31)[:7], "cell": f"{world.set_a1}:{iso(31)}"},
+    )
+    assert f"#{booking_id}" in page.text
+    r = client.get(
+        "/ui/board/cell", params={"base": world.base_a, "set": world.set_b1, "date": iso(31)}
+    )
+    assert r.status_code == 404
