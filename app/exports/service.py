@@ -21,11 +21,11 @@ from icalendar import Calendar, Event
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from app.access import is_admin, manages_base, require_crew, works_for_crew
+from app.access import is_admin, manages_base, works_for_crew
 from app.bookings.schemas import BookingOut
 from app.bookings.service import active_hold, booking_out, rank_columns
 from app.catalog.service import get_set
-from app.crews.service import get_crew
+from app.crews.service import crew_of, get_crew
 from app.errors import Forbidden, NotFound
 from app.models import Base, Blackout, Booking, FeedToken, FilmSet, User, utcnow
 from app.occupancy.schemas import BaseOccupancy
@@ -158,8 +158,7 @@ def create_feed(
     """A new secret feed link. Crew feeds: the crew's coordinators; set feeds: its managers."""
     if kind == "crew":
         assert crew_id is not None
-        crew = get_crew(session, crew_id)
-        require_crew(user, crew.id)
+        crew_of(session, user, crew_id)
     else:
         assert set_id is not None
         film_set = get_set(session, set_id)
