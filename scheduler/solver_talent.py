@@ -335,6 +335,7 @@ class _Search:
             [a for a in range(len(r.costs)) if r.masks[s] >> a & 1] for s in range(self.n)
         ]
         self.fdur = [float(d) for d in r.durations]
+        self.split: list[dict[int, tuple[list[int], float, float]]] = [{} for _ in range(self.n)]
 
     def run(self, start_order: list[int]) -> tuple[list[int], int, int, bool]:
         ub = self.r.cost(start_order) + 1
@@ -362,6 +363,19 @@ class _Search:
             q &= ~(1 << s)
         return order
 
+    def _split(self, s: int, on: int) -> tuple[list[int], float, float]:
+        """Scene ``s`` shared by the actors ``on``: their indices, each one's share of
+        the scene per unit of day cost, and the split's correction term."""
+        w = self.cost_of(on)
+        d = self.fdur[s]
+        if w == 0:
+            entry: tuple[list[int], float, float] = ([], 0.0, 0.0)
+        else:
+            actors = [a for a in self.actors_of[s] if on >> a & 1]
+            entry = (actors, d / w, d * (w + self.square_of(on) / w) / 2.0)
+        self.split[s][on] = entry
+        return entry
+
     def _bound(self, q: int, present: int, working: int) -> int:
         """Working cost of the scenes left plus a bound on holding the actors on location.
 
@@ -378,12 +392,8 @@ class _Search:
             self.bound_cache[q] = working
             return working
         masks = self.r.masks
-        costs = self.r.costs
-        cost_of = self.cost_of
-        square_of = self.square_of
-        actors_of = self.actors_of
-        fdur = self.fdur
-        ratio = [0.0] * len(costs)
+        split = self.split
+        ratio = [0.0] * len(self.r.costs)
         correction = 0.0
         m = q
         while m:
@@ -393,15 +403,13 @@ class _Search:
             on = masks[s] & present
             if not on:
                 continue
-            w = cost_of(on)
-            if w == 0:
-                continue
-            d = fdur[s]
-            share = d / w
-            for a in actors_of[s]:
-                if on >> a & 1:
-                    ratio[a] += share
-            correction += d * (w + square_of(on) / w) / 2.0
+            cached_split = split[s].get(on)
+            if cached_split is None:
+                cached_split = self._split(s, on)
+            on_actors, share, corr = cached_split
+            for a in on_actors:
+                ratio[a] += share
+            correction += corr
         ordered = []
         m = present
         while m:
@@ -410,6 +418,7 @@ class _Search:
             m ^= low
             ordered.append((ratio[a], a))
         ordered.sort()
+        costs = self.r.costs
         acc = 0.0
         smith = 0.0
         for ra, a in ordered:
