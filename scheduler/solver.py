@@ -719,13 +719,15 @@ def separable_bound(problem: Problem, crew_id: str) -> int:
         scaled += min(penalty * cap, share * per_day)
     per_scene = scaled // cap
 
-    whole = crew.day_cost * days_needed(problem, scope, placeable)
+    # Every placeable scene is shot here, so continuity chains may run through any of them.
+    shot = {s.id for s in placeable}
+    whole = crew.day_cost * days_needed(problem, scope, placeable, shot)
     for member in index.cast_by_crew.get(crew_id, ()):
         theirs = [s for s in placeable if member.id in s.cast]
-        whole += member.day_cost * days_needed(problem, scope, theirs)
+        whole += member.day_cost * days_needed(problem, scope, theirs, shot)
     groups = components(problem, scope, placeable)
     for group in groups:
-        group_days = days_needed(problem, scope, group)
+        group_days = days_needed(problem, scope, group, shot)
         fractional = sum(
             rate[s.id] * (index.scene_days[s.id] * cap if index.scene_days[s.id] > 1 else s.minutes)
             for s in group

@@ -16,7 +16,7 @@ distributed engine can build and solve them side by side.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -469,23 +469,51 @@ def components(problem: Problem, scope: CrewScope, scenes: Sequence[Scene]) -> l
     return list(groups.values())
 
 
-def days_needed(problem: Problem, scope: CrewScope, scenes: Sequence[Scene]) -> int:
+def days_needed(
+    problem: Problem,
+    scope: CrewScope,
+    scenes: Sequence[Scene],
+    scheduled: Collection[str] | None = None,
+) -> int:
     """Fewest shooting dates on which the given scenes can all be shot.
 
     Scenes of different :func:`components` never share a date and a
     multi-day scene has its dates to itself; within a component single-day
-    scenes need at least their minutes over the daily maximum, and no two
-    scenes over half a day share one.
+    scenes need at least their minutes over the daily maximum, no two scenes
+    over half a day share one, and scenes on one continuity chain (``after``
+    links between scenes of ``scheduled``, default ``scenes``, all assumed
+    shot) need a date each.
     """
     index = problem.index
     cap = index.crew[scope.crew_id].max_minutes_per_day
+    chained = {s.id for s in scenes} if scheduled is None else set(scheduled)
     total = 0
     for group in components(problem, scope, scenes):
         singles = [s.minutes for s in group if index.scene_days[s.id] == 1]
         total += sum(index.scene_days[s.id] for s in group if index.scene_days[s.id] > 1)
         if singles:
-            total += max(-(-sum(singles) // cap), sum(1 for m in singles if 2 * m > cap))
+            chain = _longest_chain(problem, {s.id for s in group}, chained)
+            total += max(-(-sum(singles) // cap), sum(1 for m in singles if 2 * m > cap), chain)
     return total
+
+
+def _longest_chain(problem: Problem, members: set[str], chained: Collection[str]) -> int:
+    """Most single-day scenes of ``members`` on one ``after`` path through ``chained``."""
+    index = problem.index
+    depth: dict[str, int] = {}
+
+    def visit(scene_id: str) -> int:
+        if scene_id in depth:
+            return depth[scene_id]
+        own = 1 if scene_id in members and index.scene_days[scene_id] == 1 else 0
+        best = 0
+        for pred in index.scene[scene_id].after:
+            if pred in chained:
+                best = max(best, visit(pred))
+        depth[scene_id] = best + own
+        return depth[scene_id]
+
+    return max((visit(s) for s in chained if s in index.scene), default=0)
 
 
 def _add_moves(
