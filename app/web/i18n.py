@@ -215,6 +215,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.crew": ("Crew", "剧组"),
     # plans
     "plans.title": ("Optimizer runs", "排期优化"),
+    "run.queued": ("queued", "排队中"),
+    "run.running": ("running", "运行中"),
+    "run.succeeded": ("succeeded", "已完成"),
+    "run.stopped": ("stopped early", "提前停止"),
+    "run.failed": ("failed", "失败"),
     "plans.run": ("Run", "运行"),
     "plans.status": ("Status", "状态"),
     "plans.finished": ("Finished", "完成时间"),
