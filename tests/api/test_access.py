@@ -81,6 +81,7 @@ class Ctx:
     scene: int = 0
     blackout: int = 0
     user: int = 0
+    feed: int = 0
     feed_token: str = ""
     _n: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     # Days of fresh bookings on AAA-1: after C1's hold (days 60-63), disjoint from each other.
@@ -215,7 +216,8 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
     c.user = c.new_user()
     with transaction() as s:
         creator = s.scalars(select(User).where(User.name == "coord 1")).one()
-        c.feed_token = create_feed(s, creator, "crew", world.crew1, None)[1]
+        feed, c.feed_token = create_feed(s, creator, "crew", world.crew1, None)
+        c.feed = feed.id
     return c
 
 
@@ -429,7 +431,9 @@ CASES: list[Case] = [
         "GET",
         "/feeds",
         everyone(),
-        check=sees({"admin", "coord_own"}, lambda body: {f["id"] for f in body}, lambda ctx: 1),
+        check=sees(
+            {"admin", "coord_own"}, lambda body: {f["id"] for f in body}, lambda ctx: ctx.feed
+        ),
     ),
     Case(
         "POST",
