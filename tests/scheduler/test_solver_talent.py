@@ -1,0 +1,135 @@
+"""Talent scheduling: the exact sequencer and the published instances' proven optima."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.checker import check_plan
+from scheduler.io import parse_problem, plan_to_dict
+from scheduler.solver import SolveOptions, solve, talent_shape
+from scheduler.solver_talent import sequence_cost, sequence_scenes
+from scheduler.talent import talent_problem_dict
+
+_HERE = Path(__file__).resolve()
+_CANDIDATES = [_HERE.parents[3] / "shared" / "benchmarks" / "talent"]
+_CANDIDATES.append(Path("/work/shared/benchmarks/talent"))
+TALENT_DIR = next((p for p in _CANDIDATES if p.is_dir()), None)
+INSTANCES = sorted(TALENT_DIR.glob("*.json")) if TALENT_DIR is not None else []
+
+
+@pytest.mark.skipif(not INSTANCES, reason="shared/benchmarks/talent not found")
+@pytest.mark.parametrize("path", INSTANCES, ids=lambda p: p.stem)
+def test_published_instance_reaches_its_proven_optimum(path: Path) -> None:
+    instance = json.loads(path.read_text(encoding="utf-8"))
+    raw = talent_problem_dict(instance)
+    problem = parse_problem(raw)
+    assert talent_shape(problem, problem.crews[0].id) is not None
+    plan = solve(problem, SolveOptions(time_limit=30.0))
+    optimum = instance["optimum_by_convention"]["total"]
+    assert plan.cost.total == optimum
+    assert plan.lower_bound == optimum
+    assert plan.status == "OPTIMAL"
+    assert check_plan(raw, plan_to_dict(plan)).valid
+    assert plan.solve_seconds < 20.0
+
+
+def _brute(durations: list[int], masks: list[int], costs: list[int], preds: list[int]) -> int:
+    best = None
+    for order in itertools.permutations(range(len(durations))):
+        done = 0
+        ok = True
+        for s in order:
+            if preds[s] & ~done:
+                ok = False
+                break
+            done |= 1 << s
+        if ok:
+            cost = sequence_cost(order, durations, masks, costs)
+            best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
+
+
+@st.composite
+def _instances(draw: st.DrawFn) -> tuple[list[int], list[int], list[int], list[int]]:
+    n = draw(st.integers(1, 6))
+    actors = draw(st.integers(1, 5))
+    durations = draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
+    masks = draw(st.lists(st.integers(0, (1 << actors) - 1), min_size=n, max_size=n))
+    costs = draw(st.lists(st.integers(0, 30), min_size=actors, max_size=actors))
+    preds = [
+        draw(st.integers(0, (1 << s) - 1)) if s and draw(st.booleans()) else 0 for s in range(n)
+    ]
+    return durations, masks, costs, preds
+
+
+@settings(max_examples=60, deadline=None)
+@given(_instances())
+def test_sequencer_matches_brute_force(
+    case: tuple[list[int], list[int], list[int], list[int]],
+) -> None:
+    durations, masks, costs, preds = case
+    result = sequence_scenes(durations, masks, costs, preds)
+    assert result.optimal
+    assert result.cost == result.lower_bound == _brute(durations, masks, costs, preds)
+    assert sorted(result.order) == list(range(len(durations)))
+    assert result.cost == sequence_cost(result.order, durations, masks, costs)
+
+
+def test_state_limit_still_gives_a_sound_bound() -> None:
+    durations = [1, 2, 1, 1, 3, 1, 2, 1]
+    masks = [0b0111, 0b1010, 0b0011, 0b1100, 0b0101, 0b1001, 0b0110, 0b1111]
+    costs = [5, 7, 3, 11]
+    exact = sequence_scenes(durations, masks, costs)
+    cut = sequence_scenes(durations, masks, costs, max_states=1)
+    assert cut.lower_bound <= exact.cost <= cut.cost
+
+
+def _inline_instance() -> dict[str, Any]:
+    actors = [("a1", 20), ("a2", 5), ("a3", 4), ("a4", 10)]
+    scenes = [
+        ("s1", 1, ["a1", "a2", "a4"]),
+        ("s2", 1, ["a2", "a3"]),
+        ("s3", 2, ["a1", "a2"]),
+        ("s4", 1, ["a3", "a4"]),
+        ("s5", 1, ["a1"]),
+        ("s6", 2, []),
+    ]
+    return {
+        "name": "inline",
+        "actors": [{"name": a, "cost_per_day": c} for a, c in actors],
+        "scenes": [{"name": s, "duration_days": d, "actors": a} for s, d, a in scenes],
+    }
+
+
+def test_inline_instance_matches_brute_force_through_the_planning_problem() -> None:
+    instance = _inline_instance()
+    raw = talent_problem_dict(instance)
+    plan = solve(parse_problem(raw), SolveOptions(time_limit=10.0))
+    names = [a["name"] for a in instance["actors"]]
+    expected = _brute(
+        [s["duration_days"] for s in instance["scenes"]],
+        [sum(1 << names.index(a) for a in s["actors"]) for s in instance["scenes"]],
+        [a["cost_per_day"] for a in instance["actors"]],
+        [0] * len(instance["scenes"]),
+    )
+    assert plan.cost.total == expected
+    assert plan.status == "OPTIMAL"
+    assert check_plan(raw, plan_to_dict(plan)).valid
+
+
+def test_short_scenes_are_not_talent_scheduling_but_still_solved() -> None:
+    raw = talent_problem_dict(_inline_instance())
+    raw["scenes"][1]["minutes"] = 200  # can share a day now
+    problem = parse_problem(raw)
+    assert talent_shape(problem, problem.crews[0].id) is None
+    plan = solve(problem, SolveOptions(time_limit=5.0, workers=1, seed=3))
+    assert check_plan(raw, plan_to_dict(plan)).valid
+    assert plan.lower_bound is not None and plan.lower_bound <= plan.cost.total
