@@ -289,7 +289,7 @@ def test_hold_invariants_over_random_sequences(client: TestClient, engine: Engin
         HoldMachine,
         settings=settings(
             max_examples=25,
-            stateful_step_count=12,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
