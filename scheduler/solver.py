@@ -217,13 +217,15 @@ class _Run:
             return
         end = self.clock.elapsed() + budget
         small = sum(self._size(c) for c in crews) <= self.options.joint_model_limit
-        small = small and len(crews) <= 6
+        small = small and len(crews) <= 4
         self._construct(crews, end)
         left = max(0.0, end - self.clock.elapsed())
         if small:
-            self._polish(crews, self.clock.elapsed() + left * 0.3)
+            self._restarts(crews, self.clock.elapsed() + left * 0.15)
             left = max(0.0, end - self.clock.elapsed())
-            self._relaxed_bounds(crews, self.clock.elapsed() + left * 0.4)
+            self._polish(crews, self.clock.elapsed() + left * 0.25)
+            left = max(0.0, end - self.clock.elapsed())
+            self._relaxed_bounds(crews, self.clock.elapsed() + left * 0.5)
             self._joint(gi, crews, max(0.0, end - self.clock.elapsed()))
         else:
             # Restarts of the constructive heuristic pay far more than CP-SAT on big crews.
