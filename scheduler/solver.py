@@ -365,9 +365,7 @@ class _Run:
             scope = crew_scope(problem, crew_id, prune_dominated=False)
             all_vars[crew_id] = add_crew(model, problem, scope)
         _link_location_days(model, all_vars.values())
-        objective = [t for v in all_vars.values() for t in v.objective_terms()]
-        constant = sum(v.objective_constant() for v in all_vars.values())
-        model.minimize(sum(c * x for c, x in objective) + constant)
+        self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
             hint_crew(model, problem, v, self.plan_of[crew_id])
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
@@ -561,13 +559,21 @@ class _Run:
             all_vars[crew_id] = add_crew(model, problem, scope)
         if len(crews) > 1:
             _link_location_days(model, all_vars.values())
-        objective = [t for v in all_vars.values() for t in v.objective_terms()]
-        constant = sum(v.objective_constant() for v in all_vars.values())
-        model.minimize(sum(c * x for c, x in objective) + constant)
+        self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
             hint_crew(model, problem, v, self.plan_of[crew_id])
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
         return self._cp_solve(model, all_vars, budget, "crews", offset=others, bound_valid=relaxed)
+
+    def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> None:
+        """Minimise the crews' exact cost; each crew's cost is at least its proven bound."""
+        total: list[cp_model.LinearExpr | int] = []
+        for crew_id, v in all_vars.items():
+            cost = sum(c * x for c, x in v.objective_terms()) + v.objective_constant()
+            # Redundant but valid in every sub-problem (they only restrict the crew).
+            model.add(cost >= self.bound_of[crew_id])
+            total.append(cost)
+        model.minimize(sum(total))
 
     def _cp_solve(
         self,
