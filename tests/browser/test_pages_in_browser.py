@@ -38,8 +38,10 @@ def context(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
-def sign_in(page: Any, server: str, key: str) -> None:
+def sign_in(page: Any, server: str, key: str, shot: Path | None = None) -> None:
     page.goto(f"{server}/ui/signin")
+    if shot is not None:
+        page.screenshot(path=str(shot))
     page.fill("#api_key", key)
     page.click("form.stack button[type=submit]")
     page.wait_for_load_state()
@@ -61,7 +63,8 @@ def test_manager_sees_the_board_for_a_seeded_month(
     live_server: str, keys: dict[str, str], context: Any, shots: Path
 ) -> None:
     page = context.new_page()
-    sign_in(page, live_server, keys["陈美玲"])  # manager of the Qin, Ming-Qing, Qingming bases
+    # The manager of the Qin, Ming-Qing and Qingming bases.
+    sign_in(page, live_server, keys["陈美玲"], shot=shots / "signin.png")
     month = month_of(today_local())
     page.goto(f"{live_server}/ui/board")
     assert "Ming-Qing Palace" in page.inner_text("h1")  # her first base, this month
@@ -141,6 +144,15 @@ def test_coordinator_finds_holds_confirms_and_sees_it_on_the_board(
     page.wait_for_selector("#details .detail")
     assert "长安月" in page.inner_text("#details")
     page.screenshot(path=str(shots / "board-coordinator.png"), full_page=True)
+
+    # A calendar link for the crew: shown once, then listed by its prefix, revocable.
+    page.goto(f"{live_server}/ui/feeds")
+    page.click("form.toolbar button[type=submit]")
+    link = page.input_value("input.copy")
+    assert link.startswith(live_server + "/feeds/blf_") and link.endswith(".ics")
+    page.screenshot(path=str(shots / "feeds.png"), full_page=True)
+    feed = context.request.get(link)
+    assert feed.ok and "BEGIN:VEVENT" in feed.text() and "UID:booking-" in feed.text()
 
 
 def test_stripboard_and_day_out_of_days_for_a_seeded_crew(
