@@ -478,6 +478,7 @@ class _Search:
             suffix[i] = suffix[i + 1] | masks[members[i]]
         children: list[tuple[int, int, int, int, int]] = []
         forced: tuple[int, int, int, int] | None = None
+        cheap_lowest = _INF
         cost_of = self.cost_of
         bound = self._bound
         for i, s in enumerate(members):
@@ -492,11 +493,15 @@ class _Search:
                 break
             child = q & ~(1 << s)
             child_working = working - work[s]
+            if step + child_working >= budget:
+                # Even the working cost alone is over budget: no need for the full bound.
+                cheap_lowest = min(cheap_lowest, step + child_working)
+                continue
             est = step + bound(child, (done_actors | ms) & others, child_working)
             children.append((est, step, s, others, child_working))
         best = _INF
         best_s = -1
-        lowest = _INF
+        lowest = cheap_lowest
         if forced is not None:
             step, s, others, child_working = forced
             v = self._f(q & ~(1 << s), done_actors | masks[s], others, child_working, budget - step)
