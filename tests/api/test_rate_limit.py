@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -12,13 +14,18 @@ from tests.factories import World, auth
 def test_past_the_limit_a_key_gets_429_with_retry_after(
     client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import app.deps
+
+    # One fixed instant mid-minute: the test must not straddle a window boundary.
+    instant = datetime(2026, 12, 1, 4, 30, 30, tzinfo=UTC)
+    monkeypatch.setattr(app.deps, "utcnow", lambda: instant)
     monkeypatch.setattr(get_settings(), "rate_limit_per_minute", 5)
     codes = [client.get("/me", headers=auth(world.coord1)).status_code for _ in range(5)]
     assert codes == [200] * 5
     refused = client.get("/bases", headers=auth(world.coord1))
     assert refused.status_code == 429
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["retry-after"] == "30"
     assert "at most 5 a minute" in refused.json()["detail"]
     # Other keys are counted apart.
     assert client.get("/me", headers=auth(world.coord2)).status_code == 200
