@@ -25,9 +25,13 @@ location-days) in :mod:`scheduler.solver_crew`, so a distributed engine could
 solve them side by side. Memory stays bounded: no model ever spans more than a
 few crews of a large problem.
 
-Determinism: with ``workers=1`` and a ``seed`` the solve is reproducible; each
-CP-SAT call then runs on deterministic time (the wall clock only cuts in as a
-safety net at ``time_limit``). With more workers CP-SAT is not deterministic.
+Determinism: with ``workers=1`` and a ``seed`` the solve is reproducible. Every
+budget is then counted in CP-SAT deterministic time (``deterministic_time``,
+by default a fifth of ``time_limit``) and the heuristics are bounded by work
+counts, not the clock; ``time_limit`` stays a hard wall-clock limit, so a run
+is reproducible as long as that limit is not what stops it (on a heavily
+loaded machine, give ``deterministic_time`` explicitly and a generous
+``time_limit``). With more workers CP-SAT itself is not deterministic.
 """
 
 from __future__ import annotations
@@ -73,6 +77,9 @@ class SolveOptions:
     hint: Plan | None = None
     # Groups whose joint model stays under this many start variables are solved whole.
     joint_model_limit: int = 12_000
+    # Deterministic mode only (workers=1 and a seed): the search budget in CP-SAT
+    # deterministic seconds; None means a fifth of time_limit.
+    deterministic_time: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,15 @@ def solve(
 class _Clock:
     """Elapsed time, on the wall or (deterministic mode) summed CP-SAT deterministic time."""
 
-    def __init__(self, limit: float, deterministic: bool) -> None:
+    def __init__(self, limit: float, deterministic: bool, budget: float | None = None) -> None:
         self.started = time.monotonic()
         self.limit = limit
         self.deterministic = deterministic
         # Deterministic time leaves room for the (uncounted) Python work around CP-SAT.
-        self.budget = 0.2 * limit if deterministic else limit
+        if not deterministic:
+            self.budget = limit
+        else:
+            self.budget = 0.2 * limit if budget is None else budget
         self.spent = 0.0
 
     def wall(self) -> float:
@@ -158,7 +168,9 @@ class _Run:
         self.deterministic = options.workers <= 1 and options.seed is not None
         # Time kept back for assembling and checking the final plan.
         reserve = min(0.1 * options.time_limit, 0.2 + 0.0004 * len(problem.scenes))
-        self.clock = _Clock(max(0.0, options.time_limit - reserve), self.deterministic)
+        self.clock = _Clock(
+            max(0.0, options.time_limit - reserve), self.deterministic, options.deterministic_time
+        )
         self.rng = random.Random(options.seed if options.seed is not None else 0)
         self.index = problem.index
         self.crew_ids = [c.id for c in problem.crews]
