@@ -1,0 +1,415 @@
+"""Load benchmark: the API under uvicorn (several workers) on PostgreSQL, driven open-loop.
+
+    .venv/bin/python -m benchmarks.load [--workers 2] [--seconds 10] [--rates 300,600,1000]
+
+It creates a fresh PostgreSQL database, seeds bases, sets, crews and coordinators, starts
+``uvicorn app.main:app --workers N`` and drives it from a separate process at a fixed
+request rate (open loop: each request has a scheduled send time and its latency is
+measured from that time, so a slow server cannot hide queueing). For 16 and 64
+connections it prints throughput and p50/p95/p99 for booking creation, availability
+searches and occupancy reads; then the raw PostgreSQL rate of the same booking INSERT
+(pgbench, same connections), and a conflict storm (1,000 requests for overlapping days
+of a few sets: zero 5xx, exactly one confirmed booking per contested day).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ADMIN_URL = os.environ.get(
+    "BACKLOT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SETS = 400
+CREWS = 64
+
+
+def _fresh_database() -> str:
+    name = f"backlot_load_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _seed(url: str) -> dict[str, Any]:
+    """Bases, SETS sets, CREWS crews with a coordinator each; returns ids and keys."""
+    from app.db import make_engine, set_engine, transaction
+    from app.migrate import upgrade
+    from app.models import Base, Crew, FilmSet, SetTag
+    from app.timeutil import today_local
+    from app.users.service import create_user
+
+    upgrade(url)
+    engine = make_engine(url)
+    set_engine(engine)
+    today = today_local()
+    with transaction() as s:
+        bases = [Base(code=f"B{i}", name_zh=f"基地{i}", name_en=f"Base {i}") for i in range(8)]
+        s.add_all(bases)
+        s.flush()
+        sets = []
+        for i in range(SETS):
+            fs = FilmSet(
+                base_id=bases[i % 8].id,
+                code=f"S{i:04d}",
+                name_zh=f"景{i}",
+                name_en=f"Set {i}",
+                kind="backlot",
+                day_rate=(i % 5) * 5000,
+            )
+            fs.tag_rows = [SetTag(tag=t) for t in ("street", "exterior", f"era{i % 4}")]
+            sets.append(fs)
+        s.add_all(sets)
+        crews = [
+            Crew(
+                code=f"C{i:03d}",
+                name=f"Crew {i}",
+                company="Bench",
+                licence_no="B",
+                window_start=today,
+                window_end=today + timedelta(days=3000),
+                day_cost=100000,
+                max_minutes_per_day=720,
+            )
+            for i in range(CREWS)
+        ]
+        s.add_all(crews)
+        s.flush()
+        keys = [create_user(s, f"coord {c.code}", "coordinator", crews=[c.code])[1] for c in crews]
+        _, admin_key = create_user(s, "bench admin", "admin")
+        out = {
+            "sets": [x.id for x in sets],
+            "crews": [c.id for c in crews],
+            "keys": keys,
+            "admin": admin_key,
+            "base": bases[0].id,
+            "today": today.isoformat(),
+        }
+    engine.dispose()
+    set_engine(None)
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BACKLOT_MAX_ACTIVE_HOLDS_PER_BASE": "1000000",
+        "BACKLOT_RATE_LIMIT_PER_MINUTE": "0",
+        "BACKLOT_DB_POOL_SIZE": "20",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _request(
+    kind: str, world: dict[str, Any], rng: random.Random, n: int
+) -> tuple[str, str, Any, str]:
+    """(method, path, json, key) for one request of ``kind``."""
+    from datetime import date
+
+    today = date.fromisoformat(world["today"])
+    i = rng.randrange(len(world["crews"]))
+    if kind == "create":
+        # Spread over sets and far-apart days: mostly fresh ranges, some conflicts.
+        set_id = world["sets"][n % len(world["sets"])]
+        start = today + timedelta(days=1 + (n // len(world["sets"])) * 3 % 2900)
+        body = {
+            "set_id": set_id,
+            "crew_id": world["crews"][i],
+            "status": "confirmed",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=2)).isoformat(),
+        }
+        return "POST", "/bookings", body, world["keys"][i]
+    if kind == "availability":
+        start = today + timedelta(days=rng.randrange(1, 300))
+        path = (
+            f"/availability?start={start}&end={start + timedelta(days=3)}"
+            f"&tags=era{rng.randrange(4)}&limit=20"
+        )
+        return "GET", path, None, world["keys"][i]
+    start = today + timedelta(days=rng.randrange(0, 300))
+    path = f"/bases/{world['base']}/occupancy?start={start}&end={start + timedelta(days=31)}"
+    return "GET", path, None, world["admin"]
+
+
+async def _drive(
+    base: str,
+    world: dict[str, Any],
+    kind: str,
+    rate: float,
+    seconds: float,
+    connections: int,
+    offset: int,
+) -> dict[str, Any]:
+    rng = random.Random(offset)
+    total = int(rate * seconds)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    latencies: list[float] = []
+    codes: Counter[int] = Counter()
+    sem = asyncio.Semaphore(connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        t0 = time.perf_counter() + 0.2
+
+        async def one(n: int) -> None:
+            scheduled = t0 + n / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            method, path, body, key = _request(kind, world, rng, offset + n)
+            async with sem:
+                try:
+                    r = await client.request(
+                        method, path, json=body, headers={"Authorization": f"Bearer {key}"}
+                    )
+                    codes[r.status_code] += 1
+                except httpx.HTTPError:
+                    codes[0] += 1
+            latencies.append(time.perf_counter() - scheduled)
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+        elapsed = time.perf_counter() - t0
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+
+    return {
+        "kind": kind,
+        "connections": connections,
+        "rate": rate,
+        "sent": total,
+        "throughput": total / elapsed,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "codes": dict(codes),
+    }
+
+
+def _driver_process(args: tuple[Any, ...], queue: mp.Queue[Any]) -> None:
+    queue.put(asyncio.run(_drive(*args)))
+
+
+def drive(*args: Any) -> dict[str, Any]:
+    """Run the load generator in its own process (not sharing the server's interpreter)."""
+    queue: mp.Queue[Any] = mp.Queue()
+    proc = mp.Process(target=_driver_process, args=(args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result  # type: ignore[no-any-return]
+
+
+def raw_insert_rate(url: str, clients: int, seconds: int, world: dict[str, Any]) -> float | None:
+    """pgbench running the same booking INSERT the API does (one row, same columns)."""
+    pgbench = shutil.which("pgbench") or next(
+        (
+            p
+            for p in sorted(
+                os.popen("ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null").read().split()
+            )
+        ),
+        None,
+    )
+    if not pgbench:
+        return None
+    u = make_url(url)
+    script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)  # noqa: SIM115 - pgbench reads it by name
+    crew = world["crews"][0]
+    script.write(
+        f"\\set s random(1, {len(world['sets'])})\n"
+        "\\set d random(4000, 40000)\n"
+        "INSERT INTO bookings (set_id, crew_id, start_date, end_date, status, placed_at, "
+        "expires_at, note, version) VALUES (:s, " + str(crew) + ", DATE '2040-01-01' + :d, "
+        "DATE '2040-01-01' + :d + 2, 'hold', now(), now() + interval '7 days', '', 1);\n"
+    )
+    script.close()
+    out = subprocess.run(
+        [
+            pgbench,
+            "-n",
+            "-f",
+            script.name,
+            "-c",
+            str(clients),
+            "-j",
+            "2",
+            "-T",
+            str(seconds),
+            "-h",
+            u.host or "127.0.0.1",
+            "-p",
+            str(u.port or 5432),
+            "-U",
+            u.username or "postgres",
+            u.database or "",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    for line in out.stdout.splitlines():
+        if line.startswith("tps"):
+            return float(line.split("=")[1].split()[0])
+    print(out.stdout, out.stderr)
+    return None
+
+
+def conflict_storm(base: str, world: dict[str, Any], requests: int = 1000) -> dict[str, Any]:
+    """Many crews confirming overlapping days of three sets at once."""
+    from datetime import date
+
+    today = date.fromisoformat(world["today"])
+    contested = world["sets"][-3:]
+
+    async def storm() -> Counter[int]:
+        codes: Counter[int] = Counter()
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+            async def one(n: int) -> None:
+                i = n % len(world["crews"])
+                start = today + timedelta(days=2950 + n % 4)
+                body = {
+                    "set_id": contested[n % 3],
+                    "crew_id": world["crews"][i],
+                    "status": "confirmed" if n % 2 else "hold",
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(days=3)).isoformat(),
+                }
+                r = await client.post(
+                    "/bookings", json=body, headers={"Authorization": f"Bearer {world['keys'][i]}"}
+                )
+                codes[r.status_code] += 1
+
+            await asyncio.gather(*(one(n) for n in range(requests)))
+        return codes
+
+    codes = asyncio.run(storm())
+    return {"codes": dict(codes), "contested_sets": contested}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--rates", default="200,400,800")
+    args = parser.parse_args()
+    url = _fresh_database()
+    proc = None
+    try:
+        world = _seed(url)
+        # The raw rate first, while no app server holds connections.
+        raw = {c: raw_insert_rate(url, c, 8, world) for c in (16, 64)}
+        proc, base = _start_server(url, args.workers)
+        rows = []
+        offset = 0
+        for connections in (16, 64):
+            for kind in ("create", "availability", "occupancy"):
+                for rate in [float(r) for r in args.rates.split(",")]:
+                    row = drive(base, world, kind, rate, args.seconds, connections, offset)
+                    offset += row["sent"]
+                    rows.append(row)
+                    print(
+                        f"{kind:12} conn={connections:3} rate={rate:6.0f}/s -> "
+                        f"{row['throughput']:7.1f}/s  p50={row['p50']:7.1f} ms  "
+                        f"p95={row['p95']:7.1f} ms  p99={row['p99']:7.1f} ms  {row['codes']}",
+                        flush=True,
+                    )
+        print(f"raw PostgreSQL booking INSERT (pgbench): {raw}")
+        storm = conflict_storm(base, world)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            per_day = conn.execute(
+                text(
+                    "SELECT set_id, d, count(*) FROM bookings, "
+                    "generate_series(start_date, end_date - 1, interval '1 day') AS d "
+                    "WHERE status = 'confirmed' AND set_id = ANY(:s) GROUP BY set_id, d "
+                    "HAVING count(*) > 1"
+                ),
+                {"s": storm["contested_sets"]},
+            ).all()
+            confirmed_days = conn.execute(
+                text(
+                    "SELECT count(*) FROM bookings WHERE status = 'confirmed' AND set_id = ANY(:s)"
+                ),
+                {"s": storm["contested_sets"]},
+            ).scalar()
+        engine.dispose()
+        fivexx = sum(n for c, n in storm["codes"].items() if c >= 500 or c == 0)
+        print(
+            f"conflict storm: {storm['codes']}  5xx={fivexx}  confirmed bookings on the "
+            f"contested sets={confirmed_days}  days confirmed twice={len(per_day)}"
+        )
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        _drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
