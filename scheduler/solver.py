@@ -202,14 +202,32 @@ class _Run:
         weights = [self._weight(g) for g in groups]
         total_weight = sum(weights) or 1
         pending_weight = total_weight
-        for gi, group in enumerate(sorted(range(len(groups)), key=lambda i: weights[i])):
+        order = sorted(range(len(groups)), key=lambda i: weights[i])
+        for group in order:
             if self._stopped():
                 break
-            crews = groups[group]
             share = self.clock.remaining() * weights[group] / max(1, pending_weight)
             pending_weight -= weights[group]
-            self._solve_group(gi, crews, share)
+            self._solve_group(group, groups[group], share)
+        # Time a group did not need (it was proven optimal early) goes to the others.
+        for _ in range(3):
+            open_groups = [g for g in order if not self._proven(g, groups[g])]
+            if self._stopped() or not open_groups or self.clock.remaining() < 0.5:
+                break
+            pending_weight = sum(weights[g] for g in open_groups)
+            for group in open_groups:
+                if self._stopped():
+                    break
+                share = self.clock.remaining() * weights[group] / max(1, pending_weight)
+                pending_weight -= weights[group]
+                self._solve_group(group, groups[group], share)
         return self._finish()
+
+    def _proven(self, group: int, crews: Sequence[str]) -> bool:
+        """The group's plan meets its proven bound: nothing left to gain there."""
+        cost = sum(self.cost_of[c] for c in crews)
+        bound = self.group_bound.get(group, 0)
+        return cost <= max(bound, sum(self.bound_of[c] for c in crews))
 
     def _weight(self, crews: Sequence[str]) -> int:
         return sum(
