@@ -8,13 +8,111 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 log = logging.getLogger("backlot")
 
 PROBLEM_JSON = "application/problem+json"
+
+
+# --- what an error looks like, for the OpenAPI schema ------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    """One field at fault in a 422."""
+
+    field: str = Field(examples=["start"])
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: the body of every error the API returns.
+
+    Some problems carry more members: ``errors`` (422, each field at fault), ``conflicts``
+    (409, what stands in the way), ``limit`` (409, a quota), ``retry_after`` (429, seconds).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(examples=["Booking 7 not found."])
+    instance: str | None = Field(default=None, examples=["/bookings/7"])
+    errors: list[FieldProblem] | None = None
+    conflicts: list[dict[str, Any]] | None = None
+    limit: int | None = None
+    retry_after: int | None = None
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# What each error status means anywhere in this API.
+_STATUS_DESCRIPTIONS: dict[int, str] = {
+    400: "The request body could not be read (not UTF-8 text)",
+    401: "No API key, or a key that is not valid or has been revoked",
+    403: "Your role may see this but not do this",
+    404: "Unknown, or not visible to you",
+    409: "Conflicts with the current state (taken days, a duplicate code, a run in progress…)",
+    412: "If-Match does not match the current version",
+    413: "The request body is too large",
+    422: "Invalid input: a malformed value, a field out of range, an impossible combination",
+    429: "Too many requests for this API key; see Retry-After",
+    503: "The database is unreachable or busy; retry after Retry-After",
+}
+_RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait", "schema": {"type": "string"}},
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting these error statuses as problem+json bodies."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {
+            "description": _STATUS_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
+        }
+        if status == 401:
+            entry["headers"] = {
+                "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+            }
+        if status in (429, 503):
+            entry["headers"] = _RETRY_AFTER
+        out[status] = entry
+    return out
+
+
+# Any route may meet these: a body over the limit, invalid input, the database down.
+ANY_ROUTE = problems(413, 422, 503)
+# Any route behind an API key, also: no or a bad key, the rate limit.
+API_KEY_ROUTE = problems(401, 413, 422, 429, 503)
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Put the Problem model into the app's OpenAPI components, where ``problems()`` points."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            found = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(found.pop("$defs", {}))
+            components["Problem"] = found
+            # A body that cannot even be decoded is refused by FastAPI before validation (400).
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("400", problems(400)[400])
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class DomainError(Exception):
@@ -124,6 +222,21 @@ _STATUS_TITLES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path.
+
+    Starlette's 405 names the methods of the first route matching the path only, and each
+    method of a resource is a route of its own here (GET /bases, POST /bases).
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -158,13 +271,17 @@ def install_error_handlers(app: FastAPI) -> None:
         # A body found too large while streaming (app.main.BodyLimit) is the same problem type
         # as one refused by its Content-Length.
         slug = PayloadTooLarge.slug if exc.status_code == 413 else title.lower().replace(" ", "-")
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
         return problem(
             exc.status_code,
             title,
             detail,
             slug=slug,
             instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
+            headers=headers,
         )
 
     def _out_of_range(request: Request) -> JSONResponse:

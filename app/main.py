@@ -16,7 +16,7 @@ from app.catalog.router import router as catalog_router
 from app.config import get_settings
 from app.crews.router import router as crews_router
 from app.db import get_engine
-from app.errors import install_error_handlers, problem
+from app.errors import install_error_handlers, install_problem_schema, problem, problems
 from app.exports.router import router as exports_router
 from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
@@ -72,6 +72,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
     )
     install_error_handlers(app)
+    install_problem_schema(app)
     app.add_middleware(BodyLimit)
     app.include_router(catalog_router)
     app.include_router(crews_router)
@@ -82,7 +83,12 @@ def create_app() -> FastAPI:
     app.include_router(users_router)
     install_pages(app)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        summary="Liveness and database check",
+        responses={200: {"description": "The app and its database answer"}, **problems(503)},
+    )
     def healthz() -> JSONResponse:
         try:
             with get_engine().connect() as conn:

@@ -6,10 +6,11 @@ import re
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path, Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
 
 
 def _iso_date_only(value: Any) -> Any:
@@ -30,26 +31,48 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 MAX_INT = 2**31 - 1
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
 Yuan = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
+# The same bounds for ids in a path or a query string, declared so the schema says so.
+PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_INT)]
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DBD-NJR"])]
+# Bases and crews keep shorter codes (their columns hold 16 characters).
+ShortCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$", examples=["DBD"])]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["republic-era"])]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=2000)]
+# Free text as the databases can keep it: PostgreSQL refuses the NUL character in text. A
+# name also needs something besides spaces (input is trimmed: a blank name would be empty).
+_NO_NUL = r"^[^\x00]*$"
+_NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_NOT_BLANK)]
+ShortName = Annotated[str, Field(min_length=1, max_length=100, pattern=_NOT_BLANK)]
+Text = Annotated[str, Field(max_length=2000, pattern=_NO_NUL)]
+ShortText = Annotated[str, Field(max_length=100, pattern=_NO_NUL)]
+
+
+# A ?tags= value: up to 30 tags, comma-separated, spaces around them allowed; the parameter
+# may be repeated up to 30 times (TagsQuery), so one request names at most 900 tags.
+_ONE_TAG = r"[a-z0-9][a-z0-9-]{0,39}"
+TAG_LIST = rf"^ *(?:{_ONE_TAG})? *(?:, *(?:{_ONE_TAG})? *){{0,29}}$"
+TagsQuery = Annotated[
+    list[Annotated[str, Field(pattern=TAG_LIST)]] | None,
+    Query(
+        max_length=30,
+        description="Carry every tag (repeat, or comma-separate: tags=street,republic-era)",
+    ),
+]
 
 
 def split_tags(values: list[str] | None) -> list[str]:
     """Tags from a query string: repeated (?tags=a&tags=b) or comma-separated (?tags=a,b)."""
     from app.errors import InvalidInput
 
-    tags = [t.strip() for v in values or () for t in v.split(",") if t.strip()]
+    tags = [t.strip(" ") for v in values or () for t in v.split(",") if t.strip(" ")]
     bad = [t for t in tags if not _TAG.match(t)]
     if bad:
         raise InvalidInput(
             f"tags: '{bad[0]}' is not a tag "
             "(lowercase letters, digits and hyphens, e.g. republic-era)."
         )
-    if len(tags) > 30:
-        raise InvalidInput("tags: at most 30 tags.")
-    return tags
+    return sorted(set(tags))
 
 
 class InputModel(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from app.errors import InvalidInput
 from app.models import IdempotencyRecord, User
 
 Answer = tuple[int, dict[str, Any]]
+# 1-200 printable ASCII characters, not starting or ending with a space (HTTP trims those).
+KEY_PATTERN = r"^[!-~](?:[ -~]{0,198}[!-~])?$"
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -41,8 +44,8 @@ def run(
 ) -> Answer:
     if key is None:
         return perform()
-    if not 1 <= len(key) <= 200 or not key.isprintable():
-        raise InvalidInput("Idempotency-Key must be 1–200 printable characters.")
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidInput("Idempotency-Key must be 1–200 printable ASCII characters.")
     user_id = user.id
     existing = session.get(IdempotencyRecord, (user_id, key))
     if existing is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -23,20 +24,31 @@ from app.bookings.schemas import (
 from app.clock import NowDep
 from app.crews.service import can_see_crew, get_crew
 from app.deps import CurrentUser, SessionDep
-from app.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from app.errors import (
+    API_KEY_ROUTE,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    problems,
+)
 from app.models import Booking, BookingEvent, FilmSet, User
 from app.pagination import PageDep, PageParams
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate, Page, split_tags
+from app.schemas import MAX_INT, IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
 
-router = APIRouter(tags=["bookings"], route_class=TransactionalRoute)
+# ?base= on availability: a base's id, or its code.
+BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
+
+router = APIRouter(tags=["bookings"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=200,
-        description="Retry safely: the same key and body return the first answer",
+        pattern=idempotency.KEY_PATTERN,
+        description="Retry safely: the same key and body return the first answer; "
+        "1-200 printable ASCII characters",
     ),
 ]
 IfMatch = Annotated[
@@ -47,12 +59,12 @@ IfMatch = Annotated[
 ]
 StatusFilter = Literal["hold", "confirmed", "released", "expired", "cancelled"]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown booking, set or crew"},
-    409: {"description": "The days are not free, or the booking is in the wrong state"},
-    412: {"description": "If-Match does not match the booking's current version"},
-    422: {"description": "Invalid dates or fields"},
-}
+# Placing a booking: a base manager may not (403), an unknown set or crew (404), days not free
+# or a hold quota reached (409).
+_PLACE_ERRORS = problems(403, 404, 409)
+# Acting on a booking: also a stale If-Match (412).
+_ACTION_ERRORS = problems(403, 404, 409, 412)
+_READ_ERRORS = problems(404)
 
 
 def etag(version: int) -> str:
@@ -108,9 +120,9 @@ def _filtered(
     user: User,
     now: Any,
     *,
-    crew_id: int | None = None,
-    set_id: int | None = None,
-    base_id: int | None = None,
+    crew_id: QueryId = None,
+    set_id: QueryId = None,
+    base_id: QueryId = None,
     status_filter: StatusFilter | None = None,
     start: Any = None,
     end: Any = None,
@@ -148,9 +160,9 @@ def list_bookings(
     user: CurrentUser,
     now: NowDep,
     page: PageDep,
-    crew_id: int | None = None,
-    set_id: int | None = None,
-    base_id: int | None = None,
+    crew_id: QueryId = None,
+    set_id: QueryId = None,
+    base_id: QueryId = None,
     status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
     start: Annotated[IsoDate | None, Query(description="Overlapping [start, end)")] = None,
     end: IsoDate | None = None,
@@ -168,9 +180,9 @@ def list_bookings(
     return _listing(session, stmt, page, now)
 
 
-@router.get("/crews/{crew_id}/bookings", response_model=Page[BookingOut])
+@router.get("/crews/{crew_id}/bookings", response_model=Page[BookingOut], responses=_READ_ERRORS)
 def crew_bookings(
-    crew_id: int,
+    crew_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
@@ -191,7 +203,7 @@ def crew_bookings(
     "/bookings",
     response_model=BookingOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_ERRORS,
+    responses=_PLACE_ERRORS,
     summary="Place a hold (or book directly with status 'confirmed')",
 )
 def create_booking(
@@ -228,17 +240,19 @@ def create_booking(
     return response
 
 
-@router.get("/bookings/{booking_id}", response_model=BookingOut, responses=_ERRORS)
+@router.get("/bookings/{booking_id}", response_model=BookingOut, responses=_READ_ERRORS)
 def get_booking(
-    booking_id: int, session: SessionDep, user: CurrentUser, now: NowDep
+    booking_id: PathId, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> JSONResponse:
     booking = _visible(session, user, booking_id)
     return _answer(200, service.describe(session, booking, now).model_dump(mode="json"))
 
 
-@router.get("/bookings/{booking_id}/events", response_model=list[BookingEventOut])
+@router.get(
+    "/bookings/{booking_id}/events", response_model=list[BookingEventOut], responses=_READ_ERRORS
+)
 def booking_events(
-    booking_id: int, session: SessionDep, user: CurrentUser
+    booking_id: PathId, session: SessionDep, user: CurrentUser
 ) -> list[BookingEventOut]:
     _visible(session, user, booking_id)
     rows = session.scalars(
@@ -252,7 +266,7 @@ Action = Callable[..., Any]
 
 def _act(
     *,
-    booking_id: int,
+    booking_id: PathId,
     body: BookingAction | None,
     request: Request,
     session: SessionDep,
@@ -283,7 +297,7 @@ def _act(
 
 def _action_route(name: str, action: Action, summary: str, model: type = BookingOut) -> None:
     def endpoint(
-        booking_id: int,
+        booking_id: PathId,
         request: Request,
         session: SessionDep,
         user: CurrentUser,
@@ -310,7 +324,7 @@ def _action_route(name: str, action: Action, summary: str, model: type = Booking
         endpoint,
         methods=["POST"],
         response_model=model,
-        responses=_ERRORS,
+        responses=_ACTION_ERRORS,
         summary=summary,
         name=f"{name}_booking",
     )
@@ -329,7 +343,12 @@ _action_route(
 )
 
 
-@router.get("/availability", response_model=Availability, summary="Sets free over a whole range")
+@router.get(
+    "/availability",
+    response_model=Availability,
+    responses=problems(404),
+    summary="Sets free over a whole range (404: an unknown base)",
+)
 def availability(
     session: SessionDep,
     user: CurrentUser,
@@ -337,11 +356,10 @@ def availability(
     page: PageDep,
     start: IsoDate,
     end: Annotated[IsoDate, Query(description="First day not needed: [start, end)")],
-    tags: Annotated[
-        list[str] | None,
-        Query(max_length=30, description="Carry every tag (repeat, or comma-separate)"),
+    tags: TagsQuery = None,
+    base: Annotated[
+        str | None, Query(pattern=BASE_ID_OR_CODE, max_length=32, description="Base id or code")
     ] = None,
-    base: Annotated[str | None, Query(max_length=32, description="Base id or code")] = None,
     kind: Literal["backlot", "stage"] | None = None,
 ) -> Availability:
     base_id = _resolve_base(session, base)
@@ -363,7 +381,9 @@ def _resolve_base(session: SessionDep, base: str | None) -> int | None:
 
     if base is None:
         return None
-    if base.isdigit():
+    if re.fullmatch(r"[0-9]+", base):
+        if int(base) > MAX_INT:
+            raise NotFound(f"Base {base} not found.")
         return get_base(session, int(base)).id
     return get_base_by_code(session, base).id
 

@@ -370,7 +370,8 @@ def _confirm_locked(
         )
     crew = booking.crew
     if booking.start_date < crew.window_start or booking.end_date > crew.window_end:
-        raise InvalidInput("The dates no longer lie inside the crew's shooting window.")
+        # The crew's window changed since the hold was placed: a conflict with its state now.
+        raise Conflict("The dates no longer lie inside the crew's shooting window.")
     blockers = _blockers(session, actor, booking, now)
     if blockers:
         raise Conflict(

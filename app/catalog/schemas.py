@@ -8,7 +8,20 @@ from typing import Annotated, Literal
 from pydantic import Field, Strict, model_validator
 
 from app.config import get_settings
-from app.schemas import MAX_INT, Code, Id, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+from app.schemas import (
+    MAX_INT,
+    Code,
+    Id,
+    InputModel,
+    IsoDate,
+    Name,
+    OutputModel,
+    ShortCode,
+    ShortName,
+    Tag,
+    Text,
+    Yuan,
+)
 
 Hours = Annotated[int, Strict(), Field(ge=1, le=24 * 365)]
 # A confirmed booking's price (day rate × days) must fit its 32-bit column too.
@@ -17,15 +30,15 @@ Tags = Annotated[list[Tag], Field(max_length=30)]
 
 
 class BaseCreate(InputModel):
-    code: Code
-    name_zh: Name
+    code: ShortCode
+    name_zh: ShortName
     name_en: Name
     hold_ttl_hours: Hours = 168
     challenge_hours: Hours = 48
 
 
 class BaseUpdate(InputModel):
-    name_zh: Name | None = None
+    name_zh: ShortName | None = None
     name_en: Name | None = None
     hold_ttl_hours: Hours | None = None
     challenge_hours: Hours | None = None
@@ -43,7 +56,7 @@ class BaseOut(OutputModel):
 class SetCreate(InputModel):
     base_id: Id
     code: Code
-    name_zh: Name
+    name_zh: ShortName
     name_en: Name
     kind: Literal["backlot", "stage"]
     tags: Tags = []
@@ -51,7 +64,7 @@ class SetCreate(InputModel):
 
 
 class SetUpdate(InputModel):
-    name_zh: Name | None = None
+    name_zh: ShortName | None = None
     name_en: Name | None = None
     kind: Literal["backlot", "stage"] | None = None
     tags: Tags | None = None
@@ -90,8 +103,8 @@ class BlackoutOut(OutputModel):
 
 
 class TravelPut(InputModel):
-    from_base: Code
-    to_base: Code
+    from_base: ShortCode
+    to_base: ShortCode
     cost: Yuan
 
 

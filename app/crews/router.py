@@ -21,13 +21,15 @@ from app.crews.schemas import (
     SceneUpdate,
 )
 from app.deps import CurrentUser, SessionDep
-from app.errors import NotFound
+from app.errors import API_KEY_ROUTE, NotFound, problems
 from app.models import CastMember, Scene
 from app.pagination import PageDep, paginate
 from app.routing import TransactionalRoute
-from app.schemas import Page
+from app.schemas import Page, PathId
 
-router = APIRouter(tags=["crews"], route_class=TransactionalRoute)
+router = APIRouter(tags=["crews"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
+# A crew's own data: another crew's answers 404; a base manager who sees the crew, 403.
+_CREW_DATA = problems(403, 404)
 
 
 def cast_out(member: CastMember) -> CastOut:
@@ -50,22 +52,29 @@ def list_crews(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[Cr
     return Page(items=[CrewOut.model_validate(r) for r in rows], total=total, **vars(page))
 
 
-@router.post("/crews", response_model=CrewOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/crews",
+    response_model=CrewOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 409),
+)
 def create_crew(body: CrewCreate, session: SessionDep, user: CurrentUser) -> CrewOut:
     require_admin(user)
     return CrewOut.model_validate(service.create_crew(session, **body.model_dump()))
 
 
-@router.get("/crews/{crew_id}", response_model=CrewOut)
-def get_crew(crew_id: int, session: SessionDep, user: CurrentUser) -> CrewOut:
+@router.get("/crews/{crew_id}", response_model=CrewOut, responses=problems(404))
+def get_crew(crew_id: PathId, session: SessionDep, user: CurrentUser) -> CrewOut:
     crew = service.get_crew(session, crew_id)
     if not service.can_see_crew(session, user, crew_id):
         raise NotFound("Crew not found.")
     return CrewOut.model_validate(crew)
 
 
-@router.patch("/crews/{crew_id}", response_model=CrewOut)
-def update_crew(crew_id: int, body: CrewUpdate, session: SessionDep, user: CurrentUser) -> CrewOut:
+@router.patch("/crews/{crew_id}", response_model=CrewOut, responses=_CREW_DATA)
+def update_crew(
+    crew_id: PathId, body: CrewUpdate, session: SessionDep, user: CurrentUser
+) -> CrewOut:
     crew = service.crew_of(session, user, crew_id)
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     return CrewOut.model_validate(service.update_crew(session, crew, fields))
@@ -74,16 +83,25 @@ def update_crew(crew_id: int, body: CrewUpdate, session: SessionDep, user: Curre
 # --- cast -------------------------------------------------------------------------------
 
 
-@router.get("/crews/{crew_id}/cast", response_model=Page[CastOut])
-def list_cast(crew_id: int, session: SessionDep, user: CurrentUser, page: PageDep) -> Page[CastOut]:
+@router.get("/crews/{crew_id}/cast", response_model=Page[CastOut], responses=_CREW_DATA)
+def list_cast(
+    crew_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
+) -> Page[CastOut]:
     service.crew_of(session, user, crew_id)
     stmt = select(CastMember).where(CastMember.crew_id == crew_id).order_by(CastMember.id)
     rows, total = paginate(session, stmt, page)
     return Page(items=[cast_out(m) for m in rows], total=total, **vars(page))
 
 
-@router.post("/crews/{crew_id}/cast", response_model=CastOut, status_code=status.HTTP_201_CREATED)
-def create_cast(crew_id: int, body: CastCreate, session: SessionDep, user: CurrentUser) -> CastOut:
+@router.post(
+    "/crews/{crew_id}/cast",
+    response_model=CastOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=_CREW_DATA,
+)
+def create_cast(
+    crew_id: PathId, body: CastCreate, session: SessionDep, user: CurrentUser
+) -> CastOut:
     crew = service.crew_of(session, user, crew_id)
     return cast_out(service.create_cast(session, crew, body.name, body.day_cost, body.unavailable))
 
@@ -94,13 +112,15 @@ def _own_cast(session: SessionDep, user: CurrentUser, cast_id: int) -> CastMembe
     return member
 
 
-@router.get("/cast/{cast_id}", response_model=CastOut)
-def get_cast(cast_id: int, session: SessionDep, user: CurrentUser) -> CastOut:
+@router.get("/cast/{cast_id}", response_model=CastOut, responses=problems(404))
+def get_cast(cast_id: PathId, session: SessionDep, user: CurrentUser) -> CastOut:
     return cast_out(_own_cast(session, user, cast_id))
 
 
-@router.patch("/cast/{cast_id}", response_model=CastOut)
-def update_cast(cast_id: int, body: CastUpdate, session: SessionDep, user: CurrentUser) -> CastOut:
+@router.patch("/cast/{cast_id}", response_model=CastOut, responses=problems(404))
+def update_cast(
+    cast_id: PathId, body: CastUpdate, session: SessionDep, user: CurrentUser
+) -> CastOut:
     member = _own_cast(session, user, cast_id)
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     if "unavailable" in fields:
@@ -111,8 +131,8 @@ def update_cast(cast_id: int, body: CastUpdate, session: SessionDep, user: Curre
     return cast_out(member)
 
 
-@router.delete("/cast/{cast_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_cast(cast_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete("/cast/{cast_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404))
+def delete_cast(cast_id: PathId, session: SessionDep, user: CurrentUser) -> Response:
     session.delete(_own_cast(session, user, cast_id))
     session.flush()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -121,9 +141,9 @@ def delete_cast(cast_id: int, session: SessionDep, user: CurrentUser) -> Respons
 # --- scenes -----------------------------------------------------------------------------
 
 
-@router.get("/crews/{crew_id}/scenes", response_model=Page[SceneOut])
+@router.get("/crews/{crew_id}/scenes", response_model=Page[SceneOut], responses=_CREW_DATA)
 def list_scenes(
-    crew_id: int,
+    crew_id: PathId,
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
@@ -138,10 +158,13 @@ def list_scenes(
 
 
 @router.post(
-    "/crews/{crew_id}/scenes", response_model=SceneOut, status_code=status.HTTP_201_CREATED
+    "/crews/{crew_id}/scenes",
+    response_model=SceneOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 404, 409),
 )
 def create_scene(
-    crew_id: int, body: SceneCreate, session: SessionDep, user: CurrentUser
+    crew_id: PathId, body: SceneCreate, session: SessionDep, user: CurrentUser
 ) -> SceneOut:
     crew = service.crew_of(session, user, crew_id)
     return scene_out(service.create_scene(session, crew, body.model_dump()))
@@ -153,14 +176,14 @@ def _own_scene(session: SessionDep, user: CurrentUser, scene_id: int) -> Scene:
     return scene
 
 
-@router.get("/scenes/{scene_id}", response_model=SceneOut)
-def get_scene(scene_id: int, session: SessionDep, user: CurrentUser) -> SceneOut:
+@router.get("/scenes/{scene_id}", response_model=SceneOut, responses=problems(404))
+def get_scene(scene_id: PathId, session: SessionDep, user: CurrentUser) -> SceneOut:
     return scene_out(_own_scene(session, user, scene_id))
 
 
-@router.patch("/scenes/{scene_id}", response_model=SceneOut)
+@router.patch("/scenes/{scene_id}", response_model=SceneOut, responses=problems(404, 409))
 def update_scene(
-    scene_id: int, body: SceneUpdate, session: SessionDep, user: CurrentUser
+    scene_id: PathId, body: SceneUpdate, session: SessionDep, user: CurrentUser
 ) -> SceneOut:
     scene = _own_scene(session, user, scene_id)
     fields = body.model_dump(exclude_unset=True)
@@ -170,8 +193,10 @@ def update_scene(
     return scene_out(service.update_scene(session, scene, fields))
 
 
-@router.delete("/scenes/{scene_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_scene(scene_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete(
+    "/scenes/{scene_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(404)
+)
+def delete_scene(scene_id: PathId, session: SessionDep, user: CurrentUser) -> Response:
     session.delete(_own_scene(session, user, scene_id))
     session.flush()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

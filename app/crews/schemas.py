@@ -7,17 +7,28 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
-from app.schemas import Code, Id, InputModel, IsoDate, Name, OutputModel, Tag, Text, Yuan
+from app.schemas import (
+    Id,
+    InputModel,
+    IsoDate,
+    Name,
+    OutputModel,
+    ShortCode,
+    ShortText,
+    Tag,
+    Text,
+    Yuan,
+)
 
 Minutes = Annotated[int, Strict(), Field(ge=1, le=60 * 24 * 60)]
 SceneNumber = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,15}$", examples=["12A"])]
 
 
 class CrewCreate(InputModel):
-    code: Code
+    code: ShortCode
     name: Name
     company: Name
-    licence_no: Annotated[str, Field(max_length=100)] = ""
+    licence_no: ShortText = ""
     window_start: IsoDate
     window_end: IsoDate
     day_cost: Yuan
@@ -33,7 +44,7 @@ class CrewCreate(InputModel):
 class CrewUpdate(InputModel):
     name: Name | None = None
     company: Name | None = None
-    licence_no: Annotated[str, Field(max_length=100)] | None = None
+    licence_no: ShortText | None = None
     window_start: IsoDate | None = None
     window_end: IsoDate | None = None
     day_cost: Yuan | None = None

@@ -164,9 +164,8 @@ def _check_after(session: Session, scene: Scene, after_ids: list[int]) -> None:
     while stack:
         current = stack.pop()
         if current == scene.id:
-            raise InvalidInput(
-                "after: this would make a continuity loop (scenes after each other)."
-            )
+            # The loop runs through other scenes' order: a conflict with what is stored.
+            raise Conflict("after: this would make a continuity loop (scenes after each other).")
         if current in seen:
             continue
         seen.add(current)
@@ -174,6 +173,13 @@ def _check_after(session: Session, scene: Scene, after_ids: list[int]) -> None:
 
 
 def apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object]) -> None:
+    # The checks below query the database: without this, the query would first flush the
+    # scene half-changed (a pinned set that no longer exists: a foreign-key error, a 500).
+    with session.no_autoflush:
+        _apply_scene_fields(session, scene, fields)
+
+
+def _apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object]) -> None:
     cast = fields.pop("cast", None)
     sets = fields.pop("sets", "unset")
     after = fields.pop("after", None)

@@ -13,14 +13,14 @@ from app.access import booking_scope
 from app.bookings.service import active_hold
 from app.clock import NowDep
 from app.deps import SessionDep, authenticate
-from app.errors import Unauthorized
+from app.errors import ANY_ROUTE, Unauthorized, problems
 from app.exports import service
 from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
 from app.models import Booking, FeedToken, User
 from app.occupancy import service as occupancy
 from app.occupancy.router import End, Start
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate
+from app.schemas import IsoDate, PathId, QueryId
 from app.web.session import PageSession
 
 router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
@@ -60,16 +60,18 @@ def _download(body: str, filename: str) -> Response:
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark"},
 }
+# An API key or a page session (these downloads are not counted against the rate limit).
+_SIGNED_IN = problems(401, 413, 422, 503)
 
 
 @router.get(
     "/bases/{base_id}/occupancy.csv",
     response_class=Response,
-    responses=_CSV_RESPONSE,
+    responses={**_CSV_RESPONSE, **_SIGNED_IN, **problems(404)},
     summary="The occupancy grid as CSV: one row per set and day",
 )
 def occupancy_csv(
-    base_id: int, start: Start, end: End, session: SessionDep, user: ExportUser, now: NowDep
+    base_id: PathId, start: Start, end: End, session: SessionDep, user: ExportUser, now: NowDep
 ) -> Response:
     occ = occupancy.base_occupancy(session, user, base_id, start, end, now)
     return _download(service.occupancy_csv(occ), f"occupancy-{occ.code}-{start.isoformat()}.csv")
@@ -78,15 +80,15 @@ def occupancy_csv(
 @router.get(
     "/bookings.csv",
     response_class=Response,
-    responses=_CSV_RESPONSE,
+    responses={**_CSV_RESPONSE, **_SIGNED_IN},
     summary="Bookings you may see, as CSV (at most 10,000 rows)",
 )
 def bookings_csv(
     session: SessionDep,
     user: ExportUser,
     now: NowDep,
-    crew_id: int | None = None,
-    base_id: int | None = None,
+    crew_id: QueryId = None,
+    base_id: QueryId = None,
     start: Annotated[IsoDate | None, Query(description="Overlapping [start, end)")] = None,
     end: IsoDate | None = None,
     live: Annotated[bool, Query(description="Only confirmed bookings and active holds")] = False,
@@ -123,6 +125,7 @@ def feed_out(session: SessionDep, feed: FeedToken) -> FeedOut:
     "/feeds",
     response_model=FeedCreated,
     status_code=status.HTTP_201_CREATED,
+    responses={**_SIGNED_IN, **problems(403, 404)},
     summary="Share a crew's or a set's bookings as a calendar feed (secret link)",
 )
 def create_feed(body: FeedCreate, session: SessionDep, user: ExportUser) -> FeedCreated:
@@ -132,22 +135,31 @@ def create_feed(body: FeedCreate, session: SessionDep, user: ExportUser) -> Feed
     )
 
 
-@router.get("/feeds", response_model=list[FeedOut], summary="Your calendar feeds")
+@router.get(
+    "/feeds", response_model=list[FeedOut], responses=_SIGNED_IN, summary="Your calendar feeds"
+)
 def list_feeds(session: SessionDep, user: ExportUser) -> list[FeedOut]:
     return [feed_out(session, f) for f in service.feeds_of(session, user)]
 
 
 @router.post(
-    "/feeds/{feed_id}/revoke", response_model=FeedOut, summary="Stop a feed: its link dies"
+    "/feeds/{feed_id}/revoke",
+    response_model=FeedOut,
+    responses={**_SIGNED_IN, **problems(404)},
+    summary="Stop a feed: its link dies",
 )
-def revoke_feed(feed_id: int, session: SessionDep, user: ExportUser, now: NowDep) -> FeedOut:
+def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: NowDep) -> FeedOut:
     return feed_out(session, service.revoke_feed(session, user, feed_id, now))
 
 
 @router.get(
     "/feeds/{token}.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "Unknown or revoked"}},
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"},
+        **ANY_ROUTE,
+        **problems(404),
+    },
     summary="An iCalendar feed (RFC 5545); the secret token is the only credential",
 )
 def feed(token: str, session: SessionDep, now: NowDep) -> Response:

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, Strict, model_validator
+from pydantic import ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
-from app.schemas import InputModel, OutputModel
+from app.schemas import Id, InputModel, OutputModel
 
-Id = Annotated[int, Strict(), Field(ge=1)]
+# The subject rule below, written into the schema: a crew feed names its crew and no set,
+# a set feed its set and no crew.
+_ONE_SUBJECT: JsonDict = {
+    "oneOf": [
+        {
+            "properties": {
+                "kind": {"const": "crew"},
+                "crew_id": {"type": "integer"},
+                "set_id": {"type": "null"},
+            },
+            "required": ["kind", "crew_id"],
+        },
+        {
+            "properties": {
+                "kind": {"const": "set"},
+                "set_id": {"type": "integer"},
+                "crew_id": {"type": "null"},
+            },
+            "required": ["kind", "set_id"],
+        },
+    ]
+}
 
 
 class FeedCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra=_ONE_SUBJECT)
+
     kind: Literal["crew", "set"]
     crew_id: Id | None = Field(default=None, description="For a crew feed: the crew")
     set_id: Id | None = Field(default=None, description="For a set feed: the set")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.clock import NowDep
 from app.deps import CurrentUser, SessionDep
+from app.errors import API_KEY_ROUTE, problems
 from app.occupancy import service
 from app.occupancy.schemas import BaseOccupancy, OccupancySummary
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate
+from app.schemas import IsoDate, PathId
 
-router = APIRouter(tags=["occupancy"], route_class=TransactionalRoute)
+router = APIRouter(tags=["occupancy"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
 Start = Annotated[IsoDate, Query(description="First day, YYYY-MM-DD")]
 End = Annotated[
@@ -21,20 +22,16 @@ End = Annotated[
     Query(description=f"First day not shown: [start, end), at most {service.MAX_RANGE_DAYS} days"),
 ]
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown base, or a base you do not manage"},
-    422: {"description": "Bad dates, or a range longer than allowed"},
-}
-
 
 @router.get(
     "/bases/{base_id}/occupancy",
     response_model=BaseOccupancy,
-    responses=_ERRORS,
-    summary="Each set's state per day, utilisation, holds pipeline, revenue, crews on site",
+    responses=problems(404),
+    summary="Each set's state per day, utilisation, holds pipeline, revenue, crews on site "
+    "(404: an unknown base, or one you do not manage)",
 )
 def base_occupancy(
-    base_id: int, start: Start, end: End, session: SessionDep, user: CurrentUser, now: NowDep
+    base_id: PathId, start: Start, end: End, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> BaseOccupancy:
     return service.base_occupancy(session, user, base_id, start, end, now)
 
@@ -42,7 +39,6 @@ def base_occupancy(
 @router.get(
     "/occupancy/summary",
     response_model=OccupancySummary,
-    responses=_ERRORS,
     summary="Headline figures for every base you may see",
 )
 def occupancy_summary(

@@ -13,7 +13,7 @@ from app.clock import NowDep
 from app.crews.service import can_see_crew, crew_of, get_crew
 from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
-from app.errors import Forbidden, NotFound
+from app.errors import API_KEY_ROUTE, Forbidden, NotFound, problems
 from app.models import PlanRun
 from app.pagination import PageDep, paginate
 from app.planning import nightly, service
@@ -21,9 +21,9 @@ from app.planning.lock import RunInProgress
 from app.planning.schemas import CrewProposal, PlanRequest, PlanRunOut
 from app.planning.worker import spawn
 from app.routing import TransactionalRoute
-from app.schemas import Page
+from app.schemas import Page, PathId
 
-router = APIRouter(tags=["plans"], route_class=TransactionalRoute)
+router = APIRouter(tags=["plans"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
 
 def _planner(user: CurrentUser) -> None:
@@ -35,8 +35,8 @@ def _planner(user: CurrentUser) -> None:
     "/plans",
     response_model=PlanRunOut,
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Start an optimizer run in a worker process",
-    responses={409: {"description": "A run is already in progress"}},
+    summary="Start an optimizer run in a worker process (409: a run is already in progress)",
+    responses=problems(403, 409),
 )
 def start_plan(
     session: SessionDep, user: CurrentUser, body: PlanRequest | None = None
@@ -58,15 +58,18 @@ def list_plans(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[Pl
     return Page(items=[PlanRunOut.model_validate(r) for r in rows], total=total, **vars(page))
 
 
-@router.get("/plans/{run_id}", response_model=PlanRunOut)
-def get_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunOut:
+@router.get("/plans/{run_id}", response_model=PlanRunOut, responses=problems(404))
+def get_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunOut:
     return PlanRunOut.model_validate(service.get_run(session, run_id))
 
 
 @router.post(
-    "/plans/{run_id}/cancel", response_model=PlanRunOut, summary="Stop a run, keep its best plan"
+    "/plans/{run_id}/cancel",
+    response_model=PlanRunOut,
+    responses=problems(403, 404),
+    summary="Stop a run, keep its best plan",
 )
-def cancel_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunOut:
+def cancel_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunOut:
     _planner(user)
     run = service.get_run(session, run_id)
     if run.status in ("queued", "running"):
@@ -75,9 +78,9 @@ def cancel_plan(run_id: int, session: SessionDep, user: CurrentUser) -> PlanRunO
     return PlanRunOut.model_validate(run)
 
 
-@router.get("/plans/{run_id}/crews/{crew_id}", response_model=CrewProposal)
+@router.get("/plans/{run_id}/crews/{crew_id}", response_model=CrewProposal, responses=problems(404))
 def crew_proposal(
-    run_id: int, crew_id: int, session: SessionDep, user: CurrentUser
+    run_id: PathId, crew_id: PathId, session: SessionDep, user: CurrentUser
 ) -> CrewProposal:
     run = service.get_run(session, run_id)
     crew = get_crew(session, crew_id)
@@ -89,10 +92,11 @@ def crew_proposal(
 @router.post(
     "/plans/{run_id}/crews/{crew_id}/accept",
     response_model=list[BookingOut],
+    responses=problems(403, 404, 409),
     summary="Turn the crew's proposal into ranked holds (409 if a day is no longer free)",
 )
 def accept(
-    run_id: int, crew_id: int, session: SessionDep, user: CurrentUser, now: NowDep
+    run_id: PathId, crew_id: PathId, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> list[BookingOut]:
     run = service.get_run(session, run_id)
     crew = crew_of(session, user, crew_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.bookings.service import overlaps, place
 from app.catalog.service import overlapping_blackouts
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
 from app.planning.schemas import CrewProposal, ProposalDay, ProposedHold
 
@@ -164,20 +164,28 @@ def accept(session: Session, user: User, run: PlanRun, crew: Crew, now: datetime
             "wait for tonight's plan or hold the free days yourself.",
             conflicts=conflicts,
         )
-    bookings = [
-        place(
-            session,
-            user,
-            crew,
-            set_id,
-            start,
-            end,
-            confirm_now=False,
-            note=f"from plan run {run.id}",
-            now=now,
-        )
-        for set_id, start, end in holds
-    ]
+    try:
+        bookings = [
+            place(
+                session,
+                user,
+                crew,
+                set_id,
+                start,
+                end,
+                confirm_now=False,
+                note=f"from plan run {run.id}",
+                now=now,
+            )
+            for set_id, start, end in holds
+        ]
+    except InvalidInput as exc:
+        # Nothing in the request is wrong: the proposal went stale (its days passed, or the
+        # crew's shooting window moved since the run).
+        raise Conflict(
+            f"This proposal no longer fits: {exc.detail} Nothing was held; "
+            "wait for tonight's plan or hold the days yourself."
+        ) from exc
     for p in pending:
         p.accepted_at = now
         scene = session.get(Scene, p.scene_id)
