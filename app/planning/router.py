@@ -55,12 +55,12 @@ def start_plan(
 @router.get("/plans", response_model=Page[PlanRunOut], summary="Recent optimizer runs")
 def list_plans(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[PlanRunOut]:
     rows, total = paginate(session, select(PlanRun).order_by(PlanRun.id.desc()), page)
-    return Page(items=[PlanRunOut.model_validate(r) for r in rows], total=total, **vars(page))
+    return Page(items=[service.run_out(r, user) for r in rows], total=total, **vars(page))
 
 
 @router.get("/plans/{run_id}", response_model=PlanRunOut, responses=problems(404))
 def get_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunOut:
-    return PlanRunOut.model_validate(service.get_run(session, run_id))
+    return service.run_out(service.get_run(session, run_id), user)
 
 
 @router.post(

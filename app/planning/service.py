@@ -13,7 +13,17 @@ from app.bookings.service import overlaps, place
 from app.catalog.service import overlapping_blackouts
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
-from app.planning.schemas import CrewProposal, ProposalDay, ProposedHold
+from app.planning.schemas import CrewProposal, PlanRunOut, ProposalDay, ProposedHold
+
+
+def run_out(run: PlanRun, user: User) -> PlanRunOut:
+    """A run as ``user`` may see it: a coordinator sees only their crews' unscheduled scenes."""
+    out = PlanRunOut.model_validate(run)
+    if user.role == "coordinator":
+        mine = {str(crew_id) for crew_id in user.crew_ids}
+        codes = {info.get("code") for key, info in (run.crews or {}).items() if key in mine}
+        out.unscheduled = [u for u in out.unscheduled if u.get("crew") in codes]
+    return out
 
 
 def get_run(session: Session, run_id: int) -> PlanRun:

@@ -51,14 +51,13 @@ def get_user(user_id: PathId, session: SessionDep, user: CurrentUser) -> UserOut
 @router.post(
     "/users/{user_id}/revoke",
     response_model=UserOut,
-    responses=_ADMIN_USER,
+    responses=problems(403, 404, 409),
     summary="Revoke the user's API key",
 )
 def revoke(user_id: PathId, session: SessionDep, user: CurrentUser) -> UserOut:
     require_admin(user)
     target = service.get_user(session, user_id)
-    target.active = False
-    session.flush()
+    service.revoke(session, target)
     return service.user_out(session, target)
 
 

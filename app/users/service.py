@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Base, Crew, User, UserBase, UserCrew
 from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
@@ -55,6 +55,18 @@ def rotate_key(session: Session, user: User) -> str:
     user.active = True
     session.flush()
     return key
+
+
+def revoke(session: Session, user: User) -> None:
+    """Revoke a key; the last active administrator's key stays (nobody could manage users)."""
+    if user.role == "admin" and user.active:
+        admins = session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        if (admins or 0) <= 1:
+            raise Conflict("This is the last active administrator; create another one first.")
+    user.active = False
+    session.flush()
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -254,3 +254,21 @@ def test_cancel_stops_a_run_and_keeps_its_best_plan(client: TestClient, world: W
     run = wait_for(client, world.admin, run_id, timeout=40)
     assert run["status"] in ("stopped", "succeeded"), run
     assert run["total"] is not None and len(proposals()) == 9
+
+
+def test_coordinators_see_only_their_crews_unscheduled_scenes(
+    client: TestClient, world: World
+) -> None:
+    add_scenes(world)
+    with transaction() as s:  # scenes no set can host: unscheduled with a reason
+        for crew_id in (world.crew1, world.crew2):
+            s.add(Scene(crew_id=crew_id, number="99", int_ext="INT", day_night="DAY",
+                        description="", required_tags=["spaceship"], minutes=60,
+                        page_eighths=1, status="unscheduled", restrict_sets=False))
+    run = run_once()
+    everyone = client.get(f"/plans/{run.id}", headers=auth(world.admin)).json()
+    assert {u["crew"] for u in everyone["unscheduled"]} == {"C1", "C2"}
+    mine = client.get(f"/plans/{run.id}", headers=auth(world.coord1)).json()
+    assert [u["crew"] for u in mine["unscheduled"]] == ["C1"]
+    listed = client.get("/plans", headers=auth(world.coord2)).json()["items"][0]
+    assert [u["crew"] for u in listed["unscheduled"]] == ["C2"]
