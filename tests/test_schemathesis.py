@@ -73,6 +73,7 @@ from app.models import (
 from app.occupancy.service import MAX_RANGE_DAYS
 from app.planning.nightly import RunParams, create_run, execute
 from app.schemas import MAX_INT
+from app.security import hash_api_key
 from app.timeutil import today_local
 from seed.loader import load
 
@@ -444,8 +445,6 @@ def _populate() -> Reality:
     run = execute(run_id)
     assert run.status == "succeeded", run.message
     with transaction() as s:
-        from app.security import hash_api_key
-
         actors = {
             role: s.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).one()
             for role, key in world.keys.items()
