@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -191,5 +190,3 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 
-
-__all__ = ["Path", "cli", "main"]

@@ -34,8 +34,13 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
+    """How many rows ``stmt`` returns, without its ordering."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
 def paginate(session: Session, stmt: Select[Any], page: PageParams) -> tuple[list[Any], int]:
     """Run one page of ``stmt`` and count the whole result."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count_rows(session, stmt)
     rows = list(session.scalars(stmt.limit(page.limit).offset(page.offset)).unique())
     return rows, total

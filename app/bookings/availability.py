@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, not_, select
+from sqlalchemy import exists, not_, select
 from sqlalchemy.orm import Session
 
 from app.access import sees_crew_names_on, works_for_crew
@@ -16,7 +16,7 @@ from app.catalog.service import sets_with_tags
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import Base, Blackout, Booking, FilmSet, User
-from app.pagination import PageParams
+from app.pagination import PageParams, count_rows
 
 
 def find_free_sets(
@@ -55,7 +55,7 @@ def find_free_sets(
         stmt = stmt.where(FilmSet.base_id == base_id)
     if kind is not None:
         stmt = stmt.where(FilmSet.kind == kind)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
     set_ids = [row[0].id for row in rows]
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import Select, or_, select
 
-from app.access import booking_scope, can_see_booking, is_admin, works_for_crew
+from app.access import booking_scope, can_see_booking, works_for_crew
 from app.bookings import idempotency, service
 from app.bookings.availability import find_free_sets
 from app.bookings.schemas import (
@@ -33,7 +33,7 @@ from app.errors import (
     problems,
 )
 from app.models import Booking, BookingEvent, FilmSet, User
-from app.pagination import PageDep, PageParams
+from app.pagination import PageDep, PageParams, count_rows
 from app.routing import TransactionalRoute
 from app.schemas import MAX_INT, IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
 
@@ -104,11 +104,8 @@ def _acting(user: User, booking: Booking) -> None:
 def _listing(
     session: SessionDep, stmt: Select[Booking], page: PageParams, now: Any
 ) -> Page[BookingOut]:
-    from sqlalchemy import func
-
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    earlier, confirmed = rank_columns = service.rank_columns(now)
-    del rank_columns
+    total = count_rows(session, stmt)
+    earlier, confirmed = service.rank_columns(now)
     rows = session.execute(
         stmt.add_columns(earlier, confirmed).limit(page.limit).offset(page.offset)
     ).all()
@@ -388,4 +385,3 @@ def _resolve_base(session: SessionDep, base: str | None) -> int | None:
     return get_base_by_code(session, base).id
 
 
-__all__ = ["is_admin", "router"]
