@@ -189,4 +189,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -10,7 +10,8 @@ from fastapi import Depends
 from app.models import utcnow
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
+    """Async: reading the clock needs no worker thread."""
     return utcnow()
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # A page session lasts this long; then the API key is asked for again.
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     db_max_overflow: int = Field(default=20, ge=0)
+    # Threads per worker process for sync endpoints (anyio's default is 40).
+    worker_threads: int = Field(default=8, ge=1, le=200)
 
     @field_validator("database_url")
     @classmethod

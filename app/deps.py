@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from app.db import session_factory
 from app.errors import Unauthorized
@@ -17,13 +18,21 @@ from app.ratelimit import count_request
 from app.security import hash_api_key
 
 
-def get_session() -> Iterator[Session]:
-    """The request's session. Its endpoint commits or rolls back (see app.routing); this closes."""
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session. Its endpoint commits or rolls back (see app.routing); this closes.
+
+    Opening a session does no I/O, and neither does closing one whose transaction has
+    ended (the usual case): both stay on the event loop instead of taking a worker
+    thread twice per request. A transaction still open is rolled back in a thread.
+    """
     session = session_factory()()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 # scope="function": the session is closed before the response leaves.
@@ -31,15 +40,29 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
 
+# The key's user and its scope (bases, crews) in one round trip.
+_USER_BY_KEY = (
+    select(User)
+    .options(joinedload(User.base_links), joinedload(User.crew_links))
+    .where(User.api_key_hash == bindparam("key_hash"))
+)
 
-def authenticate(session: Session, key: str | None) -> User:
+
+def authenticate(request: Request, session: Session, key: str | None) -> User:
+    """The API key's user, its request counted against the rate limit; refused if unknown."""
     if not key:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
-    user = session.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).first()
-    # End the read now: a transaction must never wait across a thread hop (see app.routing).
-    session.commit()
-    if user is None or not user.active:
-        raise Unauthorized("This API key is not valid or has been revoked.")
+    try:
+        found = session.execute(_USER_BY_KEY, {"key_hash": hash_api_key(key)})
+        user = found.unique().scalar_one_or_none()
+        if user is None or not user.active:
+            raise Unauthorized("This API key is not valid or has been revoked.")
+        request.state.user_id = user.id
+        count_request(session, user, utcnow())
+    finally:
+        # Refused requests count too; no transaction may wait across a thread hop
+        # (see app.routing).
+        session.commit()
     return user
 
 
@@ -48,14 +71,7 @@ def get_current_user(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    key = credentials.credentials if credentials else None
-    user = authenticate(session, key)
-    request.state.user_id = user.id
-    try:
-        count_request(session, user, utcnow())
-    finally:
-        session.commit()  # refused requests count too; no transaction crosses a thread hop
-    return user
+    return authenticate(request, session, credentials.credentials if credentials else None)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -65,11 +68,21 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Sync endpoints run in this many threads per worker process. Python runs one thread
+    # at a time, so more threads than the database connections can use only add switching
+    # (measured: docs/benchmarks.md, Load); more worker processes add throughput.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().worker_threads
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Backlot",
         version="0.1.0",
         description=DESCRIPTION,
+        lifespan=lifespan,
     )
     install_error_handlers(app)
     install_problem_schema(app)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import os
 import random
@@ -196,7 +197,77 @@ def _request(
     return "GET", path, None, world["admin"]
 
 
-async def _drive(
+def _encode(method: str, path: str, body: Any, key: str, host: str) -> bytes:
+    """One HTTP/1.1 request, encoded once before the clock starts."""
+    payload = json.dumps(body).encode() if body is not None else b""
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Length: {len(payload)}\r\n"
+    )
+    if body is not None:
+        head += "Content-Type: application/json\r\n"
+    return head.encode() + b"\r\n" + payload
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> int:
+    """Send one request on a kept-alive connection and read the whole answer; its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _open_loop(
+    base: str, requests: list[bytes], rate: float, connections: int
+) -> tuple[list[float], Counter[int], float]:
+    """Send ``requests[n]`` at t0 + n/rate over ``connections`` kept-alive connections.
+
+    Latency runs from the scheduled send time, so time spent waiting for a free
+    connection (a server that falls behind) is counted, not hidden.
+    """
+    host, port = base.removeprefix("http://").split(":")
+    queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    latencies: list[float] = []
+    codes: Counter[int] = Counter()
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while (item := await queue.get()) is not None:
+            scheduled, request = item
+            try:
+                codes[await _exchange(reader, writer, request)] += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                codes[0] += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, int(port))
+            latencies.append(time.perf_counter() - scheduled)
+        writer.close()
+
+    workers = [asyncio.create_task(connection()) for _ in range(connections)]
+    await asyncio.sleep(0.2)  # connections open before the clock starts
+    t0 = time.perf_counter()
+    for n, request in enumerate(requests):
+        scheduled = t0 + n / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        queue.put_nowait((scheduled, request))
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    return latencies, codes, time.perf_counter() - t0
+
+
+def _drive(
     base: str,
     world: dict[str, Any],
     kind: str,
@@ -207,31 +278,9 @@ async def _drive(
 ) -> dict[str, Any]:
     rng = random.Random(offset)
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    latencies: list[float] = []
-    codes: Counter[int] = Counter()
-    sem = asyncio.Semaphore(connections)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        t0 = time.perf_counter() + 0.2
-
-        async def one(n: int) -> None:
-            scheduled = t0 + n / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            method, path, body, key = _request(kind, world, rng, offset + n)
-            async with sem:
-                try:
-                    r = await client.request(
-                        method, path, json=body, headers={"Authorization": f"Bearer {key}"}
-                    )
-                    codes[r.status_code] += 1
-                except httpx.HTTPError:
-                    codes[0] += 1
-            latencies.append(time.perf_counter() - scheduled)
-
-        await asyncio.gather(*(one(n) for n in range(total)))
-        elapsed = time.perf_counter() - t0
+    host = base.removeprefix("http://")
+    requests = [_encode(*_request(kind, world, rng, offset + n), host=host) for n in range(total)]
+    latencies, codes, elapsed = _run_loop(_open_loop(base, requests, rate, connections))
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -242,7 +291,7 @@ async def _drive(
         "connections": connections,
         "rate": rate,
         "sent": total,
-        "throughput": total / elapsed,
+        "throughput": sum(n for c, n in codes.items() if c) / elapsed,
         "p50": pct(0.50),
         "p95": pct(0.95),
         "p99": pct(0.99),
@@ -250,8 +299,17 @@ async def _drive(
     }
 
 
+def _run_loop(coro: Any) -> Any:
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)
+
+
 def _driver_process(args: tuple[Any, ...], queue: mp.Queue[Any]) -> None:
-    queue.put(asyncio.run(_drive(*args)))
+    queue.put(_drive(*args))
 
 
 def drive(*args: Any) -> dict[str, Any]:
@@ -262,6 +320,43 @@ def drive(*args: Any) -> dict[str, Any]:
     result = queue.get()
     proc.join()
     return result  # type: ignore[no-any-return]
+
+
+def _canned_server(port: int) -> None:
+    """A server that answers every request with the same small JSON: the generator's ceiling."""
+    answer = (
+        b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n"
+        b'content-length: 11\r\n\r\n{"id": 123}'
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
+                writer.write(answer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def serve() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port)
+        await server.serve_forever()
+
+    _run_loop(serve())
+
+
+def generator_ceiling(world: dict[str, Any], rate: float, seconds: float) -> dict[str, Any]:
+    """The load generator alone (canned answers, no app, no database), same requests."""
+    port = _free_port()
+    server = mp.Process(target=_canned_server, args=(port,), daemon=True)
+    server.start()
+    time.sleep(0.5)
+    try:
+        return drive(f"http://127.0.0.1:{port}", world, "create", rate, seconds, 16, 0)
+    finally:
+        server.kill()
 
 
 def raw_insert_rate(url: str, clients: int, seconds: int, world: dict[str, Any]) -> float | None:
@@ -352,33 +447,45 @@ def conflict_storm(base: str, world: dict[str, Any], requests: int = 1000) -> di
     return {"codes": dict(codes), "contested_sets": contested}
 
 
+def _print_row(row: dict[str, Any]) -> None:
+    print(
+        f"{row['kind']:12} conn={row['connections']:3} rate={row['rate']:6.0f}/s -> "
+        f"{row['throughput']:7.1f}/s  p50={row['p50']:7.1f} ms  "
+        f"p95={row['p95']:7.1f} ms  p99={row['p99']:7.1f} ms  {row['codes']}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rates", default="200,400,800")
+    parser.add_argument("--kinds", default="create,availability,occupancy")
+    parser.add_argument("--connections", default="16,64")
+    parser.add_argument("--quick", action="store_true", help="skip pgbench, ceiling and storm")
     args = parser.parse_args()
     url = _fresh_database()
     proc = None
     try:
         world = _seed(url)
-        # The raw rate first, while no app server holds connections.
-        raw = {c: raw_insert_rate(url, c, 8, world) for c in (16, 64)}
+        raw: dict[int, float | None] = {}
+        if not args.quick:
+            # The raw rate first, while no app server holds connections.
+            raw = {c: raw_insert_rate(url, c, 8, world) for c in (16, 64)}
+            ceiling = generator_ceiling(world, 4000, 4)
+            print("load generator alone (canned answers):", end=" ")
+            _print_row(ceiling)
         proc, base = _start_server(url, args.workers)
-        rows = []
         offset = 0
-        for connections in (16, 64):
-            for kind in ("create", "availability", "occupancy"):
+        for connections in [int(c) for c in args.connections.split(",")]:
+            for kind in args.kinds.split(","):
                 for rate in [float(r) for r in args.rates.split(",")]:
                     row = drive(base, world, kind, rate, args.seconds, connections, offset)
                     offset += row["sent"]
-                    rows.append(row)
-                    print(
-                        f"{kind:12} conn={connections:3} rate={rate:6.0f}/s -> "
-                        f"{row['throughput']:7.1f}/s  p50={row['p50']:7.1f} ms  "
-                        f"p95={row['p95']:7.1f} ms  p99={row['p99']:7.1f} ms  {row['codes']}",
-                        flush=True,
-                    )
+                    _print_row(row)
+        if args.quick:
+            return
         print(f"raw PostgreSQL booking INSERT (pgbench): {raw}")
         storm = conflict_storm(base, world)
         engine = create_engine(url)

@@ -217,7 +217,7 @@ def create_booking(
         crew = get_crew(session, body.crew_id)
         if not works_for_crew(user, crew.id):
             raise NotFound("Crew not found.")
-        booking = service.place(
+        placed = service.place(
             session,
             user,
             crew,
@@ -228,7 +228,7 @@ def create_booking(
             note=body.note,
             now=now,
         )
-        return 201, service.describe(session, booking, now).model_dump(mode="json")
+        return 201, placed.model_dump(mode="json")
 
     fp = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     code, payload = idempotency.run(session, user, idempotency_key, fp, perform)
@@ -383,5 +383,3 @@ def _resolve_base(session: SessionDep, base: str | None) -> int | None:
             raise NotFound(f"Base {base} not found.")
         return get_base(session, int(base)).id
     return get_base_by_code(session, base).id
-
-

@@ -9,18 +9,42 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from app.access import sees_crew_names_on, works_for_crew
 from app.bookings.schemas import Blocker, BookingOut, BookingStatus
 from app.catalog.service import get_set, overlapping_blackouts
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from app.models import NO_DOUBLE_BOOKING, Booking, BookingEvent, Crew, FilmSet, User
+from app.models import (
+    NO_DOUBLE_BOOKING,
+    Base,
+    Blackout,
+    Booking,
+    BookingEvent,
+    Crew,
+    FilmSet,
+    User,
+)
+from app.models._base import UTCDateTime
 from app.timeutil import local_text, ordinal, today_local
 
 # --- queries ----------------------------------------------------------------------------
@@ -176,20 +200,47 @@ def _flush(session: Session) -> None:
         raise
 
 
+_BOOKINGS = cast(Table, Booking.__table__)
+_EVENTS = cast(Table, BookingEvent.__table__)
+_bookings = _BOOKINGS.c
+_SWEEP = (
+    update(_BOOKINGS)
+    .where(_bookings.status == "hold", _bookings.expires_at <= bindparam("now"))
+    .values(status="expired", version=_bookings.version + 1)
+    .returning(_bookings.id, _bookings.challenge_deadline, _bookings.expires_at)
+)
+
+
 def sweep_expired(session: Session, now: datetime, set_id: int | None = None) -> int:
-    """Mark lapsed holds ``expired`` (they already stopped counting at ``expires_at``)."""
-    stmt = select(Booking).where(Booking.status == "hold", Booking.expires_at <= now)
-    if set_id is not None:
-        stmt = stmt.where(Booking.set_id == set_id)
-    lapsed = list(session.scalars(stmt))
-    for booking in lapsed:
-        challenged = (
-            booking.challenge_deadline is not None
-            and booking.expires_at is not None
-            and booking.challenge_deadline <= booking.expires_at
+    """Mark lapsed holds ``expired`` (they already stopped counting at ``expires_at``).
+
+    One UPDATE … RETURNING and, only when something lapsed, one batch of events: the
+    sweep runs before every write to a set, so it must cost one round trip when idle.
+    """
+    stmt = _SWEEP if set_id is None else _SWEEP.where(_bookings.set_id == set_id)
+    lapsed = session.execute(stmt, {"now": now}).all()
+    if lapsed:
+        session.execute(
+            insert(_EVENTS),
+            [
+                {
+                    "booking_id": booking_id,
+                    "actor_id": None,
+                    "at": now,
+                    "from_status": "hold",
+                    "to_status": "expired",
+                    "note": "challenge deadline passed unanswered"
+                    if deadline is not None and expires is not None and deadline <= expires
+                    else "hold time ran out",
+                }
+                for booking_id, deadline, expires in lapsed
+            ],
         )
-        note = "challenge deadline passed unanswered" if challenged else "hold time ran out"
-        _change(session, booking, None, "expired", now, note)
+        # Loaded copies of the swept rows are stale now.
+        for booking_id, _, _ in lapsed:
+            loaded = session.identity_map.get(identity_key(Booking, booking_id))
+            if loaded is not None:
+                session.expire(loaded)
     return len(lapsed)
 
 
@@ -276,25 +327,60 @@ def _check_range(crew: Crew, start: date, end: date, now: datetime) -> None:
         )
 
 
-def _check_hold_quota(session: Session, crew: Crew, film_set: FilmSet, now: datetime) -> None:
+def _check_hold_quota(session: Session, crew: Crew, base_id: int, now: datetime) -> None:
     """A crew may not hoard a base's sets with holds it does not mean to confirm."""
     limit = get_settings().max_active_holds_per_base
-    held = session.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .join(FilmSet, FilmSet.id == Booking.set_id)
-        .where(
-            Booking.crew_id == crew.id,
-            FilmSet.base_id == film_set.base_id,
-            active_hold(Booking, now),
-        )
-    )
-    if (held or 0) >= limit:
+    held = session.execute(_HELD_AT_BASE, {"crew_id": crew.id, "base_id": base_id, "now": now})
+    count = int(held.scalar_one())
+    if count >= limit:
         raise Conflict(
-            f"{crew.name} already has {held} active holds at this base (the limit is {limit}); "
+            f"{crew.name} already has {count} active holds at this base (the limit is {limit}); "
             "confirm or release some before placing more.",
             limit=limit,
         )
+
+
+_HELD_AT_BASE = (
+    select(func.count())
+    .select_from(_BOOKINGS.join(FilmSet, FilmSet.id == _bookings.set_id))
+    .where(
+        _bookings.crew_id == bindparam("crew_id"),
+        FilmSet.base_id == bindparam("base_id"),
+        _bookings.status == "hold",
+        _bookings.expires_at > bindparam("now"),
+    )
+)
+
+# The set's row, locked: bookings of one set are decided one at a time.
+_LOCK_SET = (
+    select(FilmSet.id, FilmSet.code, FilmSet.name_en, FilmSet.base_id, FilmSet.day_rate)
+    .add_columns(Base.hold_ttl_hours)
+    .join(Base, Base.id == FilmSet.base_id)
+    .where(FilmSet.id == bindparam("set_id"))
+    .with_for_update(of=FilmSet)
+)
+
+# What stands on [start, end) of a set now: blackouts, confirmed days, holds that count.
+_STANDING = union_all(
+    select(
+        literal("blackout").label("kind"),
+        Blackout.id.label("id"),
+        literal(None, UTCDateTime).label("placed_at"),
+    ).where(
+        Blackout.set_id == bindparam("set_id"),
+        Blackout.start_date < bindparam("end"),
+        Blackout.end_date > bindparam("start"),
+    ),
+    select(_bookings.status, _bookings.id, _bookings.placed_at).where(
+        _bookings.set_id == bindparam("set_id"),
+        _bookings.start_date < bindparam("end"),
+        _bookings.end_date > bindparam("start"),
+        or_(
+            _bookings.status == "confirmed",
+            and_(_bookings.status == "hold", _bookings.expires_at > bindparam("now")),
+        ),
+    ),
+)
 
 
 def place(
@@ -308,11 +394,105 @@ def place(
     confirm_now: bool,
     note: str,
     now: datetime,
-) -> Booking:
-    """Place a hold ranked behind earlier ones; ``confirm_now`` also confirms it, atomically."""
+) -> BookingOut:
+    """Place a hold ranked behind earlier ones; ``confirm_now`` also confirms it, atomically.
+
+    The hot path of the API: a handful of prepared statements (lock the set, sweep it,
+    read what stands on the days, insert the booking and its events) and the answer
+    built from what they returned. A refusal takes the slower path that explains it.
+    """
     _check_range(crew, start, end, now)
-    film_set = get_set(session, set_id, for_update=True)
+    film_set = session.execute(_LOCK_SET, {"set_id": set_id}).first()
+    if film_set is None:
+        raise NotFound(f"Set {set_id} not found.")
     sweep_expired(session, now, set_id)
+    standing = session.execute(
+        _STANDING, {"set_id": set_id, "start": start, "end": end, "now": now}
+    ).all()
+    kinds = {row.kind for row in standing}
+    if "blackout" in kinds or (confirm_now and standing):
+        _refuse_placement(session, actor, crew, set_id, start, end, now, note)
+    if not confirm_now:
+        _check_hold_quota(session, crew, film_set.base_id, now)
+    days = (end - start).days
+    price = film_set.day_rate * days
+    status = "confirmed" if confirm_now else "hold"
+    expires = None if confirm_now else now + timedelta(hours=film_set.hold_ttl_hours)
+    booking_id = session.execute(
+        _INSERT_BOOKING,
+        {
+            "set_id": set_id,
+            "crew_id": crew.id,
+            "start_date": start,
+            "end_date": end,
+            "status": status,
+            "placed_at": now,
+            "expires_at": expires,
+            "confirmed_at": now if confirm_now else None,
+            "price": price if confirm_now else None,
+            "note": note,
+            "created_by_id": actor.id,
+        },
+    ).scalar_one()
+    events: list[tuple[str | None, str, str]] = [(None, "hold", "placed")]
+    if confirm_now:
+        events.append(("hold", "confirmed", "booked directly"))
+    session.execute(
+        insert(_EVENTS),
+        [
+            {
+                "booking_id": booking_id,
+                "actor_id": actor.id,
+                "at": now,
+                "from_status": before,
+                "to_status": after,
+                "note": text_,
+            }
+            for before, after, text_ in events
+        ],
+    )
+    holds_ahead = sum(
+        1 for row in standing if row.kind == "hold" and (row.placed_at, row.id) < (now, booking_id)
+    )
+    return BookingOut(
+        id=booking_id,
+        set_id=set_id,
+        set_code=film_set.code,
+        set_name=film_set.name_en,
+        base_id=film_set.base_id,
+        crew_id=crew.id,
+        crew_name=crew.name,
+        start=start,
+        end=end,
+        days=days,
+        status=status,
+        rank=None if confirm_now else holds_ahead + 1,
+        behind_confirmed=not confirm_now and "confirmed" in kinds,
+        placed_at=now,
+        expires_at=expires,
+        challenge_deadline=None,
+        confirmed_at=now if confirm_now else None,
+        price=price,
+        note=note,
+        version=1,
+    )
+
+
+_INSERT_BOOKING = insert(_BOOKINGS).values(version=1).returning(_bookings.id)
+
+
+def _refuse_placement(
+    session: Session,
+    actor: User,
+    crew: Crew,
+    set_id: int,
+    start: date,
+    end: date,
+    now: datetime,
+    note: str,
+) -> NoReturn:
+    """Explain why these days cannot be had: blackouts, or what a confirmation would pass."""
+    film_set = get_set(session, set_id)
     closed = overlapping_blackouts(session, set_id, start, end)
     if closed:
         blockers = [
@@ -323,7 +503,8 @@ def place(
             _blocker_text(film_set, blockers),
             conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
         )
-    _check_hold_quota(session, crew, film_set, now)
+    # Place the hold and let the confirmation say what stands ahead of it; the caller's
+    # transaction is rolled back with the refusal, so nothing of it stays.
     booking = Booking(
         set_id=set_id,
         crew_id=crew.id,
@@ -337,10 +518,8 @@ def place(
     )
     session.add(booking)
     _flush(session)
-    _record(session, booking, actor, None, now, "placed")
-    if confirm_now:
-        _confirm_locked(session, actor, booking, now, note="booked directly")
-    return booking
+    _confirm_locked(session, actor, booking, now, note="booked directly")
+    raise AssertionError("a confirmation with something standing on its days must be refused")
 
 
 def lock(session: Session, booking: Booking, now: datetime, expected_version: int | None) -> None:

@@ -122,9 +122,7 @@ def dood_codes(work: set[date], shooting_days: list[date]) -> tuple[str, ...]:
 
 def crew_schedule(session: Session, crew: Crew) -> Schedule:
     """The crew's stripboard and Day Out of Days from pins, accepted and proposed days."""
-    scenes = list(
-        session.scalars(select(Scene).where(Scene.crew_id == crew.id).order_by(Scene.id))
-    )
+    scenes = list(session.scalars(select(Scene).where(Scene.crew_id == crew.id).order_by(Scene.id)))
     cast = list(
         session.scalars(
             select(CastMember)

@@ -35,7 +35,7 @@ def export_user(
 ) -> User:
     """The API key if one is sent, else the page session: download links work from the pages."""
     if credentials is not None or "authorization" in request.headers:
-        return authenticate(session, credentials.credentials if credentials else None)
+        return authenticate(request, session, credentials.credentials if credentials else None)
     user = PageSession.read(request).user(session)
     if user is None:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.access import works_for_crew
 from app.bookings.schemas import BookingOut
-from app.bookings.service import describe
 from app.clock import NowDep
 from app.crews.service import can_see_crew, crew_of, get_crew
 from app.db import get_engine
@@ -100,5 +99,4 @@ def accept(
 ) -> list[BookingOut]:
     run = service.get_run(session, run_id)
     crew = crew_of(session, user, crew_id)
-    bookings = service.accept(session, user, run, crew, now)
-    return [describe(session, b, now) for b in bookings]
+    return service.accept(session, user, run, crew, now)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bookings.schemas import BookingOut
 from app.bookings.service import overlaps, place
 from app.catalog.service import overlapping_blackouts
 from app.errors import Conflict, InvalidInput, NotFound
@@ -127,7 +128,9 @@ def crew_proposal(session: Session, run: PlanRun, crew: Crew) -> CrewProposal:
     )
 
 
-def accept(session: Session, user: User, run: PlanRun, crew: Crew, now: datetime) -> list[Booking]:
+def accept(
+    session: Session, user: User, run: PlanRun, crew: Crew, now: datetime
+) -> list[BookingOut]:
     """Turn the crew's proposal into ranked holds, all or nothing."""
     pending = [p for p in _proposals(session, run, crew.id) if p.accepted_at is None]
     if not pending:

@@ -353,11 +353,10 @@ def place_hold(
             raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
         crew = get_crew(session, crew_id)
         require_crew(user, crew.id)
-        booking = bookings.place(
+        out = bookings.place(
             session, user, crew, set_id, start, end, confirm_now=False, note=note.strip(),
             now=now,
         )  # fmt: skip
-        out = bookings.describe(session, booking, now)
     except DomainError as exc:
         _refused(page, session, exc)
         return page.redirect(safe_next(back, "/ui/find"))

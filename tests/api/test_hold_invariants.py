@@ -146,7 +146,9 @@ class HoldMachine(RuleBasedStateMachine):
             expires_at=self.now + timedelta(hours=TTL_HOURS),
         )
         closed = set_ == 1 and overlap(days, BLACKOUT)
-        if closed or self._quota_reached(crew) or (direct and not self._may_confirm(b)):
+        # A direct confirmation leaves no active hold, so only holds count against the quota.
+        quota = not direct and self._quota_reached(crew)
+        if closed or quota or (direct and not self._may_confirm(b)):
             assert r.status_code == 409, r.text
             return
         assert r.status_code == 201, r.text
