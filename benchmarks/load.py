@@ -125,44 +125,64 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def _start_servers(url: str, servers: int) -> tuple[list[subprocess.Popen[bytes]], str]:
+    """``servers`` app server processes (uvicorn, one worker each) on their own ports.
+
+    Stateless app servers behind a load balancer: the driver spreads its connections over
+    them evenly. (``uvicorn --workers N`` shares one socket and lets whichever worker wakes
+    first accept: 16 connections opened at once mostly landed on one worker, measuring one
+    process instead of N.)
+    """
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "BACKLOT_MAX_ACTIVE_HOLDS_PER_BASE": "1000000",
-        "BACKLOT_RATE_LIMIT_PER_MINUTE": "0",
-        "BACKLOT_DB_POOL_SIZE": "20",
+        # Counted, as in production, but high enough never to refuse the benchmark.
+        "BACKLOT_RATE_LIMIT_PER_MINUTE": os.environ.get("BACKLOT_RATE_LIMIT_PER_MINUTE", "100000000"),
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    procs, bases = [], []
+    for _ in range(servers):
+        port = _free_port()
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "app.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                env=env,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 60
+    waiting = list(bases)
+    while waiting and time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return proc, base
+            if httpx.get(waiting[0] + "/healthz", timeout=1).status_code == 200:
+                waiting.pop(0)
+                continue
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    if waiting:
+        _stop(procs)
+        raise RuntimeError("an app server did not start")
+    return procs, ",".join(bases)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.wait(timeout=20)
 
 
 def _request(
@@ -234,12 +254,13 @@ async def _open_loop(
     Latency runs from the scheduled send time, so time spent waiting for a free
     connection (a server that falls behind) is counted, not hidden.
     """
-    host, port = base.removeprefix("http://").split(":")
+    addresses = [b.removeprefix("http://").split(":") for b in base.split(",")]
     queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
     latencies: list[float] = []
     codes: Counter[int] = Counter()
 
-    async def connection() -> None:
+    async def connection(i: int) -> None:
+        host, port = addresses[i % len(addresses)]
         reader, writer = await asyncio.open_connection(host, int(port))
         while (item := await queue.get()) is not None:
             scheduled, request = item
@@ -252,7 +273,7 @@ async def _open_loop(
             latencies.append(time.perf_counter() - scheduled)
         writer.close()
 
-    workers = [asyncio.create_task(connection()) for _ in range(connections)]
+    workers = [asyncio.create_task(connection(i)) for i in range(connections)]
     await asyncio.sleep(0.2)  # connections open before the clock starts
     t0 = time.perf_counter()
     for n, request in enumerate(requests):
@@ -278,7 +299,7 @@ def _drive(
 ) -> dict[str, Any]:
     rng = random.Random(offset)
     total = int(rate * seconds)
-    host = base.removeprefix("http://")
+    host = base.split(",")[0].removeprefix("http://")
     requests = [_encode(*_request(kind, world, rng, offset + n), host=host) for n in range(total)]
     latencies, codes, elapsed = _run_loop(_open_loop(base, requests, rate, connections))
     latencies.sort()
@@ -423,7 +444,8 @@ def conflict_storm(base: str, world: dict[str, Any], requests: int = 1000) -> di
     async def storm() -> Counter[int]:
         codes: Counter[int] = Counter()
         limits = httpx.Limits(max_connections=64)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        bases = base.split(",")
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
             async def one(n: int) -> None:
                 i = n % len(world["crews"])
@@ -436,7 +458,9 @@ def conflict_storm(base: str, world: dict[str, Any], requests: int = 1000) -> di
                     "end": (start + timedelta(days=3)).isoformat(),
                 }
                 r = await client.post(
-                    "/bookings", json=body, headers={"Authorization": f"Bearer {world['keys'][i]}"}
+                    bases[n % len(bases)] + "/bookings",
+                    json=body,
+                    headers={"Authorization": f"Bearer {world['keys'][i]}"},
                 )
                 codes[r.status_code] += 1
 
@@ -458,7 +482,8 @@ def _print_row(row: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--servers", type=int, default=3, help="app server processes")
+    parser.add_argument("--threads", type=int, default=4, help="BACKLOT_WORKER_THREADS")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--rates", default="200,400,800")
     parser.add_argument("--kinds", default="create,availability,occupancy")
@@ -466,7 +491,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip pgbench, ceiling and storm")
     args = parser.parse_args()
     url = _fresh_database()
-    proc = None
+    os.environ["BACKLOT_WORKER_THREADS"] = str(args.threads)
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         world = _seed(url)
         raw: dict[int, float | None] = {}
@@ -476,7 +502,7 @@ def main() -> None:
             ceiling = generator_ceiling(world, 4000, 4)
             print("load generator alone (canned answers):", end=" ")
             _print_row(ceiling)
-        proc, base = _start_server(url, args.workers)
+        procs, base = _start_servers(url, args.servers)
         offset = 0
         for connections in [int(c) for c in args.connections.split(",")]:
             for kind in args.kinds.split(","):
@@ -512,9 +538,7 @@ def main() -> None:
             f"contested sets={confirmed_days}  days confirmed twice={len(per_day)}"
         )
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
+        _stop(procs)
         _drop_database(url)
 
 

@@ -434,22 +434,9 @@ def place(
             "created_by_id": actor.id,
         },
     ).scalar_one()
-    events: list[tuple[str | None, str, str]] = [(None, "hold", "placed")]
-    if confirm_now:
-        events.append(("hold", "confirmed", "booked directly"))
     session.execute(
-        insert(_EVENTS),
-        [
-            {
-                "booking_id": booking_id,
-                "actor_id": actor.id,
-                "at": now,
-                "from_status": before,
-                "to_status": after,
-                "note": text_,
-            }
-            for before, after, text_ in events
-        ],
+        _BOOKED_DIRECTLY if confirm_now else _PLACED,
+        {"booking_id": booking_id, "actor_id": actor.id, "at": now},
     )
     holds_ahead = sum(
         1 for row in standing if row.kind == "hold" and (row.placed_at, row.id) < (now, booking_id)
@@ -479,6 +466,27 @@ def place(
 
 
 _INSERT_BOOKING = insert(_BOOKINGS).values(version=1).returning(_bookings.id)
+
+
+def _events_insert(*steps: tuple[str | None, str, str]) -> Any:
+    """A prepared multi-row INSERT of a new booking's events (an executemany would cost
+    a pipeline round of its own, literal rows a compilation per call)."""
+    same: dict[str, Any] = {
+        "booking_id": bindparam("booking_id"),
+        "actor_id": bindparam("actor_id"),
+    }
+    return insert(_EVENTS).values(
+        [
+            {**same, "at": bindparam("at"), "from_status": before, "to_status": after, "note": note}
+            for before, after, note in steps
+        ]
+    )
+
+
+_PLACED = _events_insert((None, "hold", "placed"))
+_BOOKED_DIRECTLY = _events_insert(
+    (None, "hold", "placed"), ("hold", "confirmed", "booked directly")
+)
 
 
 def _refuse_placement(
