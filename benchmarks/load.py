@@ -138,7 +138,9 @@ def _start_servers(url: str, servers: int) -> tuple[list[subprocess.Popen[bytes]
         "DATABASE_URL": url,
         "BACKLOT_MAX_ACTIVE_HOLDS_PER_BASE": "1000000",
         # Counted, as in production, but high enough never to refuse the benchmark.
-        "BACKLOT_RATE_LIMIT_PER_MINUTE": os.environ.get("BACKLOT_RATE_LIMIT_PER_MINUTE", "100000000"),
+        "BACKLOT_RATE_LIMIT_PER_MINUTE": os.environ.get(
+            "BACKLOT_RATE_LIMIT_PER_MINUTE", "100000000"
+        ),
     }
     procs, bases = [], []
     for _ in range(servers):

@@ -53,6 +53,24 @@ def test_dependencies_come_from_the_lock() -> None:
     assert pinned and all("==" in line for line in pinned)
 
 
+def test_the_lock_pins_every_runtime_dependency() -> None:
+    """The image installs the project with --no-deps: a dependency missing from the lock
+    would be missing from the image (icalendar and itsdangerous once were)."""
+    import tomllib
+
+    def name(requirement: str) -> str:
+        return re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    locked = {
+        name(line)
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    missing = sorted(name(r) for r in wanted if name(r) not in locked)
+    assert not missing, f"requirements.lock lacks {missing}: regenerate it (see its header)"
+
+
 def test_migrates_before_serving_and_checks_health() -> None:
     cmd = next(rest for word, rest in reversed(_instructions()) if word == "CMD")
     assert cmd.index("backlot db upgrade") < cmd.index("backlot serve")

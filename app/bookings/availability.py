@@ -15,7 +15,7 @@ from app.bookings.service import active_hold, overlaps, rank_columns
 from app.catalog.service import sets_with_tags
 from app.config import get_settings
 from app.errors import InvalidInput
-from app.models import Base, Blackout, Booking, FilmSet, User
+from app.models import Base, Blackout, Booking, Crew, FilmSet, SetTag, User
 from app.pagination import PageParams, count_rows
 
 
@@ -43,8 +43,18 @@ def find_free_sets(
     closed = exists().where(
         Blackout.set_id == FilmSet.id, Blackout.start_date < end, Blackout.end_date > start
     )
+    # Plain rows, not ORM objects: a page of sets with their tags and holds is read-only.
     stmt = (
-        select(FilmSet, Base.code)
+        select(
+            FilmSet.id,
+            FilmSet.code,
+            FilmSet.name_zh,
+            FilmSet.name_en,
+            FilmSet.kind,
+            FilmSet.base_id,
+            FilmSet.day_rate,
+            Base.code.label("base_code"),
+        )
         .join(Base, Base.id == FilmSet.base_id)
         .where(not_(confirmed), not_(closed))
         .order_by(FilmSet.day_rate, FilmSet.code)
@@ -57,50 +67,65 @@ def find_free_sets(
         stmt = stmt.where(FilmSet.kind == kind)
     total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
-    set_ids = [row[0].id for row in rows]
+    set_ids = [row.id for row in rows]
 
-    earlier, _ = rank_columns(now)
+    tags_of: dict[int, list[str]] = defaultdict(list)
     holds: dict[int, list[HoldOnSet]] = defaultdict(list)
     if set_ids:
-        hold_rows = session.execute(
-            select(Booking, earlier)
+        for set_id, tag in session.execute(
+            select(SetTag.set_id, SetTag.tag)
+            .where(SetTag.set_id.in_(set_ids))
+            .order_by(SetTag.set_id, SetTag.tag)
+        ):
+            tags_of[set_id].append(tag)
+        earlier, _ = rank_columns(now)
+        base_of = {row.id: row.base_id for row in rows}
+        for hold in session.execute(
+            select(
+                Booking.set_id,
+                Booking.crew_id,
+                Booking.start_date,
+                Booking.end_date,
+                Booking.expires_at,
+                Crew.name.label("crew_name"),
+                earlier.label("ahead"),
+            )
+            .join(Crew, Crew.id == Booking.crew_id)
             .where(
                 Booking.set_id.in_(set_ids),
                 active_hold(Booking, now),
                 overlaps(Booking, start, end),
             )
             .order_by(Booking.placed_at, Booking.id)
-        ).all()
-        for booking, ahead in hold_rows:
-            film_set = booking.film_set
-            mine = works_for_crew(user, booking.crew_id)
-            holds[booking.set_id].append(
+        ):
+            mine = works_for_crew(user, hold.crew_id)
+            holds[hold.set_id].append(
                 HoldOnSet(
-                    rank=int(ahead) + 1,
-                    start=booking.start_date,
-                    end=booking.end_date,
-                    until=booking.expires_at,
+                    rank=int(hold.ahead) + 1,
+                    start=hold.start_date,
+                    end=hold.end_date,
+                    until=hold.expires_at,
                     yours=mine,
-                    crew=booking.crew.name
-                    if mine or sees_crew_names_on(user, film_set.base_id)
+                    crew=hold.crew_name
+                    if mine or sees_crew_names_on(user, base_of[hold.set_id])
                     else None,
                 )
             )
     items = [
         AvailableSet(
-            set_id=film_set.id,
-            code=film_set.code,
-            name_zh=film_set.name_zh,
-            name_en=film_set.name_en,
-            kind=film_set.kind,
-            tags=film_set.tags,
-            base_id=film_set.base_id,
-            base_code=base_code,
-            day_rate=film_set.day_rate,
-            price=film_set.day_rate * days,
-            holds=holds.get(film_set.id, []),
+            set_id=row.id,
+            code=row.code,
+            name_zh=row.name_zh,
+            name_en=row.name_en,
+            kind=row.kind,
+            tags=tags_of.get(row.id, []),
+            base_id=row.base_id,
+            base_code=row.base_code,
+            day_rate=row.day_rate,
+            price=row.day_rate * days,
+            holds=holds.get(row.id, []),
         )
-        for film_set, base_code in rows
+        for row in rows
     ]
     return Availability(
         start=start,

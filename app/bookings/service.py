@@ -8,10 +8,12 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from typing import Any, NoReturn, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Table,
     and_,
@@ -55,7 +57,7 @@ def overlaps(model: Any, start: Any, end: Any) -> ColumnElement[bool]:
     return and_(model.start_date < end, model.end_date > start)
 
 
-def active_hold(model: Any, now: datetime) -> ColumnElement[bool]:
+def active_hold(model: Any, now: Any) -> ColumnElement[bool]:
     """A hold counts until it expires (TTL or challenge deadline), swept or not."""
     return and_(model.status == "hold", model.expires_at > now)
 
@@ -68,8 +70,24 @@ def placed_before(model: Any, placed_at: Any, booking_id: Any) -> ColumnElement[
     )
 
 
-def rank_columns(now: datetime) -> tuple[Any, Any]:
-    """Correlated SQL for every listed booking: earlier active holds, and a confirmed overlap."""
+_RANK_NOW = bindparam("rank_now", type_=UTCDateTime())
+
+
+def rank_columns(now: datetime | BindParameter[datetime]) -> tuple[Any, Any]:
+    """Correlated SQL for every listed booking: earlier active holds, and a confirmed overlap.
+
+    ``now`` is an instant, or a bind parameter of a statement prepared once.
+    """
+    if isinstance(now, BindParameter):
+        earlier, confirmed = _rank_columns(now)
+        return earlier.scalar_subquery(), confirmed
+    earlier, confirmed = _rank_columns(_RANK_NOW)
+    return earlier.params(rank_now=now).scalar_subquery(), confirmed
+
+
+@functools.cache
+def _rank_columns(now: BindParameter[datetime]) -> tuple[Any, Any]:
+    # Built once: aliasing and comparing ORM attributes costs more than the query itself.
     other = aliased(Booking)
     earlier = (
         select(func.count())
@@ -81,7 +99,6 @@ def rank_columns(now: datetime) -> tuple[Any, Any]:
             overlaps(other, Booking.start_date, Booking.end_date),
             placed_before(other, Booking.placed_at, Booking.id),
         )
-        .scalar_subquery()
     )
     confirmed = exists().where(
         other.set_id == Booking.set_id,
