@@ -262,9 +262,20 @@ def test_coordinators_see_only_their_crews_unscheduled_scenes(
     add_scenes(world)
     with transaction() as s:  # scenes no set can host: unscheduled with a reason
         for crew_id in (world.crew1, world.crew2):
-            s.add(Scene(crew_id=crew_id, number="99", int_ext="INT", day_night="DAY",
-                        description="", required_tags=["spaceship"], minutes=60,
-                        page_eighths=1, status="unscheduled", restrict_sets=False))
+            s.add(
+                Scene(
+                    crew_id=crew_id,
+                    number="99",
+                    int_ext="INT",
+                    day_night="DAY",
+                    description="",
+                    required_tags=["spaceship"],
+                    minutes=60,
+                    page_eighths=1,
+                    status="unscheduled",
+                    restrict_sets=False,
+                )
+            )
     run = run_once()
     everyone = client.get(f"/plans/{run.id}", headers=auth(world.admin)).json()
     assert {u["crew"] for u in everyone["unscheduled"]} == {"C1", "C2"}

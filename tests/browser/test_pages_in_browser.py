@@ -167,8 +167,11 @@ def test_stripboard_and_day_out_of_days_for_a_seeded_crew(
     page.goto(f"{live_server}/ui/schedule")
     assert page.locator("#stripboard .strip.daybreak").count() > 0
     assert page.locator("#stripboard .strip:not(.daybreak)").count() > 0
-    colours = {c for c in ("int-day", "ext-day", "int-night", "ext-night")
-               if page.locator(f"#stripboard .st-{c}").count()}
+    colours = {
+        c
+        for c in ("int-day", "ext-day", "int-night", "ext-night")
+        if page.locator(f"#stripboard .st-{c}").count()
+    }
     assert len(colours) >= 2, colours
     codes = page.locator("table.dood tbody td").all_inner_texts()
     assert "SW" in codes or "SWF" in codes
