@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
-from typing import Any, NoReturn, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -427,8 +427,12 @@ def place(
         _STANDING, {"set_id": set_id, "start": start, "end": end, "now": now}
     ).all()
     kinds = {row.kind for row in standing}
-    if "blackout" in kinds or (confirm_now and standing):
-        _refuse_placement(session, actor, crew, set_id, start, end, now, note)
+    # Holds rank by placement instant (ids break ties, and ours will be the newest). A hold
+    # committed while this request waited for the lock can carry a later instant: it
+    # ranks behind this booking and does not stand in its way.
+    holds_ahead = sum(1 for row in standing if row.kind == "hold" and row.placed_at <= now)
+    if "blackout" in kinds or (confirm_now and ("confirmed" in kinds or holds_ahead)):
+        return _place_and_explain(session, actor, crew, set_id, start, end, now, note)
     if not confirm_now:
         _check_hold_quota(session, crew, film_set.base_id, now)
     days = (end - start).days
@@ -454,9 +458,6 @@ def place(
     session.execute(
         _BOOKED_DIRECTLY if confirm_now else _PLACED,
         {"booking_id": booking_id, "actor_id": actor.id, "at": now},
-    )
-    holds_ahead = sum(
-        1 for row in standing if row.kind == "hold" and (row.placed_at, row.id) < (now, booking_id)
     )
     return BookingOut(
         id=booking_id,
@@ -506,7 +507,7 @@ _BOOKED_DIRECTLY = _events_insert(
 )
 
 
-def _refuse_placement(
+def _place_and_explain(
     session: Session,
     actor: User,
     crew: Crew,
@@ -515,8 +516,12 @@ def _refuse_placement(
     end: date,
     now: datetime,
     note: str,
-) -> NoReturn:
-    """Explain why these days cannot be had: blackouts, or what a confirmation would pass."""
+) -> BookingOut:
+    """The general path: place the hold, then confirm it by the full rules.
+
+    Taken when something stands on the days; the confirmation's refusal says what
+    (the caller's transaction is rolled back with it, so nothing of the hold stays).
+    """
     film_set = get_set(session, set_id)
     closed = overlapping_blackouts(session, set_id, start, end)
     if closed:
@@ -528,8 +533,6 @@ def _refuse_placement(
             _blocker_text(film_set, blockers),
             conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
         )
-    # Place the hold and let the confirmation say what stands ahead of it; the caller's
-    # transaction is rolled back with the refusal, so nothing of it stays.
     booking = Booking(
         set_id=set_id,
         crew_id=crew.id,
@@ -544,7 +547,7 @@ def _refuse_placement(
     session.add(booking)
     _flush(session)
     _confirm_locked(session, actor, booking, now, note="booked directly")
-    raise AssertionError("a confirmation with something standing on its days must be refused")
+    return describe(session, booking, now)
 
 
 def lock(session: Session, booking: Booking, now: datetime, expected_version: int | None) -> None:

@@ -111,6 +111,24 @@ def test_direct_booking_is_atomic(client: TestClient, world: World) -> None:
     assert mine["total"] == 0
 
 
+def test_a_hold_placed_later_does_not_block_an_earlier_direct_booking(
+    client: TestClient, world: World
+) -> None:
+    """Requests rank by the instant they were made. A hold made a moment later that won
+    the set's lock first (committed while this request waited) ranks behind it: the
+    direct booking succeeds and the hold now waits behind confirmed days."""
+    later = utcnow() + timedelta(seconds=5)
+    client.app.dependency_overrides[get_now] = lambda: later  # type: ignore[attr-defined]
+    second = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    client.app.dependency_overrides[get_now] = lambda: later - timedelta(seconds=1)  # type: ignore[attr-defined]
+    first = hold(client, world, world.crew2, world.set_a1, 11, 12, status="confirmed")
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "confirmed"
+    behind = client.get(f"/bookings/{second['id']}", headers=auth(world.coord1)).json()
+    assert behind["status"] == "hold" and behind["behind_confirmed"] is True
+
+
 def test_adjacent_ranges_do_not_conflict(client: TestClient, world: World) -> None:
     assert (
         hold(client, world, world.crew1, world.set_a1, 10, 12, status="confirmed").status_code
@@ -295,6 +313,9 @@ def test_a_crew_may_not_hoard_a_base(
     assert hold(client, world, world.crew1, world.set_a2, 10, 12).status_code == 201
     third = hold(client, world, world.crew1, world.set_a1, 20, 22)
     assert third.status_code == 409 and "limit is 2" in third.json()["detail"]
+    # A direct booking leaves no hold behind, so the limit does not stand in its way.
+    direct = hold(client, world, world.crew1, world.set_a2, 30, 32, status="confirmed")
+    assert direct.status_code == 201, direct.text
     # Another base, and other crews, are unaffected; releasing frees a place.
     assert hold(client, world, world.crew1, world.set_b1, 10, 12).status_code == 201
     assert hold(client, world, world.crew2, world.set_a1, 20, 22).status_code == 201

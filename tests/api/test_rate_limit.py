@@ -31,6 +31,19 @@ def test_past_the_limit_a_key_gets_429_with_retry_after(
     assert client.get("/me", headers=auth(world.coord2)).status_code == 200
 
 
+def test_downloads_count_against_the_same_limit(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.deps
+
+    instant = datetime(2026, 12, 1, 4, 30, 30, tzinfo=UTC)
+    monkeypatch.setattr(app.deps, "utcnow", lambda: instant)
+    monkeypatch.setattr(get_settings(), "rate_limit_per_minute", 3)
+    codes = [client.get("/bookings.csv", headers=auth(world.coord1)).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/me", headers=auth(world.coord1)).status_code == 429
+
+
 def test_the_limit_can_be_turned_off(
     client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
