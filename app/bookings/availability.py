@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import exists, not_, select
+from sqlalchemy import exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from app.access import sees_crew_names_on, works_for_crew
@@ -65,8 +65,10 @@ def find_free_sets(
         stmt = stmt.where(FilmSet.base_id == base_id)
     if kind is not None:
         stmt = stmt.where(FilmSet.kind == kind)
-    total = count_rows(session, stmt)
-    rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
+    # The page and the whole count in one query; a page past the end asks for the count.
+    paged = stmt.add_columns(func.count().over().label("total"))
+    rows = session.execute(paged.limit(page.limit).offset(page.offset)).all()
+    total = rows[0].total if rows else (count_rows(session, stmt) if page.offset else 0)
     set_ids = [row.id for row in rows]
 
     tags_of: dict[int, list[str]] = defaultdict(list)

@@ -301,6 +301,13 @@ def test_availability_lists_free_sets_with_price_and_holds(
         f"/availability?start={iso(10)}&end={iso(13)}&base=BBB", headers=auth(world.manager_b)
     ).json()
     assert [i["code"] for i in by_base["items"]] == ["BBB-1"]
+    # Pages count the whole result, also past its end.
+    for offset, codes in ((0, ["AAA-1"]), (1, ["BBB-1"]), (5, [])):
+        paged = client.get(
+            f"/availability?start={iso(10)}&end={iso(13)}&limit=1&offset={offset}",
+            headers=auth(world.coord1),
+        ).json()
+        assert [i["code"] for i in paged["items"]] == codes and paged["total"] == 2, paged
 
 
 def test_a_crew_may_not_hoard_a_base(
