@@ -494,7 +494,7 @@ def main() -> None:
     parser.add_argument("--servers", type=int, default=3, help="app server processes")
     parser.add_argument("--threads", type=int, default=4, help="BACKLOT_WORKER_THREADS")
     parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--rates", default="200,400,800")
+    parser.add_argument("--rates", default="100,200,300")
     parser.add_argument("--kinds", default="create,availability,occupancy")
     parser.add_argument("--connections", default="16,64")
     parser.add_argument("--quick", action="store_true", help="skip pgbench, ceiling and storm")
