@@ -39,13 +39,18 @@ async def get_session() -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
+# The bearer credentials if sent (documented as the API's security scheme), else None.
+ApiKey = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
-# The key's user and its scope (bases, crews) in one round trip.
-_USER_BY_KEY = (
-    select(User)
-    .options(joinedload(User.base_links), joinedload(User.crew_links))
-    .where(User.api_key_hash == bindparam("key_hash"))
-)
+# A user with its scope (bases, crews) in one round trip.
+USER_WITH_SCOPE = select(User).options(joinedload(User.base_links), joinedload(User.crew_links))
+_USER_BY_KEY = USER_WITH_SCOPE.where(User.api_key_hash == bindparam("key_hash"))
+
+
+def user_for_key(session: Session, key: str) -> User | None:
+    """The user behind an API key, active or not; None for an unknown key."""
+    found = session.execute(_USER_BY_KEY, {"key_hash": hash_api_key(key)})
+    return found.unique().scalar_one_or_none()
 
 
 def authenticate(request: Request, session: Session, key: str | None) -> User:
@@ -53,8 +58,7 @@ def authenticate(request: Request, session: Session, key: str | None) -> User:
     if not key:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
     try:
-        found = session.execute(_USER_BY_KEY, {"key_hash": hash_api_key(key)})
-        user = found.unique().scalar_one_or_none()
+        user = user_for_key(session, key)
         if user is None or not user.active:
             raise Unauthorized("This API key is not valid or has been revoked.")
         request.state.user_id = user.id
@@ -69,7 +73,7 @@ def authenticate(request: Request, session: Session, key: str | None) -> User:
 def get_current_user(
     request: Request,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: ApiKey,
 ) -> User:
     return authenticate(request, session, credentials.credentials if credentials else None)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +30,25 @@ class TooManyRequests(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The upsert that counts (per dialect) and the delete of past minutes, built once:
+    they run on every authenticated request."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    count = (
+        insert(RateCounter)
+        .values(user_id=bindparam("user_id"), minute=bindparam("minute"), count=1)
+        .on_conflict_do_update(
+            index_elements=["user_id", "minute"], set_={"count": RateCounter.count + 1}
+        )
+        .returning(RateCounter.count)
+    )
+    forget = delete(RateCounter).where(
+        RateCounter.user_id == bindparam("user_id"), RateCounter.minute < bindparam("minute")
+    )
+    return count, forget
+
+
 def count_request(session: Session, user: User, now: datetime) -> None:
     """Count this request against the user's minute; refuse it past the limit."""
     limit = get_settings().rate_limit_per_minute
@@ -35,21 +56,11 @@ def count_request(session: Session, user: User, now: datetime) -> None:
         return
     epoch = now.timestamp()
     minute = int(epoch // 60)
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(RateCounter)
-        .values(user_id=user.id, minute=minute, count=1)
-        .on_conflict_do_update(
-            index_elements=["user_id", "minute"], set_={"count": RateCounter.count + 1}
-        )
-        .returning(RateCounter.count)
-    )
-    used = int(session.execute(stmt).scalar_one())
+    count, forget = _statements(session.get_bind().dialect.name)
+    params = {"user_id": user.id, "minute": minute}
+    used = int(session.execute(count, params).scalar_one())
     if used == 1:  # first request of a new minute: forget the old ones
-        session.execute(
-            delete(RateCounter).where(RateCounter.user_id == user.id, RateCounter.minute < minute)
-        )
+        session.execute(forget, params)
     if used > limit:
         retry = max(1, math.ceil((minute + 1) * 60 - epoch))
         raise TooManyRequests(

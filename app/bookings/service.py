@@ -186,16 +186,7 @@ def _change(
     before = booking.status
     booking.status = to
     _flush(session)
-    session.add(
-        BookingEvent(
-            booking_id=booking.id,
-            actor_id=actor.id if actor else None,
-            at=now,
-            from_status=before,
-            to_status=to,
-            note=note,
-        )
-    )
+    _record(session, booking, actor, before, now, note)
 
 
 def _flush(session: Session) -> None:
@@ -363,8 +354,7 @@ _HELD_AT_BASE = (
     .where(
         _bookings.crew_id == bindparam("crew_id"),
         FilmSet.base_id == bindparam("base_id"),
-        _bookings.status == "hold",
-        _bookings.expires_at > bindparam("now"),
+        active_hold(_bookings, bindparam("now")),
     )
 )
 
@@ -385,17 +375,12 @@ _STANDING = union_all(
         literal(None, UTCDateTime).label("placed_at"),
     ).where(
         Blackout.set_id == bindparam("set_id"),
-        Blackout.start_date < bindparam("end"),
-        Blackout.end_date > bindparam("start"),
+        overlaps(Blackout, bindparam("start"), bindparam("end")),
     ),
     select(_bookings.status, _bookings.id, _bookings.placed_at).where(
         _bookings.set_id == bindparam("set_id"),
-        _bookings.start_date < bindparam("end"),
-        _bookings.end_date > bindparam("start"),
-        or_(
-            _bookings.status == "confirmed",
-            and_(_bookings.status == "hold", _bookings.expires_at > bindparam("now")),
-        ),
+        overlaps(_bookings, bindparam("start"), bindparam("end")),
+        or_(_bookings.status == "confirmed", active_hold(_bookings, bindparam("now"))),
     ),
 )
 
@@ -546,6 +531,7 @@ def _place_and_explain(
     )
     session.add(booking)
     _flush(session)
+    _record(session, booking, actor, None, now, "placed")
     _confirm_locked(session, actor, booking, now, note="booked directly")
     return describe(session, booking, now)
 

@@ -15,10 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Base, CastMember, Crew, FilmSet, PlanRun, Proposal, Scene
+from app.models import Base, CastMember, Crew, FilmSet, Proposal, Scene
+from app.planning.service import latest_run_id
 
 
 @dataclass(frozen=True)
@@ -131,27 +132,33 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
         )
     )
     number_of = {m.id: i + 1 for i, m in enumerate(cast)}  # billing order, leads first
-    sets = {
-        s.id: (s, code)
-        for s, code in session.execute(
-            select(FilmSet, Base.code).join(Base, Base.id == FilmSet.base_id)
-        )
-    }
-    run_id = session.scalar(
-        select(PlanRun.id)
-        .where(PlanRun.status.in_(("succeeded", "stopped")))
-        .order_by(PlanRun.id.desc())
-        .limit(1)
-    )
+    run_id = latest_run_id(session)
     accepted: dict[int, Proposal] = {}
     proposed: dict[int, Proposal] = {}
+    # Accepted proposals of any run, and the latest run's offer: not every night's.
     for p in session.scalars(
-        select(Proposal).where(Proposal.crew_id == crew.id).order_by(Proposal.id)
+        select(Proposal)
+        .where(
+            Proposal.crew_id == crew.id,
+            or_(Proposal.accepted_at.is_not(None), Proposal.run_id == run_id),
+        )
+        .order_by(Proposal.id)
     ):
         if p.accepted_at is not None:
             accepted[p.scene_id] = p
-        elif p.run_id == run_id:
+        else:
             proposed[p.scene_id] = p
+    # Only the sets the strips stand on, as plain rows.
+    used = {s.pinned_set_id for s in scenes} | {p.set_id for p in proposed.values()}
+    sets = {
+        row.id: row
+        for row in session.execute(
+            select(FilmSet.id, FilmSet.code, FilmSet.name_zh, FilmSet.name_en)
+            .add_columns(Base.code.label("base_code"))
+            .join(Base, Base.id == FilmSet.base_id)
+            .where(FilmSet.id.in_(used - {None}))
+        )
+    }
 
     by_day: dict[date, list[Strip]] = defaultdict(list)
     pool: list[Strip] = []
@@ -185,12 +192,12 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
         day, set_id, span, source = placed
         where: dict[str, str | None] = {}
         if set_id is not None and set_id in sets:
-            film_set, base_code = sets[set_id]
+            film_set = sets[set_id]
             where = dict(
                 set_code=film_set.code,
                 set_name_zh=film_set.name_zh,
                 set_name_en=film_set.name_en,
-                base_code=base_code,
+                base_code=film_set.base_code,
             )
         for part in range(span):
             by_day[day + timedelta(days=part)].append(

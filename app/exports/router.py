@@ -6,13 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import ColumnElement, and_, or_
 
 from app.access import booking_scope
 from app.bookings.service import active_hold
 from app.clock import NowDep
-from app.deps import SessionDep, authenticate
+from app.deps import ApiKey, SessionDep, authenticate
 from app.errors import ANY_ROUTE, Unauthorized, problems
 from app.exports import service
 from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
@@ -24,14 +23,13 @@ from app.schemas import IsoDate, PathId, QueryId
 from app.web.session import PageSession
 
 router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
-_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer bl_…`")
 CSV = "text/csv; charset=utf-8"
 
 
 def export_user(
     request: Request,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: ApiKey,
 ) -> User:
     """The API key if one is sent, else the page session: download links work from the pages."""
     if credentials is not None or "authorization" in request.headers:
@@ -163,7 +161,7 @@ def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: Now
     summary="An iCalendar feed (RFC 5545); the secret token is the only credential",
 )
 def feed(token: str, session: SessionDep, now: NowDep) -> Response:
-    item, _creator = service.feed_by_token(session, token)
+    item = service.feed_by_token(session, token)
     body = service.feed_calendar(session, item, now)
     return Response(
         body,

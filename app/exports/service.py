@@ -11,7 +11,6 @@ creator's key, or the creator's scope ends it.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import secrets
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from app.crews.service import crew_of, get_crew
 from app.errors import Forbidden, NotFound
 from app.models import Base, Blackout, Booking, FeedToken, FilmSet, User, utcnow
 from app.occupancy.schemas import BaseOccupancy
+from app.security import hash_api_key
 from app.timeutil import ordinal, today_local
 
 BOM = "\ufeff"
@@ -148,10 +148,6 @@ def list_bookings(
 # --- feed tokens ----------------------------------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_feed(
     session: Session, user: User, kind: str, crew_id: int | None, set_id: int | None
 ) -> tuple[FeedToken, str]:
@@ -169,7 +165,7 @@ def create_feed(
         kind=kind,
         crew_id=crew_id if kind == "crew" else None,
         set_id=set_id if kind == "set" else None,
-        token_hash=_hash(token),
+        token_hash=hash_api_key(token),
         token_prefix=token[:10],
         created_by_id=user.id,
         created_at=utcnow(),
@@ -205,9 +201,11 @@ def feed_subject(session: Session, feed: FeedToken) -> str:
     return "?"
 
 
-def feed_by_token(session: Session, token: str) -> tuple[FeedToken, User]:
+def feed_by_token(session: Session, token: str) -> FeedToken:
     """The live feed behind ``token``: not revoked, its creator active and still in scope."""
-    feed = session.scalars(select(FeedToken).where(FeedToken.token_hash == _hash(token))).first()
+    feed = session.scalars(
+        select(FeedToken).where(FeedToken.token_hash == hash_api_key(token))
+    ).first()
     missing = NotFound("This calendar feed does not exist or has been revoked.")
     if feed is None or feed.revoked_at is not None:
         raise missing
@@ -220,7 +218,7 @@ def feed_by_token(session: Session, token: str) -> tuple[FeedToken, User]:
         film_set = session.get(FilmSet, feed.set_id) if feed.set_id is not None else None
         if film_set is None or not manages_base(creator, film_set.base_id):
             raise missing
-    return feed, creator
+    return feed
 
 
 # --- iCalendar ------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, bindparam, case, literal, or_, select
 from sqlalchemy.orm import Session
 
-from app.access import is_admin, manages_base
+from app.access import manages_base
 from app.bookings.service import active_hold, overlaps, rank_columns
 from app.errors import InvalidInput, NotFound
 from app.models import (
@@ -34,7 +34,6 @@ from app.models import (
     Booking,
     Crew,
     FilmSet,
-    PlanRun,
     Proposal,
     Scene,
     User,
@@ -45,6 +44,7 @@ from app.occupancy.schemas import (
     OccupancySummary,
     View,
 )
+from app.planning.service import latest_run_id
 
 # A quarter: a month view with its neighbours, never the whole history in one call.
 MAX_RANGE_DAYS = 92
@@ -76,19 +76,9 @@ def visible_base(session: Session, user: User, base_id: int) -> Base:
 
 def visible_bases(session: Session, user: User) -> list[Base]:
     stmt = select(Base).order_by(Base.code)
-    if user.role == "base_manager" and not is_admin(user):
+    if user.role == "base_manager":
         stmt = stmt.where(Base.id.in_(sorted(user.base_ids)))
     return list(session.scalars(stmt))
-
-
-def latest_run_id(session: Session) -> int | None:
-    """The last finished plan run: its un-accepted proposals are tonight's offer."""
-    return session.scalar(
-        select(PlanRun.id)
-        .where(PlanRun.status.in_(("succeeded", "stopped")))
-        .order_by(PlanRun.id.desc())
-        .limit(1)
-    )
 
 
 def price_share(price: int, b_start: date, b_end: date, start: date, end: date) -> int:
@@ -225,9 +215,16 @@ def bookings_query(base_ids: Sequence[int], start: date, end: date, now: datetim
 
 
 def _load(
-    session: Session, base_ids: Sequence[int], start: date, end: date, now: datetime
+    session: Session,
+    base_ids: Sequence[int],
+    start: date,
+    end: date,
+    now: datetime,
+    *,
+    with_proposals: bool = True,
 ) -> tuple[list[_Set], int | None]:
-    """Five small queries: sets, blackouts, bookings with ranks, latest run, its proposals."""
+    """Five small queries: sets, blackouts, bookings with ranks, latest run, its proposals
+    (the last two only ``with_proposals``: the summary does not show them)."""
     q = _statements()
     params: dict[str, Any] = {"base_ids": list(base_ids), "start": start, "end": end, "now": now}
     # Plain rows through the session's connection (same transaction): no ORM row handling.
@@ -248,7 +245,7 @@ def _load(
         else:
             booking.rank, booking.until = None, None
         film_set.bookings.append(booking)
-    run_id = latest_run_id(session)
+    run_id = latest_run_id(session) if with_proposals else None
     if run_id is not None:
         for set_id, *rest in conn.execute(q["proposals"], {**params, "run_id": run_id}):
             proposal = _Proposal(*rest)
@@ -310,7 +307,7 @@ class _Viewer:
 
 
 def _viewer(user: User, view: View) -> _Viewer:
-    return _Viewer(full=view == "full" or is_admin(user), crews=frozenset(user.crew_ids))
+    return _Viewer(full=view == "full", crews=frozenset(user.crew_ids))
 
 
 def _walk(
@@ -468,7 +465,7 @@ def summary(
     """Headline figures of every base the caller may see, and crews on site per day."""
     ndays = check_range(start, end)
     bases = visible_bases(session, user)
-    sets, _ = _load(session, [b.id for b in bases], start, end, now)
+    sets, _ = _load(session, [b.id for b in bases], start, end, now, with_proposals=False)
     per_base: dict[int, list[_Set]] = defaultdict(list)
     for s in sets:
         per_base[s.base_id].append(s)

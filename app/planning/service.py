@@ -128,14 +128,24 @@ def crew_proposal(session: Session, run: PlanRun, crew: Crew) -> CrewProposal:
     )
 
 
+def latest_run_id(session: Session) -> int | None:
+    """The last finished plan run: its un-accepted proposals are tonight's offer."""
+    return session.scalar(
+        select(PlanRun.id)
+        .where(PlanRun.status.in_(("succeeded", "stopped")))
+        .order_by(PlanRun.id.desc())
+        .limit(1)
+    )
+
+
 def accept(
     session: Session, user: User, run: PlanRun, crew: Crew, now: datetime
 ) -> list[BookingOut]:
     """Turn the crew's proposal into ranked holds, all or nothing."""
     pending = [p for p in _proposals(session, run, crew.id) if p.accepted_at is None]
     if not pending:
-        latest = session.scalars(select(PlanRun.id).order_by(PlanRun.id.desc())).first()
-        if latest != run.id:
+        latest = latest_run_id(session)
+        if latest is not None and latest != run.id:
             raise Conflict(f"This proposal was replaced by plan run {latest}; accept that one.")
         raise Conflict("There is nothing left to accept in this proposal.")
     holds = holds_for(session, crew.id, pending)

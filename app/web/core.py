@@ -17,13 +17,13 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.models import User
 from app.routing import TransactionalRoute
-from app.web.i18n import LANG_COOKIE, LANGS, Lang, Translator, pick_language
+from app.web.i18n import LANG_COOKIE, Lang, Translator, pick_language
 from app.web.session import PageSession
 
 log = logging.getLogger("backlot.web")
@@ -212,4 +212,4 @@ def _lang_of(request: Request) -> Lang:
     return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-__all__ = ["LANGS", "HTMLResponse", "Page", "PageContext", "WebRoute", "safe_next"]
+__all__ = ["Page", "PageContext", "WebRoute", "safe_next"]

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, not_, or_, select
 from starlette.responses import Response
 
 from app.access import (
@@ -32,14 +32,13 @@ from app.bookings.schemas import BookingOut
 from app.clock import NowDep
 from app.crews.schedule import crew_schedule
 from app.crews.service import can_see_crew, get_crew, visible_crews_stmt
-from app.deps import SessionDep
+from app.deps import SessionDep, user_for_key
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
 from app.models import Base, Booking, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
-from app.security import hash_api_key
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, safe_next
@@ -86,11 +85,7 @@ def signin(
 ) -> Response:
     page.check_csrf(csrf)
     key = api_key.strip()
-    user = (
-        session.scalars(select(User).where(User.api_key_hash == hash_api_key(key))).first()
-        if key
-        else None
-    )
+    user = user_for_key(session, key) if key else None
     if user is None or not user.active:
         return page.render(
             "signin.html", status_code=401, next=safe_next(next, ""), error=page.t("signin.bad")
@@ -500,7 +495,7 @@ def plan_detail(page: Page, session: SessionDep, run_id: int, crew: int | None =
         crew = int(next(iter(run.crews)))
     chosen = _pick_crew(session, user, crew, crews)
     proposal = planning.crew_proposal(session, run, chosen)
-    latest = session.scalar(select(func.max(PlanRun.id)))
+    latest = planning.latest_run_id(session)
     can_accept = (
         works_for_crew(user, chosen.id)
         and user.role in ("coordinator", "admin")

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.config import get_settings
+from app.deps import USER_WITH_SCOPE
 from app.models import User
 
 SESSION_COOKIE = "backlot_session"
@@ -96,7 +97,11 @@ class PageSession:
         """The signed-in user, if the key behind the session is still valid."""
         if self.user_id is None:
             return None
-        user = session.get(User, self.user_id)
+        user = (
+            session.execute(USER_WITH_SCOPE.where(User.id == self.user_id))
+            .unique()
+            .scalar_one_or_none()
+        )
         # End the read now: a transaction must never wait across a thread hop (app.routing).
         session.commit()
         if user is None or not user.active or self.key != key_fingerprint(user):

@@ -125,6 +125,11 @@ def test_a_hold_placed_later_does_not_block_an_earlier_direct_booking(
     client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
     assert first.status_code == 201, first.text
     assert first.json()["status"] == "confirmed"
+    trail = client.get(f"/bookings/{first.json()['id']}/events", headers=auth(world.coord2))
+    assert [(e["from_status"], e["to_status"]) for e in trail.json()] == [
+        (None, "hold"),
+        ("hold", "confirmed"),
+    ]
     behind = client.get(f"/bookings/{second['id']}", headers=auth(world.coord1)).json()
     assert behind["status"] == "hold" and behind["behind_confirmed"] is True
 
