@@ -1,16 +1,44 @@
-"""Who may see and change what. Invisible resources answer 404, visible-but-not-yours 403."""
+"""Who may see and change what: every rule named once, for the API and the pages alike.
+
+Invisible resources answer 404 (a coordinator never learns another crew's things exist);
+visible-but-not-yours answers 403 (a base manager sees the crews booking their bases but
+does not act for them). Routers and pages call these and never test a role themselves.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
-from sqlalchemy.sql.elements import ColumnElement as _CE
+from typing import Annotated
 
+from fastapi import Depends
+from sqlalchemy import ColumnElement, Select, exists, false, func, select, true
+from sqlalchemy.orm import Session
+
+from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound
-from app.models import Booking, FilmSet, User
+from app.lookup import get_or_404
+from app.models import Base, Booking, Crew, FeedToken, FilmSet, User
+from app.schemas import PathId
+
+ADMIN, BASE_MANAGER, COORDINATOR = "admin", "base_manager", "coordinator"
+
+# --- roles ---------------------------------------------------------------------------------
 
 
 def is_admin(user: User) -> bool:
-    return user.role == "admin"
+    return user.role == ADMIN
+
+
+def is_coordinator(user: User) -> bool:
+    return user.role == COORDINATOR
+
+
+def is_base_manager(user: User) -> bool:
+    return user.role == BASE_MANAGER
+
+
+def admins() -> ColumnElement[bool]:
+    """SQL filter: the administrators' accounts."""
+    return User.role == ADMIN
 
 
 def require_admin(user: User) -> None:
@@ -18,8 +46,31 @@ def require_admin(user: User) -> None:
         raise Forbidden("Only an administrator may do this.")
 
 
+def places_bookings(user: User) -> bool:
+    """Crews' coordinators (and admins) place holds and accept plans; managers watch."""
+    return is_admin(user) or is_coordinator(user)
+
+
+def require_places_bookings(user: User) -> None:
+    if not places_bookings(user):
+        raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
+
+
+def runs_plans(user: User) -> bool:
+    """Optimizer runs are started and stopped by administrators and base managers."""
+    return is_admin(user) or is_base_manager(user)
+
+
+def require_runs_plans(user: User) -> None:
+    if not runs_plans(user):
+        raise Forbidden("Only administrators and base managers start or stop optimizer runs.")
+
+
+# --- bases ---------------------------------------------------------------------------------
+
+
 def manages_base(user: User, base_id: int) -> bool:
-    return is_admin(user) or (user.role == "base_manager" and base_id in user.base_ids)
+    return is_admin(user) or (is_base_manager(user) and base_id in user.base_ids)
 
 
 def require_base_manager(user: User, base_id: int, what: str = "this base") -> None:
@@ -28,14 +79,118 @@ def require_base_manager(user: User, base_id: int, what: str = "this base") -> N
         raise Forbidden(f"Only the base's managers or an administrator may change {what}.")
 
 
+def sees_base(user: User, base_id: int) -> bool:
+    """A base manager's boards show their bases only; admins and coordinators see every base."""
+    return not is_base_manager(user) or manages_base(user, base_id)
+
+
+def visible_bases_stmt(user: User) -> Select[Base]:
+    stmt = select(Base).order_by(Base.code)
+    if is_base_manager(user):
+        stmt = stmt.where(Base.id.in_(sorted(user.base_ids)))
+    return stmt
+
+
+def visible_base(session: Session, user: User, base_id: int) -> Base:
+    base = session.get(Base, base_id)
+    if base is None or not sees_base(user, base_id):
+        raise NotFound(f"Base {base_id} not found.")
+    return base
+
+
+def managed_sets_stmt(user: User) -> Select[FilmSet]:
+    """The sets whose feeds and blackouts a user looks after: their bases' (all for admins)."""
+    stmt = select(FilmSet).order_by(FilmSet.code)
+    if is_admin(user):
+        return stmt
+    if is_base_manager(user):
+        return stmt.where(FilmSet.base_id.in_(sorted(user.base_ids)))
+    return stmt.where(false())
+
+
+def sees_crew_names_on(user: User, base_id: int) -> bool:
+    """Other productions' names are shown only to the base's managers and admins."""
+    return manages_base(user, base_id)
+
+
+# --- crews ---------------------------------------------------------------------------------
+
+
 def works_for_crew(user: User, crew_id: int) -> bool:
-    return is_admin(user) or (user.role == "coordinator" and crew_id in user.crew_ids)
+    """The user acts for the crew: its coordinators, and admins."""
+    return is_admin(user) or (is_coordinator(user) and crew_id in user.crew_ids)
 
 
 def require_crew(user: User, crew_id: int, what: str = "Crew") -> None:
     """A coordinator never learns that another crew's resource exists: 404."""
     if not works_for_crew(user, crew_id):
         raise NotFound(f"{what} not found.")
+
+
+def crews_acted_for_stmt(user: User) -> Select[Crew]:
+    """The crews a user acts for: a coordinator's own, every crew for an admin, none else."""
+    stmt = select(Crew).order_by(Crew.code)
+    if is_admin(user):
+        return stmt
+    if is_coordinator(user):
+        return stmt.where(Crew.id.in_(sorted(user.crew_ids)))
+    return stmt.where(false())
+
+
+def visible_crews_stmt(user: User) -> Select[Crew]:
+    """Coordinators see their crews, base managers the crews booking their bases."""
+    stmt = select(Crew).order_by(Crew.window_start, Crew.code)
+    if is_admin(user):
+        return stmt
+    if is_coordinator(user):
+        return stmt.where(Crew.id.in_(sorted(user.crew_ids)))
+    on_my_bases = exists().where(
+        Booking.crew_id == Crew.id,
+        Booking.set_id == FilmSet.id,
+        FilmSet.base_id.in_(sorted(user.base_ids)),
+    )
+    return stmt.where(on_my_bases)
+
+
+def can_see_crew(session: Session, user: User, crew_id: int) -> bool:
+    if works_for_crew(user, crew_id):
+        return True
+    stmt = visible_crews_stmt(user).where(Crew.id == crew_id)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) == 1
+
+
+def viewable_crew(session: Session, user: User, crew_id: int) -> Crew:
+    """The crew, when ``user`` may see it; 404 otherwise."""
+    crew = get_or_404(session, Crew, crew_id, "Crew not found.")
+    if not can_see_crew(session, user, crew.id):
+        raise NotFound("Crew not found.")
+    return crew
+
+
+def own_crew(session: Session, user: User, crew_id: int) -> Crew:
+    """The crew, when ``user`` acts for it. A manager who sees the crew (it books their base)
+    is refused with a 403; to anyone else it does not exist (404)."""
+    crew = viewable_crew(session, user, crew_id)
+    if not works_for_crew(user, crew.id):
+        raise Forbidden(f"Only {crew.name}'s coordinators or an administrator may do this.")
+    return crew
+
+
+def booking_crew(session: Session, user: User, crew_id: int) -> Crew:
+    """The crew a new booking is for: a manager never places one (403), a coordinator only
+    for their own crews (404 for any other)."""
+    require_places_bookings(user)
+    crew = get_or_404(session, Crew, crew_id, "Crew not found.")
+    require_crew(user, crew.id)
+    return crew
+
+
+def sees_all_unscheduled(user: User) -> bool:
+    """A run's unscheduled scenes name crews: coordinators see only their own crews'."""
+    return not is_coordinator(user)
+
+
+# --- bookings ------------------------------------------------------------------------------
 
 
 def can_see_booking(user: User, booking: Booking) -> bool:
@@ -46,22 +201,81 @@ def can_see_booking(user: User, booking: Booking) -> bool:
     )
 
 
-def sees_crew_names_on(user: User, base_id: int) -> bool:
-    """Other productions' names are shown only to the base's managers and admins."""
-    return manages_base(user, base_id)
-
-
 def booking_scope(user: User) -> ColumnElement[bool]:
     """SQL filter: the bookings this user may list."""
     if is_admin(user):
         return true()
-    if user.role == "coordinator":
+    if is_coordinator(user):
         ids = sorted(user.crew_ids)
         return Booking.crew_id.in_(ids) if ids else false()
     ids = sorted(user.base_ids)
     if not ids:
         return false()
-    cond: _CE[bool] = Booking.set_id.in_(
-        FilmSet.__table__.select().with_only_columns(FilmSet.id).where(FilmSet.base_id.in_(ids))
-    )
-    return cond
+    return Booking.set_id.in_(select(FilmSet.id).where(FilmSet.base_id.in_(ids)))
+
+
+def visible_booking(session: Session, user: User, booking_id: int) -> Booking:
+    booking = get_or_404(session, Booking, booking_id, f"Booking {booking_id} not found.")
+    if not can_see_booking(user, booking):
+        raise NotFound(f"Booking {booking_id} not found.")
+    return booking
+
+
+def booking_to_change(session: Session, user: User, booking_id: int) -> Booking:
+    """The crew's coordinators (and admins) act on a booking; a base manager only watches."""
+    booking = visible_booking(session, user, booking_id)
+    if not works_for_crew(user, booking.crew_id):
+        raise Forbidden("Only the crew's coordinators or an administrator may change this booking.")
+    return booking
+
+
+# --- calendar feeds ------------------------------------------------------------------------
+
+
+def feeds_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: the feeds a user lists and may revoke (their own; all for admins)."""
+    return true() if is_admin(user) else FeedToken.created_by_id == user.id
+
+
+def may_manage_feed(user: User, feed: FeedToken) -> bool:
+    return is_admin(user) or feed.created_by_id == user.id
+
+
+def feed_still_allowed(session: Session, creator: User | None, feed: FeedToken) -> bool:
+    """A feed shows what its creator may see today: it dies with their key or their scope."""
+    if creator is None or not creator.active or feed.revoked_at is not None:
+        return False
+    if feed.crew_id is not None:
+        return works_for_crew(creator, feed.crew_id)
+    film_set = session.get(FilmSet, feed.set_id) if feed.set_id is not None else None
+    return film_set is not None and manages_base(creator, film_set.base_id)
+
+
+# --- the same rules as request dependencies ------------------------------------------------
+
+
+def _viewable_crew(crew_id: PathId, session: SessionDep, user: CurrentUser) -> Crew:
+    return viewable_crew(session, user, crew_id)
+
+
+def _own_crew(crew_id: PathId, session: SessionDep, user: CurrentUser) -> Crew:
+    return own_crew(session, user, crew_id)
+
+
+def _visible_booking(booking_id: PathId, session: SessionDep, user: CurrentUser) -> Booking:
+    return visible_booking(session, user, booking_id)
+
+
+def _plan_runner(user: CurrentUser) -> User:
+    require_runs_plans(user)
+    return user
+
+
+ViewableCrew = Annotated[Crew, Depends(_viewable_crew)]
+"""The path's ``crew_id``: a crew the caller may see (404 otherwise)."""
+OwnCrew = Annotated[Crew, Depends(_own_crew)]
+"""The path's ``crew_id``: a crew the caller acts for (403 for a manager who sees it, else 404)."""
+VisibleBooking = Annotated[Booking, Depends(_visible_booking)]
+"""The path's ``booking_id``: a booking the caller may see (404 otherwise)."""
+PlanRunner = Annotated[User, Depends(_plan_runner)]
+"""The caller, when they may start and stop optimizer runs (403 otherwise)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -10,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
+from app.schemas import Page
 
 _settings = get_settings()
 T = TypeVar("T")
@@ -39,8 +41,18 @@ def count_rows(session: Session, stmt: Select[*tuple[Any, ...]]) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def paginate(session: Session, stmt: Select[Any], page: PageParams) -> tuple[list[Any], int]:
-    """Run one page of ``stmt`` and count the whole result."""
-    total = count_rows(session, stmt)
-    rows = list(session.scalars(stmt.limit(page.limit).offset(page.offset)).unique())
-    return rows, total
+def page_of(
+    session: Session,
+    stmt: Select[*tuple[Any, ...]],
+    page: PageParams,
+    item: Callable[[Any], T],
+    *,
+    counted: Select[*tuple[Any, ...]] | None = None,
+) -> Page[T]:
+    """One page of ``stmt`` (entities, or rows when it selects several things), each turned
+    into an item, with the whole result's count (of ``counted`` when the listed statement
+    carries costly columns a count need not compute)."""
+    total = count_rows(session, stmt if counted is None else counted)
+    result = session.execute(stmt.limit(page.limit).offset(page.offset))
+    rows = result.scalars().unique().all() if len(stmt.column_descriptions) == 1 else result.all()
+    return Page(items=[item(r) for r in rows], total=total, limit=page.limit, offset=page.offset)

@@ -10,8 +10,8 @@ from sqlalchemy import exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from app.access import sees_crew_names_on, works_for_crew
+from app.bookings.queries import active_hold, overlaps, quoted_price, rank_columns
 from app.bookings.schemas import Availability, AvailableSet, HoldOnSet
-from app.bookings.service import active_hold, overlaps, rank_columns
 from app.catalog.service import sets_with_tags
 from app.config import get_settings
 from app.errors import InvalidInput
@@ -124,7 +124,7 @@ def find_free_sets(
             base_id=row.base_id,
             base_code=row.base_code,
             day_rate=row.day_rate,
-            price=row.day_rate * days,
+            price=quoted_price(row.day_rate, start, end),
             holds=holds.get(row.id, []),
         )
         for row in rows

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 
-from app.access import booking_scope, can_see_booking, works_for_crew
-from app.bookings import idempotency, service
+from app.access import ViewableCrew, VisibleBooking, booking_crew, booking_to_change
+from app.bookings import idempotency, queries, service
 from app.bookings.availability import find_free_sets
 from app.bookings.schemas import (
     Availability,
@@ -21,21 +20,19 @@ from app.bookings.schemas import (
     BookingOut,
     ChallengeOut,
 )
+from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
-from app.crews.service import can_see_crew, get_crew
 from app.deps import CurrentUser, SessionDep
 from app.errors import (
     API_KEY_ROUTE,
-    Forbidden,
     InvalidInput,
-    NotFound,
     PreconditionFailed,
     problems,
 )
-from app.models import Booking, BookingEvent, FilmSet, User
-from app.pagination import PageDep, PageParams, count_rows
+from app.models import Booking, BookingEvent, User
+from app.pagination import PageDep, PageParams, page_of
 from app.routing import TransactionalRoute
-from app.schemas import MAX_INT, IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
+from app.schemas import IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
 
 # ?base= on availability: a base's id, or its code.
 BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
@@ -57,7 +54,6 @@ IfMatch = Annotated[
         alias="If-Match", max_length=200, description="The booking's ETag, to refuse stale edits"
     ),
 ]
-StatusFilter = Literal["hold", "confirmed", "released", "expired", "cancelled"]
 
 # Placing a booking: a base manager may not (403), an unknown set or crew (404), days not free
 # or a hold quota reached (409).
@@ -88,67 +84,19 @@ def _answer(code: int, payload: dict[str, Any]) -> JSONResponse:
     return JSONResponse(payload, status_code=code, headers=headers)
 
 
-def _visible(session: SessionDep, user: User, booking_id: int) -> Booking:
-    booking = service.get_booking(session, booking_id)
-    if not can_see_booking(user, booking):
-        raise NotFound(f"Booking {booking_id} not found.")
-    return booking
-
-
-def _acting(user: User, booking: Booking) -> None:
-    """The crew's coordinators (and admins) act on a booking; a base manager only watches."""
-    if not works_for_crew(user, booking.crew_id):
-        raise Forbidden("Only the crew's coordinators or an administrator may change this booking.")
-
-
-def _listing(
-    session: SessionDep, stmt: Select[Booking], page: PageParams, now: Any
+def _page(
+    session: SessionDep, user: User, now: Any, wanted: queries.BookingFilter, page: PageParams
 ) -> Page[BookingOut]:
-    total = count_rows(session, stmt)
-    earlier, confirmed = service.rank_columns(now)
-    rows = session.execute(
-        stmt.add_columns(earlier, confirmed).limit(page.limit).offset(page.offset)
-    ).all()
-    items = [service.booking_out(b, now, int(e), bool(c)) for b, e, c in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-def _filtered(
-    user: User,
-    now: Any,
-    *,
-    crew_id: QueryId = None,
-    set_id: QueryId = None,
-    base_id: QueryId = None,
-    status_filter: StatusFilter | None = None,
-    start: Any = None,
-    end: Any = None,
-) -> Select[Booking]:
-    if start is not None and end is not None and end <= start:
+    if wanted.start is not None and wanted.end is not None and wanted.end <= wanted.start:
         raise InvalidInput("end must be after start: ranges are whole days [start, end).")
-    stmt = select(Booking).where(booking_scope(user)).order_by(Booking.start_date, Booking.id)
-    if crew_id is not None:
-        stmt = stmt.where(Booking.crew_id == crew_id)
-    if set_id is not None:
-        stmt = stmt.where(Booking.set_id == set_id)
-    if base_id is not None:
-        stmt = stmt.where(Booking.set_id.in_(select(FilmSet.id).where(FilmSet.base_id == base_id)))
-    if status_filter == "hold":
-        stmt = stmt.where(service.active_hold(Booking, now))
-    elif status_filter == "expired":
-        stmt = stmt.where(
-            or_(
-                Booking.status == "expired",
-                (Booking.status == "hold") & (Booking.expires_at <= now),
-            )
-        )
-    elif status_filter is not None:
-        stmt = stmt.where(Booking.status == status_filter)
-    if start is not None:
-        stmt = stmt.where(Booking.end_date > start)
-    if end is not None:
-        stmt = stmt.where(Booking.start_date < end)
-    return stmt
+    stmt = queries.visible_bookings(user, now, wanted)
+    return page_of(
+        session,
+        stmt,
+        page,
+        lambda row: queries.booking_out(row[0], now, int(row[1]), bool(row[2])),
+        counted=stmt.with_only_columns(Booking.id),
+    )
 
 
 @router.get("/bookings", response_model=Page[BookingOut], summary="Bookings you may see")
@@ -160,40 +108,30 @@ def list_bookings(
     crew_id: QueryId = None,
     set_id: QueryId = None,
     base_id: QueryId = None,
-    status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
+    status_filter: Annotated[queries.StatusFilter | None, Query(alias="status")] = None,
     start: Annotated[IsoDate | None, Query(description="Overlapping [start, end)")] = None,
     end: IsoDate | None = None,
 ) -> Page[BookingOut]:
-    stmt = _filtered(
-        user,
-        now,
-        crew_id=crew_id,
-        set_id=set_id,
-        base_id=base_id,
-        status_filter=status_filter,
-        start=start,
-        end=end,
+    wanted = queries.BookingFilter(
+        crew_id=crew_id, set_id=set_id, base_id=base_id, status=status_filter, start=start, end=end
     )
-    return _listing(session, stmt, page, now)
+    return _page(session, user, now, wanted, page)
 
 
 @router.get("/crews/{crew_id}/bookings", response_model=Page[BookingOut], responses=_READ_ERRORS)
 def crew_bookings(
-    crew_id: PathId,
+    crew: ViewableCrew,
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
     page: PageDep,
-    status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
+    status_filter: Annotated[queries.StatusFilter | None, Query(alias="status")] = None,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
 ) -> Page[BookingOut]:
-    crew = get_crew(session, crew_id)
     # As GET /crews/{id}: a manager sees the crews that book their bases, and no others.
-    if not can_see_crew(session, user, crew.id):
-        raise NotFound("Crew not found.")
-    stmt = _filtered(user, now, crew_id=crew.id, status_filter=status_filter, start=start, end=end)
-    return _listing(session, stmt, page, now)
+    wanted = queries.BookingFilter(crew_id=crew.id, status=status_filter, start=start, end=end)
+    return _page(session, user, now, wanted, page)
 
 
 @router.post(
@@ -212,11 +150,7 @@ def create_booking(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     def perform() -> idempotency.Answer:
-        if user.role == "base_manager":
-            raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
-        crew = get_crew(session, body.crew_id)
-        if not works_for_crew(user, crew.id):
-            raise NotFound("Crew not found.")
+        crew = booking_crew(session, user, body.crew_id)
         placed = service.place(
             session,
             user,
@@ -238,22 +172,16 @@ def create_booking(
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingOut, responses=_READ_ERRORS)
-def get_booking(
-    booking_id: PathId, session: SessionDep, user: CurrentUser, now: NowDep
-) -> JSONResponse:
-    booking = _visible(session, user, booking_id)
-    return _answer(200, service.describe(session, booking, now).model_dump(mode="json"))
+def get_booking(booking: VisibleBooking, session: SessionDep, now: NowDep) -> JSONResponse:
+    return _answer(200, queries.describe(session, booking, now).model_dump(mode="json"))
 
 
 @router.get(
     "/bookings/{booking_id}/events", response_model=list[BookingEventOut], responses=_READ_ERRORS
 )
-def booking_events(
-    booking_id: PathId, session: SessionDep, user: CurrentUser
-) -> list[BookingEventOut]:
-    _visible(session, user, booking_id)
+def booking_events(booking: VisibleBooking, session: SessionDep) -> list[BookingEventOut]:
     rows = session.scalars(
-        select(BookingEvent).where(BookingEvent.booking_id == booking_id).order_by(BookingEvent.id)
+        select(BookingEvent).where(BookingEvent.booking_id == booking.id).order_by(BookingEvent.id)
     )
     return [BookingEventOut.model_validate(r) for r in rows]
 
@@ -276,11 +204,10 @@ def _act(
     note = body.note if body else ""
 
     def perform() -> idempotency.Answer:
-        booking = _visible(session, user, booking_id)
-        _acting(user, booking)
+        booking = booking_to_change(session, user, booking_id)
         service.lock(session, booking, now, parse_if_match(if_match))
         result = action(session, user, booking, now, note)
-        out = service.describe(session, booking, now)
+        out = queries.describe(session, booking, now)
         if isinstance(result, tuple):
             deadline, count = result
             return 200, ChallengeOut(booking=out, deadline=deadline, challenged=count).model_dump(
@@ -359,7 +286,7 @@ def availability(
     ] = None,
     kind: Literal["backlot", "stage"] | None = None,
 ) -> Availability:
-    base_id = _resolve_base(session, base)
+    base_id = get_base_by_ref(session, base).id if base is not None else None
     return find_free_sets(
         session,
         user,
@@ -371,15 +298,3 @@ def availability(
         now=now,
         page=page,
     )
-
-
-def _resolve_base(session: SessionDep, base: str | None) -> int | None:
-    from app.catalog.service import get_base, get_base_by_code
-
-    if base is None:
-        return None
-    if re.fullmatch(r"[0-9]+", base):
-        if int(base) > MAX_INT:
-            raise NotFound(f"Base {base} not found.")
-        return get_base(session, int(base)).id
-    return get_base_by_code(session, base).id

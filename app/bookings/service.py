@@ -8,17 +8,13 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     Table,
     and_,
     bindparam,
-    exists,
     func,
     insert,
     literal,
@@ -28,14 +24,25 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.access import sees_crew_names_on, works_for_crew
-from app.bookings.schemas import Blocker, BookingOut, BookingStatus
+from app.bookings.queries import (
+    active_hold,
+    describe,
+    effective_status,
+    live,
+    overlaps,
+    placed_before,
+    quoted_price,
+    rank_columns,
+)
+from app.bookings.schemas import Blocker, BookingOut
 from app.catalog.service import get_set, overlapping_blackouts
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.lookup import get_or_404
 from app.models import (
     NO_DOUBLE_BOOKING,
     Base,
@@ -49,112 +56,9 @@ from app.models import (
 from app.models._base import UTCDateTime
 from app.timeutil import local_text, ordinal, today_local
 
-# --- queries ----------------------------------------------------------------------------
-
-
-def overlaps(model: Any, start: Any, end: Any) -> ColumnElement[bool]:
-    """Half-open ranges [a, b) and [c, d) overlap when a < d and c < b."""
-    return and_(model.start_date < end, model.end_date > start)
-
-
-def active_hold(model: Any, now: Any) -> ColumnElement[bool]:
-    """A hold counts until it expires (TTL or challenge deadline), swept or not."""
-    return and_(model.status == "hold", model.expires_at > now)
-
-
-def placed_before(model: Any, placed_at: Any, booking_id: Any) -> ColumnElement[bool]:
-    """Holds rank by placement time; the id breaks exact ties."""
-    return or_(
-        model.placed_at < placed_at,
-        and_(model.placed_at == placed_at, model.id < booking_id),
-    )
-
-
-_RANK_NOW = bindparam("rank_now", type_=UTCDateTime())
-
-
-def rank_columns(now: datetime | BindParameter[datetime]) -> tuple[Any, Any]:
-    """Correlated SQL for every listed booking: earlier active holds, and a confirmed overlap.
-
-    ``now`` is an instant, or a bind parameter of a statement prepared once.
-    """
-    if isinstance(now, BindParameter):
-        earlier, confirmed = _rank_columns(now)
-        return earlier.scalar_subquery(), confirmed
-    earlier, confirmed = _rank_columns(_RANK_NOW)
-    return earlier.params(rank_now=now).scalar_subquery(), confirmed
-
-
-@functools.cache
-def _rank_columns(now: BindParameter[datetime]) -> tuple[Any, Any]:
-    # Built once: aliasing and comparing ORM attributes costs more than the query itself.
-    other = aliased(Booking)
-    earlier = (
-        select(func.count())
-        .select_from(other)
-        .where(
-            other.set_id == Booking.set_id,
-            other.id != Booking.id,
-            active_hold(other, now),
-            overlaps(other, Booking.start_date, Booking.end_date),
-            placed_before(other, Booking.placed_at, Booking.id),
-        )
-    )
-    confirmed = exists().where(
-        other.set_id == Booking.set_id,
-        other.id != Booking.id,
-        other.status == "confirmed",
-        overlaps(other, Booking.start_date, Booking.end_date),
-    )
-    return earlier, confirmed
-
-
-def effective_status(booking: Booking, now: datetime) -> BookingStatus:
-    if booking.status == "hold" and booking.expires_at is not None and booking.expires_at <= now:
-        return "expired"
-    return cast(BookingStatus, booking.status)
-
-
-def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> BookingOut:
-    status = effective_status(booking, now)
-    film_set = booking.film_set
-    return BookingOut(
-        id=booking.id,
-        set_id=booking.set_id,
-        set_code=film_set.code,
-        set_name=film_set.name_en,
-        base_id=film_set.base_id,
-        crew_id=booking.crew_id,
-        crew_name=booking.crew.name,
-        start=booking.start_date,
-        end=booking.end_date,
-        days=booking.days,
-        status=status,
-        rank=earlier + 1 if status == "hold" else None,
-        behind_confirmed=bool(behind) and status == "hold",
-        placed_at=booking.placed_at,
-        expires_at=booking.expires_at if booking.status == "hold" else None,
-        challenge_deadline=booking.challenge_deadline if booking.status == "hold" else None,
-        confirmed_at=booking.confirmed_at,
-        price=booking.price
-        if booking.price is not None
-        else booking.film_set.day_rate * booking.days,
-        note=booking.note,
-        version=booking.version,
-    )
-
-
-def describe(session: Session, booking: Booking, now: datetime) -> BookingOut:
-    earlier, confirmed = rank_columns(now)
-    row = session.execute(select(earlier, confirmed).where(Booking.id == booking.id)).one()
-    return booking_out(booking, now, int(row[0]), bool(row[1]))
-
 
 def get_booking(session: Session, booking_id: int) -> Booking:
-    booking = session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(f"Booking {booking_id} not found.")
-    return booking
+    return get_or_404(session, Booking, booking_id, f"Booking {booking_id} not found.")
 
 
 # --- the rules --------------------------------------------------------------------------
@@ -380,7 +284,7 @@ _STANDING = union_all(
     select(_bookings.status, _bookings.id, _bookings.placed_at).where(
         _bookings.set_id == bindparam("set_id"),
         overlaps(_bookings, bindparam("start"), bindparam("end")),
-        or_(_bookings.status == "confirmed", active_hold(_bookings, bindparam("now"))),
+        live(_bookings, bindparam("now")),
     ),
 )
 
@@ -421,7 +325,7 @@ def place(
     if not confirm_now:
         _check_hold_quota(session, crew, film_set.base_id, now)
     days = (end - start).days
-    price = film_set.day_rate * days
+    price = quoted_price(film_set.day_rate, start, end)
     status = "confirmed" if confirm_now else "hold"
     expires = None if confirm_now else now + timedelta(hours=film_set.hold_ttl_hours)
     booking_id = session.execute(
@@ -571,7 +475,7 @@ def _confirm_locked(
             _blocker_text(booking.film_set, blockers),
             conflicts=[b.model_dump(mode="json", exclude_none=True) for b in blockers],
         )
-    booking.price = booking.film_set.day_rate * booking.days
+    booking.price = quoted_price(booking.film_set.day_rate, booking.start_date, booking.end_date)
     booking.confirmed_at = now
     booking.challenge_deadline = None
     _change(session, booking, actor, "confirmed", now, note)

@@ -25,7 +25,7 @@ from app.catalog.schemas import (
 from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
 from app.models import Base, Blackout
-from app.pagination import PageDep, paginate
+from app.pagination import PageDep, page_of
 from app.routing import TransactionalRoute
 from app.schemas import MAX_INT, Page, PathId, TagsQuery, split_tags
 
@@ -40,8 +40,7 @@ def blackout_out(b: Blackout) -> BlackoutOut:
 
 @router.get("/bases", response_model=Page[BaseOut], summary="List film bases")
 def list_bases(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[BaseOut]:
-    rows, total = paginate(session, select(Base).order_by(Base.code), page)
-    return Page(items=[BaseOut.model_validate(r) for r in rows], total=total, **vars(page))
+    return page_of(session, select(Base).order_by(Base.code), page, BaseOut.model_validate)
 
 
 @router.post(
@@ -87,8 +86,8 @@ def list_sets(
     kind: Literal["backlot", "stage"] | None = None,
     tags: TagsQuery = None,
 ) -> Page[SetOut]:
-    rows, total = paginate(session, service.list_sets_stmt(base_id, kind, split_tags(tags)), page)
-    return Page(items=[SetOut.model_validate(r) for r in rows], total=total, **vars(page))
+    stmt = service.list_sets_stmt(base_id, kind, split_tags(tags))
+    return page_of(session, stmt, page, SetOut.model_validate)
 
 
 @router.post(

@@ -10,14 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
+from app.lookup import get_or_404
 from app.models import Base, Blackout, Booking, FilmSet, SetTag, Travel
+from app.schemas import MAX_INT
 
 
 def get_base(session: Session, base_id: int) -> Base:
-    base = session.get(Base, base_id)
-    if base is None:
-        raise NotFound(f"Base {base_id} not found.")
-    return base
+    return get_or_404(session, Base, base_id, f"Base {base_id} not found.")
 
 
 def get_base_by_code(session: Session, code: str) -> Base:
@@ -25,6 +24,15 @@ def get_base_by_code(session: Session, code: str) -> Base:
     if base is None:
         raise NotFound(f"Base '{code}' not found.")
     return base
+
+
+def get_base_by_ref(session: Session, ref: str) -> Base:
+    """A base named by its id or its code (``12`` or ``DBD``), as page addresses allow."""
+    if ref.isascii() and ref.isdigit():
+        if int(ref) > MAX_INT:
+            raise NotFound(f"Base {ref} not found.")
+        return get_base(session, int(ref))
+    return get_base_by_code(session, ref)
 
 
 def get_set(session: Session, set_id: int, *, for_update: bool = False) -> FilmSet:
@@ -168,10 +176,7 @@ def add_blackout(
 
 
 def get_blackout(session: Session, blackout_id: int) -> Blackout:
-    blackout = session.get(Blackout, blackout_id)
-    if blackout is None:
-        raise NotFound(f"Blackout {blackout_id} not found.")
-    return blackout
+    return get_or_404(session, Blackout, blackout_id, f"Blackout {blackout_id} not found.")
 
 
 def travel_rows(session: Session) -> list[tuple[Travel, str, str]]:

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
-from app.access import require_admin, require_crew
+from app.access import OwnCrew, ViewableCrew, require_admin, require_crew, visible_crews_stmt
 from app.crews import service
 from app.crews.schemas import (
     CastCreate,
@@ -21,9 +21,9 @@ from app.crews.schemas import (
     SceneUpdate,
 )
 from app.deps import CurrentUser, SessionDep
-from app.errors import API_KEY_ROUTE, NotFound, problems
+from app.errors import API_KEY_ROUTE, problems
 from app.models import CastMember, Scene
-from app.pagination import PageDep, paginate
+from app.pagination import PageDep, page_of
 from app.routing import TransactionalRoute
 from app.schemas import Page, PathId
 
@@ -48,8 +48,7 @@ def scene_out(scene: Scene) -> SceneOut:
 
 @router.get("/crews", response_model=Page[CrewOut])
 def list_crews(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[CrewOut]:
-    rows, total = paginate(session, service.visible_crews_stmt(user), page)
-    return Page(items=[CrewOut.model_validate(r) for r in rows], total=total, **vars(page))
+    return page_of(session, visible_crews_stmt(user), page, CrewOut.model_validate)
 
 
 @router.post(
@@ -64,18 +63,12 @@ def create_crew(body: CrewCreate, session: SessionDep, user: CurrentUser) -> Cre
 
 
 @router.get("/crews/{crew_id}", response_model=CrewOut, responses=problems(404))
-def get_crew(crew_id: PathId, session: SessionDep, user: CurrentUser) -> CrewOut:
-    crew = service.get_crew(session, crew_id)
-    if not service.can_see_crew(session, user, crew_id):
-        raise NotFound("Crew not found.")
+def get_crew(crew: ViewableCrew) -> CrewOut:
     return CrewOut.model_validate(crew)
 
 
 @router.patch("/crews/{crew_id}", response_model=CrewOut, responses=_CREW_DATA)
-def update_crew(
-    crew_id: PathId, body: CrewUpdate, session: SessionDep, user: CurrentUser
-) -> CrewOut:
-    crew = service.crew_of(session, user, crew_id)
+def update_crew(crew: OwnCrew, body: CrewUpdate, session: SessionDep) -> CrewOut:
     fields = body.model_dump(exclude_unset=True, exclude_none=True)
     return CrewOut.model_validate(service.update_crew(session, crew, fields))
 
@@ -84,13 +77,9 @@ def update_crew(
 
 
 @router.get("/crews/{crew_id}/cast", response_model=Page[CastOut], responses=_CREW_DATA)
-def list_cast(
-    crew_id: PathId, session: SessionDep, user: CurrentUser, page: PageDep
-) -> Page[CastOut]:
-    service.crew_of(session, user, crew_id)
-    stmt = select(CastMember).where(CastMember.crew_id == crew_id).order_by(CastMember.id)
-    rows, total = paginate(session, stmt, page)
-    return Page(items=[cast_out(m) for m in rows], total=total, **vars(page))
+def list_cast(crew: OwnCrew, session: SessionDep, page: PageDep) -> Page[CastOut]:
+    stmt = select(CastMember).where(CastMember.crew_id == crew.id).order_by(CastMember.id)
+    return page_of(session, stmt, page, cast_out)
 
 
 @router.post(
@@ -99,10 +88,7 @@ def list_cast(
     status_code=status.HTTP_201_CREATED,
     responses=_CREW_DATA,
 )
-def create_cast(
-    crew_id: PathId, body: CastCreate, session: SessionDep, user: CurrentUser
-) -> CastOut:
-    crew = service.crew_of(session, user, crew_id)
+def create_cast(crew: OwnCrew, body: CastCreate, session: SessionDep) -> CastOut:
     return cast_out(service.create_cast(session, crew, body.name, body.day_cost, body.unavailable))
 
 
@@ -143,18 +129,15 @@ def delete_cast(cast_id: PathId, session: SessionDep, user: CurrentUser) -> Resp
 
 @router.get("/crews/{crew_id}/scenes", response_model=Page[SceneOut], responses=_CREW_DATA)
 def list_scenes(
-    crew_id: PathId,
+    crew: OwnCrew,
     session: SessionDep,
-    user: CurrentUser,
     page: PageDep,
     status_filter: Literal["unscheduled", "scheduled", "shot"] | None = None,
 ) -> Page[SceneOut]:
-    service.crew_of(session, user, crew_id)
-    stmt = select(Scene).where(Scene.crew_id == crew_id).order_by(Scene.id)
+    stmt = select(Scene).where(Scene.crew_id == crew.id).order_by(Scene.id)
     if status_filter:
         stmt = stmt.where(Scene.status == status_filter)
-    rows, total = paginate(session, stmt, page)
-    return Page(items=[scene_out(s) for s in rows], total=total, **vars(page))
+    return page_of(session, stmt, page, scene_out)
 
 
 @router.post(
@@ -163,10 +146,7 @@ def list_scenes(
     status_code=status.HTTP_201_CREATED,
     responses=problems(403, 404, 409),
 )
-def create_scene(
-    crew_id: PathId, body: SceneCreate, session: SessionDep, user: CurrentUser
-) -> SceneOut:
-    crew = service.crew_of(session, user, crew_id)
+def create_scene(crew: OwnCrew, body: SceneCreate, session: SessionDep) -> SceneOut:
     return scene_out(service.create_scene(session, crew, body.model_dump()))
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.access import is_admin, works_for_crew
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput
+from app.lookup import get_or_404
 from app.models import (
-    Booking,
     CastMember,
     CastUnavailable,
     Crew,
@@ -19,46 +18,11 @@ from app.models import (
     SceneAllowedSet,
     SceneCast,
     ScenePredecessor,
-    User,
 )
 
 
 def get_crew(session: Session, crew_id: int) -> Crew:
-    crew = session.get(Crew, crew_id)
-    if crew is None:
-        raise NotFound("Crew not found.")
-    return crew
-
-
-def visible_crews_stmt(user: User) -> Select[Crew]:
-    """Coordinators see their crews, base managers the crews booking their bases."""
-    stmt = select(Crew).order_by(Crew.window_start, Crew.code)
-    if is_admin(user):
-        return stmt
-    if user.role == "coordinator":
-        return stmt.where(Crew.id.in_(sorted(user.crew_ids)))
-    on_my_bases = exists().where(
-        Booking.crew_id == Crew.id,
-        Booking.set_id == FilmSet.id,
-        FilmSet.base_id.in_(sorted(user.base_ids)),
-    )
-    return stmt.where(on_my_bases)
-
-
-def can_see_crew(session: Session, user: User, crew_id: int) -> bool:
-    stmt = visible_crews_stmt(user).where(Crew.id == crew_id)
-    return session.scalar(select(func.count()).select_from(stmt.subquery())) == 1
-
-
-def crew_of(session: Session, user: User, crew_id: int) -> Crew:
-    """The crew, when ``user`` works for it. A manager who sees the crew (it books their base)
-    is refused with a 403; to anyone else it does not exist (404)."""
-    crew = get_crew(session, crew_id)
-    if not works_for_crew(user, crew.id):
-        if can_see_crew(session, user, crew.id):
-            raise Forbidden(f"Only {crew.name}'s coordinators or an administrator may do this.")
-        raise NotFound("Crew not found.")
-    return crew
+    return get_or_404(session, Crew, crew_id, "Crew not found.")
 
 
 def create_crew(session: Session, **fields: object) -> Crew:
@@ -83,10 +47,7 @@ def update_crew(session: Session, crew: Crew, fields: dict[str, object]) -> Crew
 
 
 def get_cast(session: Session, cast_id: int) -> CastMember:
-    member = session.get(CastMember, cast_id)
-    if member is None:
-        raise NotFound("Cast member not found.")
-    return member
+    return get_or_404(session, CastMember, cast_id, "Cast member not found.")
 
 
 def set_unavailable(member: CastMember, days: list[date]) -> None:
@@ -107,10 +68,7 @@ def create_cast(
 
 
 def get_scene(session: Session, scene_id: int) -> Scene:
-    scene = session.get(Scene, scene_id)
-    if scene is None:
-        raise NotFound("Scene not found.")
-    return scene
+    return get_or_404(session, Scene, scene_id, "Scene not found.")
 
 
 def _check_cast(session: Session, crew_id: int, cast_ids: list[int]) -> None:

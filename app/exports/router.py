@@ -6,16 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, and_, or_
 
-from app.access import booking_scope
-from app.bookings.service import active_hold
+from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
 from app.deps import ApiKey, SessionDep, authenticate
 from app.errors import ANY_ROUTE, Unauthorized, problems
 from app.exports import service
 from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
-from app.models import Booking, FeedToken, User
+from app.models import FeedToken, User
 from app.occupancy import service as occupancy
 from app.occupancy.router import End, Start
 from app.routing import TransactionalRoute
@@ -24,6 +22,7 @@ from app.web.session import PageSession
 
 router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
 CSV = "text/csv; charset=utf-8"
+CSV_MAX_ROWS = 10_000
 
 
 def export_user(
@@ -92,16 +91,10 @@ def bookings_csv(
     live: Annotated[bool, Query(description="Only confirmed bookings and active holds")] = False,
     status_filter: Annotated[Literal["hold", "confirmed"] | None, Query(alias="status")] = None,
 ) -> Response:
-    scope: ColumnElement[bool] = booking_scope(user)
-    if live:
-        scope = and_(scope, or_(Booking.status == "confirmed", active_hold(Booking, now)))
-    if status_filter == "hold":
-        scope = and_(scope, active_hold(Booking, now))
-    elif status_filter == "confirmed":
-        scope = and_(scope, Booking.status == "confirmed")
-    items = service.list_bookings(
-        session, scope, now, crew_id=crew_id, base_id=base_id, start=start, end=end
+    wanted = BookingFilter(
+        crew_id=crew_id, base_id=base_id, status=status_filter, start=start, end=end, live=live
     )
+    items = list_visible(session, user, now, wanted, limit=CSV_MAX_ROWS)
     return _download(service.bookings_csv(items), "bookings.csv")
 
 

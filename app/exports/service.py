@@ -17,16 +17,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access import is_admin, manages_base, works_for_crew
+from app.access import feed_still_allowed, feeds_scope, manages_base, may_manage_feed, own_crew
+from app.bookings.queries import BookingFilter, booking_price, visible_bookings
 from app.bookings.schemas import BookingOut
-from app.bookings.service import active_hold, booking_out, rank_columns
 from app.catalog.service import get_set
-from app.crews.service import crew_of, get_crew
+from app.crews.service import get_crew
 from app.errors import Forbidden, NotFound
-from app.models import Base, Blackout, Booking, FeedToken, FilmSet, User, utcnow
+from app.models import Base, Blackout, FeedToken, User, utcnow
 from app.occupancy.schemas import BaseOccupancy
 from app.security import hash_api_key
 from app.timeutil import ordinal, today_local
@@ -119,32 +119,6 @@ def bookings_csv(items: Iterable[BookingOut]) -> str:
     )
 
 
-def list_bookings(
-    session: Session,
-    scope: ColumnElement[bool],
-    now: datetime,
-    *,
-    crew_id: int | None = None,
-    base_id: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int = 10_000,
-) -> list[BookingOut]:
-    """Bookings in ``scope`` (an access filter) with their ranks, by start date."""
-    earlier, confirmed = rank_columns(now)
-    stmt = select(Booking, earlier, confirmed).where(scope).order_by(Booking.start_date, Booking.id)
-    if crew_id is not None:
-        stmt = stmt.where(Booking.crew_id == crew_id)
-    if base_id is not None:
-        stmt = stmt.where(Booking.set_id.in_(select(FilmSet.id).where(FilmSet.base_id == base_id)))
-    if start is not None:
-        stmt = stmt.where(Booking.end_date > start)
-    if end is not None:
-        stmt = stmt.where(Booking.start_date < end)
-    rows = session.execute(stmt.limit(limit)).all()
-    return [booking_out(b, now, int(e), bool(c)) for b, e, c in rows]
-
-
 # --- feed tokens ----------------------------------------------------------------------------
 
 
@@ -154,7 +128,7 @@ def create_feed(
     """A new secret feed link. Crew feeds: the crew's coordinators; set feeds: its managers."""
     if kind == "crew":
         assert crew_id is not None
-        crew_of(session, user, crew_id)
+        own_crew(session, user, crew_id)
     else:
         assert set_id is not None
         film_set = get_set(session, set_id)
@@ -176,15 +150,14 @@ def create_feed(
 
 
 def feeds_of(session: Session, user: User) -> list[FeedToken]:
-    stmt = select(FeedToken).order_by(FeedToken.id.desc())
-    if not is_admin(user):
-        stmt = stmt.where(FeedToken.created_by_id == user.id)
-    return list(session.scalars(stmt))
+    return list(
+        session.scalars(select(FeedToken).where(feeds_scope(user)).order_by(FeedToken.id.desc()))
+    )
 
 
 def revoke_feed(session: Session, user: User, feed_id: int, now: datetime) -> FeedToken:
     feed = session.get(FeedToken, feed_id)
-    if feed is None or not (is_admin(user) or feed.created_by_id == user.id):
+    if feed is None or not may_manage_feed(user, feed):
         raise NotFound(f"Feed {feed_id} not found.")
     if feed.revoked_at is None:
         feed.revoked_at = now
@@ -206,18 +179,8 @@ def feed_by_token(session: Session, token: str) -> FeedToken:
     feed = session.scalars(
         select(FeedToken).where(FeedToken.token_hash == hash_api_key(token))
     ).first()
-    missing = NotFound("This calendar feed does not exist or has been revoked.")
-    if feed is None or feed.revoked_at is not None:
-        raise missing
-    creator = session.get(User, feed.created_by_id)
-    if creator is None or not creator.active:
-        raise missing
-    if feed.kind == "crew" and (feed.crew_id is None or not works_for_crew(creator, feed.crew_id)):
-        raise missing
-    if feed.kind == "set":
-        film_set = session.get(FilmSet, feed.set_id) if feed.set_id is not None else None
-        if film_set is None or not manages_base(creator, film_set.base_id):
-            raise missing
+    if feed is None or not feed_still_allowed(session, session.get(User, feed.created_by_id), feed):
+        raise NotFound("This calendar feed does not exist or has been revoked.")
     return feed
 
 
@@ -246,31 +209,22 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
-def _live(now: datetime) -> ColumnElement[bool]:
-    return or_(Booking.status == "confirmed", active_hold(Booking, now))
-
-
 def feed_calendar(session: Session, feed: FeedToken, now: datetime) -> bytes:
     """The feed's events: confirmed days and active holds (and, for a set, its blackouts)."""
     since = today_local(now) - timedelta(days=FEED_PAST_DAYS)
-    earlier, _ = rank_columns(now)
-    stmt = (
-        select(Booking, earlier)
-        .where(_live(now), Booking.end_date > since)
-        .order_by(Booking.start_date, Booking.id)
-    )
+    creator = session.get(User, feed.created_by_id)
+    assert creator is not None  # feed_by_token checked it
     if feed.kind == "crew":
         assert feed.crew_id is not None
         crew = get_crew(session, feed.crew_id)
         cal = _calendar(f"Backlot · {crew.name}")
-        stmt = stmt.where(Booking.crew_id == crew.id)
     else:
         assert feed.set_id is not None
         film_set = get_set(session, feed.set_id)
         cal = _calendar(f"Backlot · {film_set.name_zh} {film_set.name_en}")
-        stmt = stmt.where(Booking.set_id == film_set.id)
+    wanted = BookingFilter(crew_id=feed.crew_id, set_id=feed.set_id, start=since, live=True)
     bases = {b.id: b for b in session.scalars(select(Base))}
-    for booking, ahead in session.execute(stmt):
+    for booking, ahead, _ in session.execute(visible_bookings(creator, now, wanted)):
         film = booking.film_set
         base = bases[film.base_id]
         where = f"{film.name_zh} {film.name_en} ({film.code})"
@@ -290,8 +244,7 @@ def feed_calendar(session: Session, feed: FeedToken, now: datetime) -> bytes:
         lines = [f"Booking #{booking.id}: {what.lower()}", f"Crew: {booking.crew.name}"]
         if booking.status == "hold" and booking.expires_at is not None:
             lines.append(f"Lapses {booking.expires_at.isoformat()} unless confirmed")
-        price = booking.price if booking.price is not None else film.day_rate * booking.days
-        lines.append(f"Price: ¥{price:,}")
+        lines.append(f"Price: ¥{booking_price(booking):,}")
         if booking.note:
             lines.append(booking.note)
         event.add("description", "\n".join(lines))

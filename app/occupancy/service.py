@@ -22,14 +22,13 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, bindparam, case, literal, or_, select
+from sqlalchemy import Date, Integer, Select, bindparam, case, literal, select
 from sqlalchemy.orm import Session
 
-from app.access import manages_base
-from app.bookings.service import active_hold, overlaps, rank_columns
-from app.errors import InvalidInput, NotFound
+from app.access import manages_base, visible_base, visible_bases_stmt
+from app.bookings.queries import live, overlaps, quoted_price, rank_columns
+from app.errors import InvalidInput
 from app.models import (
-    Base,
     Blackout,
     Booking,
     Crew,
@@ -64,21 +63,6 @@ def check_range(start: date, end: date) -> int:
 
 def view_of(user: User, base_id: int) -> View:
     return "full" if manages_base(user, base_id) else "free_busy"
-
-
-def visible_base(session: Session, user: User, base_id: int) -> Base:
-    """A base manager sees only their bases (others are 404); admins and coordinators all."""
-    base = session.get(Base, base_id)
-    if base is None or (user.role == "base_manager" and not manages_base(user, base_id)):
-        raise NotFound(f"Base {base_id} not found.")
-    return base
-
-
-def visible_bases(session: Session, user: User) -> list[Base]:
-    stmt = select(Base).order_by(Base.code)
-    if user.role == "base_manager":
-        stmt = stmt.where(Base.id.in_(sorted(user.base_ids)))
-    return list(session.scalars(stmt))
 
 
 def price_share(price: int, b_start: date, b_end: date, start: date, end: date) -> int:
@@ -180,8 +164,9 @@ def _statements() -> dict[str, Any]:
         .where(
             Booking.set_id.in_(of_bases),
             overlaps(Booking, _START, _END),
+            # Spelled out too so that the partial index of live rows applies.
             Booking.status.in_(("confirmed", "hold")),
-            or_(Booking.status == "confirmed", active_hold(Booking, _NOW)),
+            live(Booking, _NOW),
         )
         .order_by(Booking.placed_at, Booking.id),
         "proposals": select(
@@ -241,7 +226,7 @@ def _load(
         if booking.status == "hold":
             booking.rank = (booking.rank or 0) + 1
             # A hold's price is the day-rate quote until confirmation fixes it.
-            booking.price = film_set.day_rate * (booking.end - booking.start).days
+            booking.price = quoted_price(film_set.day_rate, booking.start, booking.end)
         else:
             booking.rank, booking.until = None, None
         film_set.bookings.append(booking)
@@ -464,7 +449,7 @@ def summary(
 ) -> OccupancySummary:
     """Headline figures of every base the caller may see, and crews on site per day."""
     ndays = check_range(start, end)
-    bases = visible_bases(session, user)
+    bases = list(session.scalars(visible_bases_stmt(user)))
     sets, _ = _load(session, [b.id for b in bases], start, end, now, with_proposals=False)
     per_base: dict[int, list[_Set]] = defaultdict(list)
     for s in sets:

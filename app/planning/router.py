@@ -6,15 +6,14 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from app.access import works_for_crew
+from app.access import OwnCrew, PlanRunner, ViewableCrew
 from app.bookings.schemas import BookingOut
 from app.clock import NowDep
-from app.crews.service import can_see_crew, crew_of, get_crew
 from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
-from app.errors import API_KEY_ROUTE, Forbidden, NotFound, problems
+from app.errors import API_KEY_ROUTE, problems
 from app.models import PlanRun
-from app.pagination import PageDep, paginate
+from app.pagination import PageDep, page_of
 from app.planning import nightly, service
 from app.planning.lock import RunInProgress
 from app.planning.schemas import CrewProposal, PlanRequest, PlanRunOut
@@ -25,11 +24,6 @@ from app.schemas import Page, PathId
 router = APIRouter(tags=["plans"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
 
-def _planner(user: CurrentUser) -> None:
-    if user.role not in ("admin", "base_manager"):
-        raise Forbidden("Only administrators and base managers start or stop optimizer runs.")
-
-
 @router.post(
     "/plans",
     response_model=PlanRunOut,
@@ -38,9 +32,8 @@ def _planner(user: CurrentUser) -> None:
     responses=problems(403, 409),
 )
 def start_plan(
-    session: SessionDep, user: CurrentUser, body: PlanRequest | None = None
+    session: SessionDep, user: PlanRunner, body: PlanRequest | None = None
 ) -> JSONResponse:
-    _planner(user)
     if nightly.active_run(session) is not None:
         raise RunInProgress()
     body = body or PlanRequest()
@@ -53,8 +46,8 @@ def start_plan(
 
 @router.get("/plans", response_model=Page[PlanRunOut], summary="Recent optimizer runs")
 def list_plans(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[PlanRunOut]:
-    rows, total = paginate(session, select(PlanRun).order_by(PlanRun.id.desc()), page)
-    return Page(items=[service.run_out(r, user) for r in rows], total=total, **vars(page))
+    stmt = select(PlanRun).order_by(PlanRun.id.desc())
+    return page_of(session, stmt, page, lambda run: service.run_out(run, user))
 
 
 @router.get("/plans/{run_id}", response_model=PlanRunOut, responses=problems(404))
@@ -68,8 +61,7 @@ def get_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunO
     responses=problems(403, 404),
     summary="Stop a run, keep its best plan",
 )
-def cancel_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunOut:
-    _planner(user)
+def cancel_plan(run_id: PathId, session: SessionDep, user: PlanRunner) -> PlanRunOut:
     run = service.get_run(session, run_id)
     if run.status in ("queued", "running"):
         run.cancel_requested = True
@@ -78,14 +70,8 @@ def cancel_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanR
 
 
 @router.get("/plans/{run_id}/crews/{crew_id}", response_model=CrewProposal, responses=problems(404))
-def crew_proposal(
-    run_id: PathId, crew_id: PathId, session: SessionDep, user: CurrentUser
-) -> CrewProposal:
-    run = service.get_run(session, run_id)
-    crew = get_crew(session, crew_id)
-    if not (works_for_crew(user, crew.id) or can_see_crew(session, user, crew.id)):
-        raise NotFound("Crew not found.")
-    return service.crew_proposal(session, run, crew)
+def crew_proposal(run_id: PathId, crew: ViewableCrew, session: SessionDep) -> CrewProposal:
+    return service.crew_proposal(session, service.get_run(session, run_id), crew)
 
 
 @router.post(
@@ -95,8 +81,6 @@ def crew_proposal(
     summary="Turn the crew's proposal into ranked holds (409 if a day is no longer free)",
 )
 def accept(
-    run_id: PathId, crew_id: PathId, session: SessionDep, user: CurrentUser, now: NowDep
+    run_id: PathId, crew: OwnCrew, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> list[BookingOut]:
-    run = service.get_run(session, run_id)
-    crew = crew_of(session, user, crew_id)
-    return service.accept(session, user, run, crew, now)
+    return service.accept(session, user, service.get_run(session, run_id), crew, now)

@@ -9,10 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import sees_all_unscheduled
+from app.bookings.queries import overlaps
 from app.bookings.schemas import BookingOut
-from app.bookings.service import overlaps, place
+from app.bookings.service import place
 from app.catalog.service import overlapping_blackouts
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput
+from app.lookup import get_or_404
 from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
 from app.planning.schemas import CrewProposal, PlanRunOut, ProposalDay, ProposedHold
 
@@ -20,7 +23,7 @@ from app.planning.schemas import CrewProposal, PlanRunOut, ProposalDay, Proposed
 def run_out(run: PlanRun, user: User) -> PlanRunOut:
     """A run as ``user`` may see it: a coordinator sees only their crews' unscheduled scenes."""
     out = PlanRunOut.model_validate(run)
-    if user.role == "coordinator":
+    if not sees_all_unscheduled(user):
         mine = {str(crew_id) for crew_id in user.crew_ids}
         codes = {info.get("code") for key, info in (run.crews or {}).items() if key in mine}
         out.unscheduled = [u for u in out.unscheduled if u.get("crew") in codes]
@@ -28,10 +31,7 @@ def run_out(run: PlanRun, user: User) -> PlanRunOut:
 
 
 def get_run(session: Session, run_id: int) -> PlanRun:
-    run = session.get(PlanRun, run_id)
-    if run is None:
-        raise NotFound(f"Plan run {run_id} not found.")
-    return run
+    return get_or_404(session, PlanRun, run_id, f"Plan run {run_id} not found.")
 
 
 def _proposals(session: Session, run: PlanRun, crew_id: int) -> list[Proposal]:

@@ -9,7 +9,7 @@ from app.access import require_admin
 from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
 from app.models import User
-from app.pagination import PageDep, paginate
+from app.pagination import PageDep, page_of
 from app.routing import TransactionalRoute
 from app.schemas import Page, PathId
 from app.users import service
@@ -29,8 +29,9 @@ def me(session: SessionDep, user: CurrentUser) -> UserOut:
 @router.get("/users", response_model=Page[UserOut], responses=_ADMIN)
 def list_users(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[UserOut]:
     require_admin(user)
-    rows, total = paginate(session, select(User).order_by(User.id), page)
-    return Page(items=[service.user_out(session, u) for u in rows], total=total, **vars(page))
+    return page_of(
+        session, select(User).order_by(User.id), page, lambda u: service.user_out(session, u)
+    )
 
 
 @router.post(

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.access import admins, is_admin
+from app.errors import Conflict, InvalidInput
+from app.lookup import get_or_404
 from app.models import Base, Crew, User, UserBase, UserCrew
 from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
@@ -59,21 +61,16 @@ def rotate_key(session: Session, user: User) -> str:
 
 def revoke(session: Session, user: User) -> None:
     """Revoke a key; the last active administrator's key stays (nobody could manage users)."""
-    if user.role == "admin" and user.active:
-        admins = session.scalar(
-            select(func.count()).select_from(User).where(User.role == "admin", User.active)
-        )
-        if (admins or 0) <= 1:
+    if is_admin(user) and user.active:
+        active = session.scalar(select(func.count()).select_from(User).where(admins(), User.active))
+        if (active or 0) <= 1:
             raise Conflict("This is the last active administrator; create another one first.")
     user.active = False
     session.flush()
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"User {user_id} not found.")
-    return user
+    return get_or_404(session, User, user_id, f"User {user_id} not found.")
 
 
 def user_out(session: Session, user: User) -> UserOut:

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
+from app.access import places_bookings
 from app.deps import SessionDep
 from app.errors import DomainError
 from app.models import User
@@ -127,10 +128,10 @@ class PageContext:
         if user is None:
             return []
         items = [("/ui/board", "nav.board")]
-        if user.role in ("coordinator", "admin"):
+        if places_bookings(user):
             items += [("/ui/find", "nav.find")]
         items += [("/ui/bookings", "nav.bookings")]
-        if user.role in ("coordinator", "admin"):
+        if places_bookings(user):
             items += [("/ui/schedule", "nav.schedule")]
         items += [("/ui/plans", "nav.plans"), ("/ui/feeds", "nav.feeds")]
         return items

@@ -15,27 +15,31 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import select
 from starlette.responses import Response
 
 from app.access import (
-    booking_scope,
-    can_see_booking,
-    is_admin,
-    manages_base,
-    require_crew,
+    booking_crew,
+    booking_to_change,
+    crews_acted_for_stmt,
+    is_coordinator,
+    managed_sets_stmt,
+    own_crew,
+    places_bookings,
+    viewable_crew,
+    visible_bases_stmt,
+    visible_crews_stmt,
     works_for_crew,
 )
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
-from app.bookings.schemas import BookingOut
+from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
 from app.crews.schedule import crew_schedule
-from app.crews.service import can_see_crew, get_crew, visible_crews_stmt
 from app.deps import SessionDep, user_for_key
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
-from app.models import Base, Booking, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
+from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
@@ -51,7 +55,7 @@ Csrf = Annotated[str, Form(max_length=200)]
 
 
 def home_for(user: User) -> str:
-    return "/ui/find" if user.role == "coordinator" else "/ui/board"
+    return "/ui/find" if is_coordinator(user) else "/ui/board"
 
 
 # --- sign-in, sign-out, language -------------------------------------------------------------
@@ -134,26 +138,24 @@ def _prev_month(d: date) -> date:
 
 
 def _bases_for(session: SessionDep, user: User) -> list[Base]:
-    return occupancy.visible_bases(session, user)
+    return list(session.scalars(visible_bases_stmt(user)))
 
 
 def _crews_for(session: SessionDep, user: User) -> list[Crew]:
     """Crews the user acts for: a coordinator's own, every crew for an admin."""
-    if is_admin(user):
-        return list(session.scalars(select(Crew).order_by(Crew.code)))
-    if user.role == "coordinator":
-        return list(
-            session.scalars(select(Crew).where(Crew.id.in_(user.crew_ids)).order_by(Crew.code))
-        )
-    return []
+    return list(session.scalars(crews_acted_for_stmt(user)))
+
+
+def _crews_seen(session: SessionDep, user: User) -> list[Crew]:
+    """Crews whose schedule and proposals the user may look at."""
+    if places_bookings(user):
+        return _crews_for(session, user)
+    return list(session.scalars(visible_crews_stmt(user)))
 
 
 def _pick_crew(session: SessionDep, user: User, crew: int | None, crews: list[Crew]) -> Crew:
     if crew is not None:
-        found = get_crew(session, crew)
-        if not (works_for_crew(user, found.id) or can_see_crew(session, user, found.id)):
-            raise NotFound("Crew not found.")
-        return found
+        return viewable_crew(session, user, crew)
     if not crews:
         raise Forbidden("This page is for a crew's coordinators.")
     return crews[0]
@@ -344,10 +346,7 @@ def place_hold(
     page.check_csrf(csrf)
     user = page.require_user()
     try:
-        if user.role == "base_manager":
-            raise Forbidden("Base managers see bookings; a crew's coordinator places them.")
-        crew = get_crew(session, crew_id)
-        require_crew(user, crew.id)
+        crew = booking_crew(session, user, crew_id)
         out = bookings.place(
             session, user, crew, set_id, start, end, confirm_now=False, note=note.strip(),
             now=now,
@@ -365,24 +364,6 @@ def place_hold(
 # --- bookings ---------------------------------------------------------------------------------
 
 
-def _booking_rows(
-    session: SessionDep, user: User, now: datetime, crew_id: int | None, past: bool
-) -> list[BookingOut]:
-    earlier, confirmed = bookings.rank_columns(now)
-    live = or_(Booking.status == "confirmed", bookings.active_hold(Booking, now))
-    today = today_local(now)
-    current = and_(live, Booking.end_date > today)
-    stmt = select(Booking, earlier, confirmed).where(booking_scope(user))
-    if crew_id is not None:
-        stmt = stmt.where(Booking.crew_id == crew_id)
-    if past:
-        stmt = stmt.where(not_(current)).order_by(Booking.start_date.desc(), Booking.id.desc())
-    else:
-        stmt = stmt.where(current).order_by(Booking.start_date, Booking.id)
-    rows = session.execute(stmt.limit(200)).all()
-    return [bookings.booking_out(b, now, int(e), bool(c)) for b, e, c in rows]
-
-
 @router.get("/ui/bookings")
 def my_bookings(
     page: Page,
@@ -393,9 +374,10 @@ def my_bookings(
 ) -> Response:
     user = page.require_user()
     crews = _crews_for(session, user)
-    if crew is not None and not (works_for_crew(user, crew) or user.role == "base_manager"):
-        raise NotFound("Crew not found.")
-    rows = _booking_rows(session, user, now, crew, past)
+    if crew is not None:
+        viewable_crew(session, user, crew)
+    wanted = BookingFilter(crew_id=crew, current=not past)
+    rows = list_visible(session, user, now, wanted, limit=200)
     acting = {b.id for b in rows if works_for_crew(user, b.crew_id)}
     csv_query = {"live": "false" if past else "true"}
     if crew is not None:
@@ -437,13 +419,7 @@ def booking_action(
         raise NotFound("Unknown action.")
     t = page.t
     try:
-        booking = bookings.get_booking(session, booking_id)
-        if not can_see_booking(user, booking):
-            raise NotFound(f"Booking {booking_id} not found.")
-        if not works_for_crew(user, booking.crew_id):
-            raise Forbidden(
-                "Only the crew's coordinators or an administrator may change this booking."
-            )
+        booking = booking_to_change(session, user, booking_id)
         bookings.lock(session, booking, now, version)
         result = perform(session, user, booking, now, "")
     except DomainError as exc:
@@ -463,9 +439,7 @@ def booking_action(
 @router.get("/ui/schedule")
 def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Response:
     user = page.require_user()
-    crews = _crews_for(session, user)
-    if user.role == "base_manager":
-        crews = list(session.scalars(visible_crews_stmt(user)))
+    crews = _crews_seen(session, user)
     chosen = _pick_crew(session, user, crew, crews)
     plan = crew_schedule(session, chosen)
     return page.render("schedule.html", plan=plan, crews=crews, crew=chosen)
@@ -478,9 +452,7 @@ def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Respon
 def plans(page: Page, session: SessionDep) -> Response:
     user = page.require_user()
     runs = list(session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15)))
-    crews = _crews_for(session, user)
-    if user.role == "base_manager":
-        crews = list(session.scalars(visible_crews_stmt(user)))
+    crews = _crews_seen(session, user)
     return page.render("plans.html", runs=runs, crews=crews)
 
 
@@ -488,20 +460,13 @@ def plans(page: Page, session: SessionDep) -> Response:
 def plan_detail(page: Page, session: SessionDep, run_id: int, crew: int | None = None) -> Response:
     user = page.require_user()
     run = planning.get_run(session, run_id)
-    crews = _crews_for(session, user)
-    if user.role == "base_manager":
-        crews = list(session.scalars(visible_crews_stmt(user)))
+    crews = _crews_seen(session, user)
     if crew is None and not crews and run.crews:
         crew = int(next(iter(run.crews)))
     chosen = _pick_crew(session, user, crew, crews)
     proposal = planning.crew_proposal(session, run, chosen)
     latest = planning.latest_run_id(session)
-    can_accept = (
-        works_for_crew(user, chosen.id)
-        and user.role in ("coordinator", "admin")
-        and not proposal.accepted
-        and bool(proposal.holds)
-    )
+    can_accept = works_for_crew(user, chosen.id) and not proposal.accepted and bool(proposal.holds)
     return page.render(
         "plan.html",
         run=run,
@@ -523,10 +488,7 @@ def accept_plan(
     back = f"/ui/plans/{run_id}?crew={crew_id}"
     try:
         run = planning.get_run(session, run_id)
-        crew = get_crew(session, crew_id)
-        require_crew(user, crew.id)
-        if user.role not in ("coordinator", "admin"):
-            raise Forbidden("Only the crew's coordinator accepts its proposal.")
+        crew = own_crew(session, user, crew_id)
         placed = planning.accept(session, user, run, crew, now)
     except (Conflict, DomainError) as exc:
         _refused(page, session, exc)
@@ -540,13 +502,7 @@ def accept_plan(
 
 def _feed_choices(session: SessionDep, user: User) -> tuple[list[Crew], list[FilmSet]]:
     """Crews the user may share (their own) and sets of the bases they manage."""
-    crews = _crews_for(session, user)
-    if not (is_admin(user) or user.base_ids):
-        return crews, []
-    stmt = select(FilmSet).order_by(FilmSet.code)
-    if not is_admin(user):
-        stmt = stmt.where(FilmSet.base_id.in_(user.base_ids))
-    return crews, [s for s in session.scalars(stmt) if manages_base(user, s.base_id)]
+    return _crews_for(session, user), list(session.scalars(managed_sets_stmt(user)))
 
 
 def _feeds_page(

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 
 from app.db import transaction
 from app.models import Booking, utcnow
@@ -282,3 +283,26 @@ def test_board_cell_details(client: TestClient, world: World) -> None:
         "/ui/board/cell", params={"base": world.base_a, "set": world.set_b1, "date": iso(31)}
     )
     assert r.status_code == 404
+
+
+def test_accepting_a_proposal_is_refused_alike_by_the_api_and_the_page(
+    client: TestClient, world: World
+) -> None:
+    """A manager who sees crew 1 (it holds a set of their base) gets the API's 403 on the
+    page too, not a 'not found' (the page used to apply a rule of its own)."""
+    from tests.api.test_plans import add_scenes, run_once
+
+    _hold_for(world.crew1, world.set_a1, 40, 41, hours_ago=1)
+    add_scenes(world)
+    run = run_once()
+    api = client.post(f"/plans/{run.id}/crews/{world.crew1}/accept", headers=auth(world.manager_a))
+    assert api.status_code == 403, api.text
+    sign_in(client, world.manager_a)
+    page = client.get(f"/ui/plans/{run.id}?crew={world.crew1}")
+    assert page.status_code == 200
+    r = client.post(f"/ui/plans/{run.id}/crews/{world.crew1}/accept", data={"csrf": csrf_of(page)})
+    refusal = api.json()["detail"].replace("'", "&#39;")
+    assert refusal in r.text, r.text[:2000]
+    with transaction() as s:
+        held = s.scalars(select(Booking).where(Booking.crew_id == world.crew1)).all()
+    assert len(held) == 1  # only the hold placed above
