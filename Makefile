@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint format serve seed clean bench
+.PHONY: run test install lint format clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Backlot needs Python 3.11 or newer")'
@@ -25,12 +25,18 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+## lint: ruff (rules and formatting) and strict mypy; CI fails on any finding
 lint: install
 	$(BIN)/ruff check app scheduler seed tests benchmarks migrations
+	$(BIN)/ruff format --check app scheduler seed tests benchmarks
 	$(BIN)/mypy app scheduler seed
 
 format: install
 	$(BIN)/ruff format app scheduler seed tests benchmarks
+
+## bench: the optimizer benchmark (every size, seeds 1-3; see docs/benchmarks.md)
+bench: install
+	$(BIN)/python -m benchmarks.run_optimizer
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

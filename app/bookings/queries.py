@@ -64,6 +64,29 @@ def placed_before(model: Any, placed_at: Any, booking_id: Any) -> ColumnElement[
     )
 
 
+def ahead_of(other: Any, of: Any, now: Any) -> ColumnElement[bool]:
+    """``other`` is a hold that ``of`` ranks behind: same set, overlapping days, still
+    counting, placed earlier. ``of`` is a booking, or the Booking class itself for SQL
+    correlated with each listed row."""
+    return and_(
+        other.set_id == of.set_id,
+        other.id != of.id,
+        active_hold(other, now),
+        overlaps(other, of.start_date, of.end_date),
+        placed_before(other, of.placed_at, of.id),
+    )
+
+
+def confirmed_over(other: Any, of: Any) -> ColumnElement[bool]:
+    """``other`` is a confirmed booking of ``of``'s set on some of its days."""
+    return and_(
+        other.set_id == of.set_id,
+        other.id != of.id,
+        other.status == "confirmed",
+        overlaps(other, of.start_date, of.end_date),
+    )
+
+
 def effective_status(booking: Booking, now: datetime) -> BookingStatus:
     """The status as users see it: a hold past its expiry is expired, swept or not."""
     if booking.status == "hold" and booking.expires_at is not None and booking.expires_at <= now:
@@ -107,23 +130,8 @@ def rank_columns(now: datetime | BindParameter[datetime]) -> tuple[Any, Any]:
 def _rank_columns(now: BindParameter[datetime]) -> tuple[Any, Any]:
     # Built once: aliasing and comparing ORM attributes costs more than the query itself.
     other = aliased(Booking)
-    earlier = (
-        select(func.count())
-        .select_from(other)
-        .where(
-            other.set_id == Booking.set_id,
-            other.id != Booking.id,
-            active_hold(other, now),
-            overlaps(other, Booking.start_date, Booking.end_date),
-            placed_before(other, Booking.placed_at, Booking.id),
-        )
-    )
-    confirmed = exists().where(
-        other.set_id == Booking.set_id,
-        other.id != Booking.id,
-        other.status == "confirmed",
-        overlaps(other, Booking.start_date, Booking.end_date),
-    )
+    earlier = select(func.count()).select_from(other).where(ahead_of(other, Booking, now))
+    confirmed = exists().where(confirmed_over(other, Booking))
     return earlier, confirmed
 
 

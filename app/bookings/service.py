@@ -13,8 +13,8 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Table,
-    and_,
     bindparam,
+    exists,
     func,
     insert,
     literal,
@@ -30,11 +30,12 @@ from sqlalchemy.orm.util import identity_key
 from app.access import sees_crew_names_on, works_for_crew
 from app.bookings.queries import (
     active_hold,
+    ahead_of,
+    confirmed_over,
     describe,
     effective_status,
     live,
     overlaps,
-    placed_before,
     quoted_price,
     rank_columns,
 )
@@ -168,18 +169,7 @@ def _blockers(session: Session, viewer: User, booking: Booking, now: datetime) -
     ]
     others = session.scalars(
         select(Booking)
-        .where(
-            Booking.set_id == booking.set_id,
-            Booking.id != booking.id,
-            overlaps(Booking, booking.start_date, booking.end_date),
-            or_(
-                Booking.status == "confirmed",
-                and_(
-                    active_hold(Booking, now),
-                    placed_before(Booking, booking.placed_at, booking.id),
-                ),
-            ),
-        )
+        .where(or_(confirmed_over(Booking, booking), ahead_of(Booking, booking, now)))
         .order_by(Booking.placed_at, Booking.id)
     ).all()
     earlier, _ = rank_columns(now)
@@ -507,27 +497,14 @@ def challenge(
     if booking.status != "hold":
         raise Conflict(f"Only an active hold can challenge; this booking is {booking.status}.")
     film_set = booking.film_set
-    confirmed = session.scalars(
-        select(Booking).where(
-            Booking.set_id == booking.set_id,
-            Booking.status == "confirmed",
-            overlaps(Booking, booking.start_date, booking.end_date),
-        )
-    ).all()
-    if confirmed:
+    if session.scalar(select(exists().where(confirmed_over(Booking, booking)))):
         raise Conflict(
             "Some of these days are already confirmed by another production; "
             "a challenge only moves holds, not confirmed bookings."
         )
     ahead = session.scalars(
         select(Booking)
-        .where(
-            Booking.set_id == booking.set_id,
-            Booking.id != booking.id,
-            active_hold(Booking, now),
-            overlaps(Booking, booking.start_date, booking.end_date),
-            placed_before(Booking, booking.placed_at, booking.id),
-        )
+        .where(ahead_of(Booking, booking, now))
         .order_by(Booking.placed_at, Booking.id)
     ).all()
     if not ahead:
