@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
@@ -237,6 +237,45 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# What each unique rule of the schema means to a person, by table. A request that loses a
+# race to create the same thing (two admins adding crew "C07" at once) passed the service's
+# own check, so the database's refusal is the answer: a 409 naming the clash, never a 500.
+UNIQUE_CLASHES: dict[str, str] = {
+    "bases": "A base with this code already exists.",
+    "sets": "A set with this code already exists.",
+    "crews": "A crew with this code already exists.",
+    "scenes": "A scene with this number already exists for this crew.",
+    "travel": "This pair of bases was changed at the same time; please retry.",
+    "users": "This key is already in use; please retry.",
+    "feed_tokens": "This feed link is already in use; please retry.",
+    "idempotency_keys": "A request with this Idempotency-Key is being answered; please retry.",
+    "set_tags": "This set already has this tag.",
+    "cast_unavailable": "This day is already marked unavailable.",
+    "scene_cast": "This cast member is already in the scene.",
+    "scene_allowed_sets": "This set is already allowed for the scene.",
+    "scene_predecessors": "This scene is already listed before it.",
+    "user_bases": "The user already manages this base.",
+    "user_crews": "The user already works for this crew.",
+    "rate_counters": "Too many requests at the same moment; please retry.",
+}
+
+
+def unique_clash(exc: IntegrityError) -> str | None:
+    """The person-readable clash when ``exc`` is a unique or primary-key violation."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # PostgreSQL: SQLSTATE 23505 unique_violation
+        if getattr(orig, "sqlstate", None) != "23505":
+            return None
+        table = diag.table_name or ""
+    else:  # SQLite: "UNIQUE constraint failed: crews.code"
+        text = str(orig)
+        if not text.startswith("UNIQUE constraint failed: "):
+            return None
+        table = text.removeprefix("UNIQUE constraint failed: ").split(".", 1)[0]
+    return UNIQUE_CLASHES.get(table, "This already exists (created at the same moment).")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -304,6 +343,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if "SQLite INTEGER" in str(exc):
             return _out_of_range(request)
         return await _unexpected(request, exc)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        clash = unique_clash(exc)
+        if clash is None:
+            return await _unexpected(request, exc)
+        return problem(409, "Conflict", clash, slug="conflict", instance=request.url.path)
 
     def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -17,3 +18,10 @@ def get_or_404(session: Session, model: type[M], ident: int, message: str) -> M:
     if found is None:
         raise NotFound(message)
     return found
+
+
+def taken(session: Session, *where: ColumnElement[bool]) -> bool:
+    """Whether a row matching ``where`` exists: the friendly check before an insert that a
+    unique rule guards (a concurrent insert still meets the rule; errors.unique_clash)."""
+    return bool(session.scalar(select(exists().where(*where))))
+

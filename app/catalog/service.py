@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
-from app.lookup import get_or_404
+from app.lookup import get_or_404, taken
 from app.models import Base, Blackout, Booking, FilmSet, SetTag, Travel
 from app.schemas import MAX_INT
 
@@ -46,12 +46,8 @@ def get_set(session: Session, set_id: int, *, for_update: bool = False) -> FilmS
     return film_set
 
 
-def _code_taken(session: Session, model: type[Base] | type[FilmSet], code: str) -> bool:
-    return session.scalar(select(func.count()).where(model.code == code)) != 0
-
-
 def create_base(session: Session, **fields: object) -> Base:
-    if _code_taken(session, Base, str(fields["code"])):
+    if taken(session, Base.code == fields["code"]):
         raise Conflict(f"A base with code '{fields['code']}' already exists.")
     base = Base(**fields)
     session.add(base)
@@ -90,7 +86,7 @@ def sets_with_tags(tags: Sequence[str]) -> Select[int]:
 
 def create_set(session: Session, *, base_id: int, tags: Sequence[str], **fields: object) -> FilmSet:
     get_base(session, base_id)
-    if _code_taken(session, FilmSet, str(fields["code"])):
+    if taken(session, FilmSet.code == fields["code"]):
         raise Conflict(f"A set with code '{fields['code']}' already exists.")
     film_set = FilmSet(base_id=base_id, **fields)
     film_set.tag_rows = [SetTag(tag=t) for t in sorted(set(tags))]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput
-from app.lookup import get_or_404
+from app.lookup import get_or_404, taken
 from app.models import (
     CastMember,
     CastUnavailable,
@@ -26,7 +26,7 @@ def get_crew(session: Session, crew_id: int) -> Crew:
 
 
 def create_crew(session: Session, **fields: object) -> Crew:
-    if session.scalar(select(func.count()).where(Crew.code == fields["code"])):
+    if taken(session, Crew.code == fields["code"]):
         raise Conflict(f"A crew with code '{fields['code']}' already exists.")
     crew = Crew(**fields)
     session.add(crew)
@@ -172,7 +172,7 @@ def _apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object
 
 def create_scene(session: Session, crew: Crew, fields: dict[str, object]) -> Scene:
     number = str(fields["number"])
-    if session.scalar(select(func.count()).where(Scene.crew_id == crew.id, Scene.number == number)):
+    if taken(session, Scene.crew_id == crew.id, Scene.number == number):
         raise Conflict(f"Scene {number} already exists for this crew.")
     scene = Scene(crew_id=crew.id, number=number, status=fields.pop("status", "unscheduled"))
     fields.pop("number")
@@ -185,12 +185,12 @@ def create_scene(session: Session, crew: Crew, fields: dict[str, object]) -> Sce
 
 def update_scene(session: Session, scene: Scene, fields: dict[str, object]) -> Scene:
     number = fields.get("number")
-    if number is not None and number != scene.number:
-        taken = session.scalar(
-            select(func.count()).where(Scene.crew_id == scene.crew_id, Scene.number == number)
-        )
-        if taken:
-            raise Conflict(f"Scene {number} already exists for this crew.")
+    if (
+        number is not None
+        and number != scene.number
+        and taken(session, Scene.crew_id == scene.crew_id, Scene.number == number)
+    ):
+        raise Conflict(f"Scene {number} already exists for this crew.")
     apply_scene_fields(session, scene, fields)
     session.flush()
     return scene
