@@ -24,4 +24,3 @@ def taken(session: Session, *where: ColumnElement[bool]) -> bool:
     """Whether a row matching ``where`` exists: the friendly check before an insert that a
     unique rule guards (a concurrent insert still meets the rule; errors.unique_clash)."""
     return bool(session.scalar(select(exists().where(*where))))
-

@@ -12,8 +12,9 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,16 @@ from app.models import IdempotencyRecord, User
 Answer = tuple[int, dict[str, Any]]
 # 1-200 printable ASCII characters, not starting or ending with a space (HTTP trims those).
 KEY_PATTERN = r"^[!-~](?:[ -~]{0,198}[!-~])?$"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Retry safely: the same key and body return the first answer; "
+        "1-200 printable ASCII characters",
+    ),
+]
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.access import ViewableCrew, VisibleBooking, booking_crew, booking_to_change
 from app.bookings import idempotency, queries, service
 from app.bookings.availability import find_free_sets
+from app.bookings.idempotency import IdempotencyKey
 from app.bookings.schemas import (
     Availability,
     BookingAction,
@@ -39,15 +40,6 @@ BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=idempotency.KEY_PATTERN,
-        description="Retry safely: the same key and body return the first answer; "
-        "1-200 printable ASCII characters",
-    ),
-]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -138,7 +130,14 @@ def crew_bookings(
     "/bookings",
     response_model=BookingOut,
     status_code=status.HTTP_201_CREATED,
-    responses=_PLACE_ERRORS,
+    responses={
+        200: {
+            "model": BookingOut,
+            "description": "The crew's own booking already covers these days: it is the "
+            "answer, and no second hold is placed",
+        },
+        **_PLACE_ERRORS,
+    },
     summary="Place a hold (or book directly with status 'confirmed')",
 )
 def create_booking(
@@ -162,7 +161,8 @@ def create_booking(
             note=body.note,
             now=now,
         )
-        return 201, placed.model_dump(mode="json")
+        # The crew's own booking already covering the days is the answer, not a new hold.
+        return (201 if placed.created else 200), placed.booking.model_dump(mode="json")
 
     fp = idempotency.fingerprint("POST", request.url.path, body.model_dump(mode="json"))
     code, payload = idempotency.run(session, user, idempotency_key, fp, perform)

@@ -8,10 +8,12 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    Integer,
     Table,
     bindparam,
     exists,
@@ -252,6 +254,17 @@ _HELD_AT_BASE = (
     )
 )
 
+# The crew's row, locked before any set's: one crew's placements are decided one at a time,
+# so its hold quota and its own bookings are counted truly under parallel requests (always
+# crew first, then set, so that two requests never wait for each other's lock).
+_LOCK_CREW = select(Crew.id).where(Crew.id == bindparam("crew_id")).with_for_update()
+
+
+def lock_crew(session: Session, crew_id: int) -> None:
+    """Take the crew's lock (before any set's): its placements are decided one at a time."""
+    session.execute(_LOCK_CREW, {"crew_id": crew_id})
+
+
 # The set's row, locked: bookings of one set are decided one at a time.
 _LOCK_SET = (
     select(FilmSet.id, FilmSet.code, FilmSet.name_en, FilmSet.base_id, FilmSet.day_rate)
@@ -267,16 +280,35 @@ _STANDING = union_all(
         literal("blackout").label("kind"),
         Blackout.id.label("id"),
         literal(None, UTCDateTime).label("placed_at"),
+        literal(None, Integer).label("crew_id"),
+        Blackout.start_date.label("start_date"),
+        Blackout.end_date.label("end_date"),
     ).where(
         Blackout.set_id == bindparam("set_id"),
         overlaps(Blackout, bindparam("start"), bindparam("end")),
     ),
-    select(_bookings.status, _bookings.id, _bookings.placed_at).where(
+    select(
+        _bookings.status,
+        _bookings.id,
+        _bookings.placed_at,
+        _bookings.crew_id,
+        _bookings.start_date,
+        _bookings.end_date,
+    ).where(
         _bookings.set_id == bindparam("set_id"),
         overlaps(_bookings, bindparam("start"), bindparam("end")),
         live(_bookings, bindparam("now")),
     ),
 )
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A placed booking, or (``created`` False) the crew's own booking that already covers
+    the days asked for: a crew never queues behind itself."""
+
+    booking: BookingOut
+    created: bool
 
 
 def place(
@@ -290,14 +322,15 @@ def place(
     confirm_now: bool,
     note: str,
     now: datetime,
-) -> BookingOut:
+) -> Placement:
     """Place a hold ranked behind earlier ones; ``confirm_now`` also confirms it, atomically.
 
-    The hot path of the API: a handful of prepared statements (lock the set, sweep it,
-    read what stands on the days, insert the booking and its events) and the answer
-    built from what they returned. A refusal takes the slower path that explains it.
+    The hot path of the API: a handful of prepared statements (lock the crew and the set,
+    sweep the set, read what stands on the days, insert the booking and its events) and the
+    answer built from what they returned. A refusal takes the slower path that explains it.
     """
     _check_range(crew, start, end, now)
+    lock_crew(session, crew.id)
     film_set = session.execute(_LOCK_SET, {"set_id": set_id}).first()
     if film_set is None:
         raise NotFound(f"Set {set_id} not found.")
@@ -305,13 +338,15 @@ def place(
     standing = session.execute(
         _STANDING, {"set_id": set_id, "start": start, "end": end, "now": now}
     ).all()
+    own = [row for row in standing if row.crew_id == crew.id]
+    if own:
+        return _own_booking(session, crew, film_set.code, own, start, end, confirm_now, now)
     kinds = {row.kind for row in standing}
-    # Holds rank by placement instant (ids break ties, and ours will be the newest). A hold
-    # committed while this request waited for the lock can carry a later instant: it
-    # ranks behind this booking and does not stand in its way.
-    holds_ahead = sum(1 for row in standing if row.kind == "hold" and row.placed_at <= now)
+    holds_ahead = sum(1 for row in standing if row.kind == "hold")
+    placed_at = queue_instant(now, [row.placed_at for row in standing if row.kind == "hold"])
     if "blackout" in kinds or (confirm_now and ("confirmed" in kinds or holds_ahead)):
-        return _place_and_explain(session, actor, crew, set_id, start, end, now, note)
+        out = _place_and_explain(session, actor, crew, set_id, start, end, placed_at, now, note)
+        return Placement(out, created=True)
     if not confirm_now:
         _check_hold_quota(session, crew, film_set.base_id, now)
     days = (end - start).days
@@ -326,7 +361,7 @@ def place(
             "start_date": start,
             "end_date": end,
             "status": status,
-            "placed_at": now,
+            "placed_at": placed_at,
             "expires_at": expires,
             "confirmed_at": now if confirm_now else None,
             "price": price if confirm_now else None,
@@ -338,7 +373,7 @@ def place(
         _BOOKED_DIRECTLY if confirm_now else _PLACED,
         {"booking_id": booking_id, "actor_id": actor.id, "at": now},
     )
-    return BookingOut(
+    out = BookingOut(
         id=booking_id,
         set_id=set_id,
         set_code=film_set.code,
@@ -352,13 +387,77 @@ def place(
         status=status,
         rank=None if confirm_now else holds_ahead + 1,
         behind_confirmed=not confirm_now and "confirmed" in kinds,
-        placed_at=now,
+        placed_at=placed_at,
         expires_at=expires,
         challenge_deadline=None,
         confirmed_at=now if confirm_now else None,
         price=price,
         note=note,
         version=1,
+    )
+    return Placement(out, created=True)
+
+
+# The smallest step between two placement instants both databases keep.
+_TICK = timedelta(microseconds=1)
+
+
+def queue_instant(now: datetime, standing_holds: list[datetime]) -> datetime:
+    """A new hold's place in the queue, fixed under the set's lock: after every hold that
+    stands on its days. ``now`` was read before the lock was granted; a hold committed while
+    this request waited may carry a later instant, and must still rank ahead of this one,
+    so the rank a response reports is the rank the booking keeps."""
+    return max([now, *(placed + _TICK for placed in standing_holds)])
+
+
+def _own_booking(
+    session: Session,
+    crew: Crew,
+    set_code: str,
+    own: list[Any],
+    start: date,
+    end: date,
+    confirm_now: bool,
+    now: datetime,
+) -> Placement:
+    """The crew already holds or has confirmed some of these days on this set.
+
+    The rule: a booking of the crew's own that covers every day asked for is the answer
+    (for a direct booking, only a confirmed one: a hold must be confirmed, not booked over);
+    any other overlap is a 409 naming the crew's bookings in the way. A crew never gets a
+    second hold ranked behind its own.
+    """
+    own = sorted(own, key=lambda r: (r.kind != "confirmed", r.start_date))
+    for row in own:
+        covers = row.start_date <= start and row.end_date >= end
+        if covers and (row.kind == "confirmed" or not confirm_now):
+            booking = session.get(Booking, row.id)
+            assert booking is not None
+            return Placement(describe(session, booking, now), created=False)
+    listed = "; ".join(
+        f"#{r.id} ({'confirmed' if r.kind == 'confirmed' else 'hold'}, "
+        f"{r.start_date}–{r.end_date - timedelta(days=1)})"
+        for r in own
+    )
+    hint = (
+        "confirm that hold instead of booking over it"
+        if confirm_now and any(r.kind == "hold" for r in own)
+        else "release it first, or ask only for the days it does not cover"
+    )
+    raise Conflict(
+        f"{crew.name} already has {set_code} on some of these days: {listed}. "
+        f"A crew never queues behind its own booking; {hint}.",
+        conflicts=[
+            {
+                "kind": "own",
+                "booking_id": r.id,
+                "status": "confirmed" if r.kind == "confirmed" else "hold",
+                "start": r.start_date.isoformat(),
+                "end": r.end_date.isoformat(),
+                "crew": crew.name,
+            }
+            for r in own
+        ],
     )
 
 
@@ -393,6 +492,7 @@ def _place_and_explain(
     set_id: int,
     start: date,
     end: date,
+    placed_at: datetime,
     now: datetime,
     note: str,
 ) -> BookingOut:
@@ -418,7 +518,7 @@ def _place_and_explain(
         start_date=start,
         end_date=end,
         status="hold",
-        placed_at=now,
+        placed_at=placed_at,
         expires_at=now + timedelta(hours=film_set.base.hold_ttl_hours),
         note=note,
         created_by_id=actor.id,

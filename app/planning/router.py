@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from app.access import OwnCrew, PlanRunner, ViewableCrew
-from app.bookings.schemas import BookingOut
+from app.bookings import idempotency
+from app.bookings.idempotency import IdempotencyKey
 from app.clock import NowDep
 from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
@@ -16,7 +17,13 @@ from app.models import PlanRun
 from app.pagination import PageDep, page_of
 from app.planning import nightly, service
 from app.planning.lock import RunInProgress
-from app.planning.schemas import CrewProposal, PlanRequest, PlanRunOut
+from app.planning.schemas import (
+    Acceptance,
+    AcceptRequest,
+    CrewProposal,
+    PlanRequest,
+    PlanRunOut,
+)
 from app.planning.worker import spawn
 from app.routing import TransactionalRoute
 from app.schemas import Page, PathId
@@ -70,17 +77,38 @@ def cancel_plan(run_id: PathId, session: SessionDep, user: PlanRunner) -> PlanRu
 
 
 @router.get("/plans/{run_id}/crews/{crew_id}", response_model=CrewProposal, responses=problems(404))
-def crew_proposal(run_id: PathId, crew: ViewableCrew, session: SessionDep) -> CrewProposal:
-    return service.crew_proposal(session, service.get_run(session, run_id), crew)
+def crew_proposal(
+    run_id: PathId, crew: ViewableCrew, session: SessionDep, now: NowDep
+) -> CrewProposal:
+    return service.crew_proposal(session, service.get_run(session, run_id), crew, now)
 
 
 @router.post(
     "/plans/{run_id}/crews/{crew_id}/accept",
-    response_model=list[BookingOut],
+    response_model=Acceptance,
     responses=problems(403, 404, 409),
-    summary="Turn the crew's proposal into ranked holds (409 if a day is no longer free)",
+    summary="Turn the crew's proposal into ranked holds (409 if a day is no longer free, "
+    "or the proposal was already accepted)",
 )
 def accept(
-    run_id: PathId, crew: OwnCrew, session: SessionDep, user: CurrentUser, now: NowDep
-) -> list[BookingOut]:
-    return service.accept(session, user, service.get_run(session, run_id), crew, now)
+    run_id: PathId,
+    crew: OwnCrew,
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    body: AcceptRequest | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    wanted = body or AcceptRequest()
+
+    def perform() -> idempotency.Answer:
+        run = service.get_run(session, run_id)
+        done = service.accept(
+            session, user, run, crew, now, release_unused=wanted.release_unused_holds
+        )
+        return 200, done.model_dump(mode="json")
+
+    fp = idempotency.fingerprint("POST", request.url.path, wanted.model_dump(mode="json"))
+    code, payload = idempotency.run(session, user, idempotency_key, fp, perform)
+    return JSONResponse(payload, status_code=code)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, Strict
 
+from app.bookings.schemas import BookingOut
 from app.schemas import InputModel, OutputModel
 
 
@@ -64,5 +65,27 @@ class CrewProposal(OutputModel):
     holds: list[ProposedHold] = Field(
         description="What Accept places: one hold per set and run of days"
     )
+    unused_holds: list[BookingOut] = Field(
+        default_factory=list,
+        description="The crew's holds this proposal does not use: Accept with "
+        "release_unused_holds releases them (required where one stands on a date the plan "
+        "shoots elsewhere)",
+    )
     cost: dict[str, Any]
     unscheduled: list[dict[str, Any]]
+
+
+class AcceptRequest(InputModel):
+    release_unused_holds: bool = Field(
+        default=False,
+        description="Also release the crew's holds the proposal does not use (listed by the "
+        "proposal as unused_holds); needed when one stands on a date the plan shoots elsewhere",
+    )
+
+
+class Acceptance(OutputModel):
+    placed: list[BookingOut] = Field(description="The holds placed for the proposal")
+    released: list[BookingOut] = Field(description="The crew's holds released with consent")
+    unused_holds: list[BookingOut] = Field(
+        description="The crew's holds the plan does not use, kept (release them to free quota)"
+    )

@@ -168,6 +168,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bookings.cancel_q": ("Cancel this confirmed booking?", "确定取消这个已确认的预订吗？"),
     "bookings.release_q": ("Release this hold?", "确定释放这个意向吗？"),
     "done.place": ("Hold #{id} placed: {rank} on {set}.", "已下意向 #{id}：{set} {rank}。"),
+    "done.place_own": (
+        "Your crew already has these days on {set}: booking #{id} ({rank}). No second hold.",
+        "本剧组已占有 {set} 的这些日期：预订 #{id}（{rank}），不会重复下意向。",
+    ),
     "done.confirm": ("Booking #{id} is confirmed.", "预订 #{id} 已确认。"),
     "done.release": ("Hold #{id} released.", "意向 #{id} 已释放。"),
     "done.cancel": (
@@ -178,7 +182,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Challenge sent: {n} earlier hold(s) must confirm by {deadline} or lapse.",
         "已发起挑战：{n} 个在先意向须在 {deadline} 前确认，否则失效。",
     ),
-    "done.accept": ("Proposal accepted: {n} hold(s) placed.", "已接受方案：已下 {n} 个意向。"),
+    "done.accept": (
+        "Proposal accepted: {n} hold(s) placed, {released} unused hold(s) released.",
+        "已接受方案：已下 {n} 个意向，释放 {released} 个未用意向。",
+    ),
+    "plans.unused": (
+        "Your holds this plan does not use",
+        "本方案未使用的已有意向",
+    ),
+    "plans.release_unused": (
+        "Release them when accepting (frees your hold quota; needed where one falls on a day "
+        "the plan shoots elsewhere)",
+        "接受时一并释放（腾出意向额度；若与方案同日在别处拍摄则必须释放）",
+    ),
     "fail.title": ("Not done", "操作未完成"),
     "fail.conflict": ("It could not be done:", "无法完成，原因如下："),
     "conflict.blackout": ("closed {days}", "{days} 停用"),

@@ -37,7 +37,7 @@ from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
 from app.crews.schedule import crew_schedule
 from app.deps import SessionDep, user_for_key
-from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
 from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
@@ -347,17 +347,17 @@ def place_hold(
     user = page.require_user()
     try:
         crew = booking_crew(session, user, crew_id)
-        out = bookings.place(
+        placed = bookings.place(
             session, user, crew, set_id, start, end, confirm_now=False, note=note.strip(),
             now=now,
         )  # fmt: skip
     except DomainError as exc:
         _refused(page, session, exc)
         return page.redirect(safe_next(back, "/ui/find"))
-    page.store.add_flash(
-        "ok",
-        page.t("done.place", id=out.id, rank=page.t.ordinal_hold(out.rank), set=out.set_code),
-    )
+    out = placed.booking
+    done = "done.place" if placed.created else "done.place_own"
+    rank = page.t.ordinal_hold(out.rank) if out.rank else page.t("status.confirmed")
+    page.store.add_flash("ok", page.t(done, id=out.id, rank=rank, set=out.set_code))
     return page.redirect(f"/ui/bookings?crew={crew.id}#b{out.id}")
 
 
@@ -457,16 +457,18 @@ def plans(page: Page, session: SessionDep) -> Response:
 
 
 @router.get("/ui/plans/{run_id}")
-def plan_detail(page: Page, session: SessionDep, run_id: int, crew: int | None = None) -> Response:
+def plan_detail(
+    page: Page, session: SessionDep, now: NowDep, run_id: int, crew: int | None = None
+) -> Response:
     user = page.require_user()
     run = planning.get_run(session, run_id)
     crews = _crews_seen(session, user)
     if crew is None and not crews and run.crews:
         crew = int(next(iter(run.crews)))
     chosen = _pick_crew(session, user, crew, crews)
-    proposal = planning.crew_proposal(session, run, chosen)
+    proposal = planning.crew_proposal(session, run, chosen, now)
     latest = planning.latest_run_id(session)
-    can_accept = works_for_crew(user, chosen.id) and not proposal.accepted and bool(proposal.holds)
+    can_accept = works_for_crew(user, chosen.id) and not proposal.accepted and bool(proposal.days)
     return page.render(
         "plan.html",
         run=run,
@@ -481,7 +483,13 @@ def plan_detail(page: Page, session: SessionDep, run_id: int, crew: int | None =
 
 @router.post("/ui/plans/{run_id}/crews/{crew_id}/accept")
 def accept_plan(
-    page: Page, session: SessionDep, now: NowDep, run_id: int, crew_id: int, csrf: Csrf
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    run_id: int,
+    crew_id: int,
+    csrf: Csrf,
+    release_unused: Annotated[bool, Form()] = False,
 ) -> Response:
     page.check_csrf(csrf)
     user = page.require_user()
@@ -489,11 +497,13 @@ def accept_plan(
     try:
         run = planning.get_run(session, run_id)
         crew = own_crew(session, user, crew_id)
-        placed = planning.accept(session, user, run, crew, now)
-    except (Conflict, DomainError) as exc:
+        done = planning.accept(session, user, run, crew, now, release_unused=release_unused)
+    except DomainError as exc:
         _refused(page, session, exc)
         return page.redirect(back)
-    page.store.add_flash("ok", page.t("done.accept", n=len(placed)))
+    page.store.add_flash(
+        "ok", page.t("done.accept", n=len(done.placed), released=len(done.released))
+    )
     return page.redirect(f"/ui/bookings?crew={crew_id}")
 
 

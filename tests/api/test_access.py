@@ -159,7 +159,7 @@ class Ctx:
                 note="",
                 now=utcnow(),
             )
-            return booking.id
+            return booking.booking.id
 
     def new_challenger(self) -> int:
         """C1's hold placed behind C3's on the same days: C1 may challenge."""
@@ -517,12 +517,15 @@ CASES: list[Case] = [
         "POST",
         "/bookings",
         expect(admin=201, mgr_own=403, mgr_other=403, coord_own=201, coord_other=404),
-        body=lambda ctx: {
-            "set_id": ctx.w.set_a2,
-            "crew_id": ctx.w.crew1,
-            "start": iso(100),
-            "end": iso(102),
-        },
+        # Days of their own for each caller: the crew's own hold would answer a repeat.
+        body=lambda ctx: (
+            lambda n: {
+                "set_id": ctx.w.set_a2,
+                "crew_id": ctx.w.crew1,
+                "start": iso(100 + 3 * (n % 25)),
+                "end": iso(102 + 3 * (n % 25)),
+            }
+        )(ctx.n()),
     ),
     Case(
         "GET",

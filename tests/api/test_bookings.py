@@ -111,27 +111,25 @@ def test_direct_booking_is_atomic(client: TestClient, world: World) -> None:
     assert mine["total"] == 0
 
 
-def test_a_hold_placed_later_does_not_block_an_earlier_direct_booking(
+def test_the_queue_is_the_order_of_taking_the_lock_not_of_arrival(
     client: TestClient, world: World
 ) -> None:
-    """Requests rank by the instant they were made. A hold made a moment later that won
-    the set's lock first (committed while this request waited) ranks behind it: the
-    direct booking succeeds and the hold now waits behind confirmed days."""
+    """A hold that took the set's lock first ranks first, even when another request arrived
+    a moment earlier and waited: the rank each response reports is the rank kept."""
     later = utcnow() + timedelta(seconds=5)
     client.app.dependency_overrides[get_now] = lambda: later  # type: ignore[attr-defined]
-    second = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    first = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    assert first["rank"] == 1
     client.app.dependency_overrides[get_now] = lambda: later - timedelta(seconds=1)  # type: ignore[attr-defined]
-    first = hold(client, world, world.crew2, world.set_a1, 11, 12, status="confirmed")
+    direct = hold(client, world, world.crew2, world.set_a1, 11, 12, status="confirmed")
+    assert direct.status_code == 409, direct.text
+    assert [c["kind"] for c in direct.json()["conflicts"]] == ["hold"]
+    waited = hold(client, world, world.crew3, world.set_a1, 11, 12).json()
     client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
-    assert first.status_code == 201, first.text
-    assert first.json()["status"] == "confirmed"
-    trail = client.get(f"/bookings/{first.json()['id']}/events", headers=auth(world.coord2))
-    assert [(e["from_status"], e["to_status"]) for e in trail.json()] == [
-        (None, "hold"),
-        ("hold", "confirmed"),
-    ]
-    behind = client.get(f"/bookings/{second['id']}", headers=auth(world.coord1)).json()
-    assert behind["status"] == "hold" and behind["behind_confirmed"] is True
+    assert waited["rank"] == 2
+    for placed, key in ((first, world.coord1), (waited, world.coord3)):
+        kept = client.get(f"/bookings/{placed['id']}", headers=auth(key)).json()
+        assert kept["rank"] == placed["rank"]
 
 
 def test_adjacent_ranges_do_not_conflict(client: TestClient, world: World) -> None:

@@ -6,6 +6,8 @@ booking; after each step the API and the database must agree with it, and:
 
 - no two confirmed bookings of a set overlap;
 - an active hold's rank is 1 + the active overlapping holds placed before it;
+- a crew asking again for days it holds or has confirmed on a set gets that booking (or a
+  409 naming its own bookings), never a second hold behind its own;
 - a confirm succeeds iff no earlier active overlapping hold, confirmed overlap or blackout;
 - an expired hold (expires_at <= now) never blocks anyone, swept or not;
 - released, cancelled and expired bookings never come back;
@@ -145,6 +147,34 @@ class HoldMachine(RuleBasedStateMachine):
             status="hold",
             expires_at=self.now + timedelta(hours=TTL_HOURS),
         )
+        # A crew never queues behind itself: its own booking covering the days is the answer
+        # (a direct booking only over its own confirmed one), any other own overlap a 409.
+        own = sorted(
+            (
+                o
+                for o in self.bookings.values()
+                if o.crew == crew
+                and o.set == set_
+                and overlap(o.days, days)
+                and (o.status == "confirmed" or o.active(self.now))
+            ),
+            key=lambda o: (o.status != "confirmed", o.days[0]),
+        )
+        if own:
+            covering = [
+                o
+                for o in own
+                if o.days[0] <= days[0]
+                and o.days[1] >= days[1]
+                and (o.status == "confirmed" or not direct)
+            ]
+            if covering:
+                assert r.status_code == 200, r.text
+                assert r.json()["id"] == covering[0].id
+            else:
+                assert r.status_code == 409, r.text
+                assert {c["booking_id"] for c in r.json()["conflicts"]} == {o.id for o in own}
+            return
         closed = set_ == 1 and overlap(days, BLACKOUT)
         # A direct confirmation leaves no active hold, so only holds count against the quota.
         quota = not direct and self._quota_reached(crew)

@@ -205,7 +205,7 @@ def test_post_plans_runs_in_a_worker_and_accept_places_holds(
         f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1)
     )
     assert accepted.status_code == 200, accepted.text
-    holds = accepted.json()
+    holds = accepted.json()["placed"]
     assert len(holds) == len(body["holds"]) and all(h["status"] == "hold" for h in holds)
     again = client.post(
         f"/plans/{run['id']}/crews/{world.crew1}/accept", headers=auth(world.coord1)

@@ -1,0 +1,256 @@
+"""What a booking response tells a coordinator is true, also when many act at once (both
+databases): a crew never queues behind itself, the rank reported is the rank kept, and the
+hold quota holds under parallel requests on different sets."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.config import get_settings
+from app.db import transaction
+from app.models import Base, Booking
+from tests.api.test_bookings import hold
+from tests.api.test_races import _crews_with_keys
+from tests.factories import World, auth, iso, make_set
+
+
+def _race(url: str, calls: list[tuple[str, dict[str, Any], str]]) -> list[httpx.Response]:
+    """Fire every call at once over its own connection; the answers in call order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[httpx.Response | None] = [None] * len(calls)
+
+    def run(i: int, path: str, body: dict[str, Any], key: str) -> None:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            barrier.wait()
+            answers[i] = c.post(path, json=body, headers=auth(key))
+
+    threads = [threading.Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(a is not None for a in answers)
+    return [a for a in answers if a is not None]
+
+
+def _count(*where: Any) -> int:
+    with transaction() as s:
+        return int(s.scalar(select(func.count()).select_from(Booking).where(*where)) or 0)
+
+
+# --- a crew never competes with itself ---------------------------------------------------
+
+
+def test_asking_again_for_days_the_crew_holds_answers_with_its_own_hold(
+    client: TestClient, world: World
+) -> None:
+    first = hold(client, world, world.crew1, world.set_a1, 10, 13)
+    assert first.status_code == 201
+    again = hold(client, world, world.crew1, world.set_a1, 10, 13)
+    inside = hold(client, world, world.crew1, world.set_a1, 11, 12)
+    for r in (again, inside):
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == first.json()["id"] and r.json()["rank"] == 1
+    assert _count(Booking.crew_id == world.crew1) == 1
+
+
+def test_a_partly_overlapping_request_names_the_crews_own_booking(
+    client: TestClient, world: World
+) -> None:
+    first = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    wider = hold(client, world, world.crew1, world.set_a1, 12, 15)
+    assert wider.status_code == 409, wider.text
+    problem = wider.json()
+    assert [(c["kind"], c["booking_id"]) for c in problem["conflicts"]] == [("own", first["id"])]
+    assert f"#{first['id']}" in problem["detail"] and "never queues behind" in problem["detail"]
+    direct = hold(client, world, world.crew1, world.set_a1, 10, 13, status="confirmed")
+    assert direct.status_code == 409 and "confirm that hold" in direct.json()["detail"]
+    assert _count(Booking.crew_id == world.crew1) == 1
+    # Another set, or days next to the hold, are not the crew's own days: placed as usual.
+    assert hold(client, world, world.crew1, world.set_a2, 10, 13).status_code == 201
+    assert hold(client, world, world.crew1, world.set_a1, 13, 15).status_code == 201
+
+
+def test_a_confirmed_booking_answers_a_repeat_hold_or_direct_booking(
+    client: TestClient, world: World
+) -> None:
+    booked = hold(client, world, world.crew1, world.set_a1, 10, 13, status="confirmed").json()
+    for status in ("hold", "confirmed"):
+        r = hold(client, world, world.crew1, world.set_a1, 11, 13, status=status)
+        assert r.status_code == 200 and r.json()["id"] == booked["id"]
+        assert r.json()["status"] == "confirmed"
+
+
+def test_parallel_repeats_of_one_hold_make_one_hold(live_server: str, world: World) -> None:
+    body = {"set_id": world.set_a1, "crew_id": world.crew1, "start": iso(20), "end": iso(23)}
+    answers = _race(live_server, [("/bookings", body, world.coord1)] * 8)
+    codes = Counter(a.status_code for a in answers)
+    assert codes == {201: 1, 200: 7}, codes
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert all(a.json()["rank"] == 1 for a in answers)
+    assert _count(Booking.crew_id == world.crew1) == 1
+
+
+# --- the rank reported is the rank kept ------------------------------------------------------
+
+
+def test_parallel_holds_are_told_the_ranks_they_keep(live_server: str, world: World) -> None:
+    racers = _crews_with_keys(16)
+    calls = [
+        (
+            "/bookings",
+            {"set_id": world.set_a1, "crew_id": crew, "start": iso(30), "end": iso(31)},
+            key,
+        )
+        for crew, key in racers
+    ]
+    answers = _race(live_server, calls)
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    told = sorted(a.json()["rank"] for a in answers)
+    assert told == list(range(1, 17))
+    with httpx.Client(base_url=live_server) as c:
+        for a, (_, key) in zip(answers, racers, strict=True):
+            kept = c.get(f"/bookings/{a.json()['id']}", headers=auth(key)).json()
+            assert kept["rank"] == a.json()["rank"], (a.json(), kept)
+
+
+# --- the hold quota ------------------------------------------------------------------------
+
+
+def test_the_hold_quota_holds_under_parallel_requests_on_different_sets(
+    live_server: str, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "max_active_holds_per_base", 5)
+    with transaction() as s:
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        sets = [make_set(s, base, f"AAA-Q{i}").id for i in range(12)]
+    calls = [
+        (
+            "/bookings",
+            {"set_id": set_id, "crew_id": world.crew1, "start": iso(40), "end": iso(42)},
+            world.coord1,
+        )
+        for set_id in sets
+    ]
+    answers = _race(live_server, calls)
+    codes = Counter(a.status_code for a in answers)
+    assert codes == {201: 5, 409: 7}, codes
+    refused = [a.json()["detail"] for a in answers if a.status_code == 409]
+    assert all("limit is 5" in d for d in refused), refused
+    assert _count(Booking.crew_id == world.crew1, Booking.status == "hold") == 5
+
+
+# --- accepting a plan ------------------------------------------------------------------------
+
+
+def _proposal(client: TestClient, world: World) -> tuple[int, dict[str, Any]]:
+    from tests.api.test_plans import add_scenes, run_once
+
+    add_scenes(world)
+    run = run_once()
+    body = client.get(f"/plans/{run.id}/crews/{world.crew2}", headers=auth(world.coord2)).json()
+    assert body["holds"], body
+    return run.id, body
+
+
+def _accept(client: TestClient, world: World, run_id: int, **body: Any) -> Any:
+    return client.post(
+        f"/plans/{run_id}/crews/{world.crew2}/accept", json=body, headers=auth(world.coord2)
+    )
+
+
+def test_parallel_accepts_of_one_proposal_place_one_set_of_holds(
+    live_server: str, client: TestClient, world: World
+) -> None:
+    run_id, body = _proposal(client, world)
+    path = f"/plans/{run_id}/crews/{world.crew2}/accept"
+    answers = _race(live_server, [(path, {}, world.coord2)] * 5)
+    codes = Counter(a.status_code for a in answers)
+    assert codes == {200: 1, 409: 4}, [a.text for a in answers]
+    assert all(
+        "already been accepted" in a.json()["detail"] for a in answers if a.status_code == 409
+    )
+    assert _count(Booking.crew_id == world.crew2) == len(body["holds"])
+
+
+def test_accept_never_places_a_hold_behind_the_crews_own(client: TestClient, world: World) -> None:
+    run_id, body = _proposal(client, world)
+    first = body["holds"][0]
+    own = client.post(
+        "/bookings",
+        json={"set_id": first["set_id"], "crew_id": world.crew2, "start": first["start"],
+              "end": first["end"]},
+        headers=auth(world.coord2),
+    ).json()  # fmt: skip
+    again = client.get(f"/plans/{run_id}/crews/{world.crew2}", headers=auth(world.coord2)).json()
+    assert first not in again["holds"]  # already held: Accept leaves those days alone
+    done = _accept(client, world, run_id)
+    assert done.status_code == 200, done.text
+    assert all(h["rank"] == 1 for h in done.json()["placed"])
+    with transaction() as s:
+        on_days = s.scalars(
+            select(Booking).where(
+                Booking.crew_id == world.crew2,
+                Booking.set_id == first["set_id"],
+                Booking.start_date < date.fromisoformat(first["end"]),
+                Booking.end_date > date.fromisoformat(first["start"]),
+            )
+        ).all()
+    assert [b.id for b in on_days] == [own["id"]]
+
+
+def test_accept_releases_the_crews_holds_elsewhere_only_with_consent(
+    client: TestClient, world: World
+) -> None:
+    run_id, body = _proposal(client, world)
+    day = body["days"][0]
+    elsewhere = world.set_a1 if day["set_id"] != world.set_a1 else world.set_b1
+    stale = client.post(
+        "/bookings",
+        json={"set_id": elsewhere, "crew_id": world.crew2, "start": day["date"],
+              "end": iso_after(day["date"])},
+        headers=auth(world.coord2),
+    ).json()  # fmt: skip
+    listed = client.get(f"/plans/{run_id}/crews/{world.crew2}", headers=auth(world.coord2))
+    assert [b["id"] for b in listed.json()["unused_holds"]] == [stale["id"]]
+    refused = _accept(client, world, run_id)
+    assert refused.status_code == 409, refused.text
+    assert [c["booking_id"] for c in refused.json()["conflicts"]] == [stale["id"]]
+    assert _count(Booking.crew_id == world.crew2) == 1  # nothing placed
+    done = _accept(client, world, run_id, release_unused_holds=True)
+    assert done.status_code == 200, done.text
+    assert [b["id"] for b in done.json()["released"]] == [stale["id"]]
+    assert done.json()["released"][0]["status"] == "released"
+    assert len(done.json()["placed"]) == len(body["holds"])
+
+
+def test_accept_refuses_a_day_the_crew_is_confirmed_elsewhere(
+    client: TestClient, world: World
+) -> None:
+    run_id, body = _proposal(client, world)
+    day = body["days"][0]
+    elsewhere = world.set_a1 if day["set_id"] != world.set_a1 else world.set_b1
+    booked = client.post(
+        "/bookings",
+        json={"set_id": elsewhere, "crew_id": world.crew2, "start": day["date"],
+              "end": iso_after(day["date"]), "status": "confirmed"},
+        headers=auth(world.coord2),
+    ).json()  # fmt: skip
+    refused = _accept(client, world, run_id, release_unused_holds=True)
+    assert refused.status_code == 409, refused.text
+    assert "confirmed elsewhere" in refused.json()["detail"]
+    assert [c["booking_id"] for c in refused.json()["conflicts"]] == [booked["id"]]
+    assert _count(Booking.crew_id == world.crew2) == 1
+
+
+def iso_after(day: str) -> str:
+    return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
