@@ -26,6 +26,7 @@ stays a hard wall-clock limit, so give one the run will not reach.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -83,6 +84,10 @@ def run_one(
         "seconds": seconds,
         "valid": report.valid and greedy_report.valid,
         "violations": [v.message for v in report.violations[:5]],
+        # Identical plans have identical fingerprints (comparing two solver versions).
+        "plan_sha256": hashlib.sha256(
+            json.dumps(plan_to_dict(plan)["assignments"], sort_keys=True).encode()
+        ).hexdigest(),
         "cost": {
             "rent": plan.cost.rent,
             "crew": plan.cost.crew,
