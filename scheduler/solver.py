@@ -235,10 +235,8 @@ class _Run:
         )
 
     def _days(self, crew_id: str) -> int:
-        crew = self.index.crew[crew_id]
-        lo = max(self.problem.horizon.start, crew.window.start)
-        hi = min(self.problem.horizon.end, crew.window.end)
-        return max(0, (hi - lo).days)
+        first, last = self.index.active_window(crew_id)
+        return max(0, last - first + 1)
 
     def _solve_group(self, gi: int, crews: list[str], budget: float) -> None:
         if not any(self.index.scenes_by_crew.get(c) for c in crews):
@@ -810,8 +808,7 @@ def independent_groups(problem: Problem) -> list[list[str]]:
 
     users: dict[str, list[tuple[str, int, int]]] = {}
     for crew in problem.crews:
-        lo = max(problem.horizon.start, crew.window.start).toordinal()
-        hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+        lo, hi = index.active_window(crew.id)
         if hi < lo:
             continue
         locs = {
@@ -853,8 +850,7 @@ def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int,
     cap = crew.max_minutes_per_day
     if any(2 * s.minutes <= cap for s in scenes):
         return None
-    lo = max(problem.horizon.start, crew.window.start).toordinal()
-    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+    lo, hi = index.active_window(crew_id)
     n_days = sum(index.scene_days[s.id] for s in scenes)
     last = lo + n_days - 1
     if last > hi:

@@ -64,9 +64,7 @@ def crew_scope(
     for this crew alone; models of several crews sharing sets must keep them.
     """
     index = problem.index
-    crew = index.crew[crew_id]
-    lo = max(problem.horizon.start, crew.window.start).toordinal()
-    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
+    lo, hi = index.active_window(crew_id)
     if date_range is not None:
         lo, hi = max(lo, date_range[0]), min(hi, date_range[1])
     scenes = index.scenes_by_crew.get(crew_id, ())
@@ -99,8 +97,8 @@ def crew_scope(
     fits: dict[str, tuple[str, ...]] = {}
     for scene in scenes:
         k = index.scene_days[scene.id]
-        first = lo if scene.earliest is None else max(lo, scene.earliest.toordinal())
-        last = hi if scene.latest is None else min(hi, scene.latest.toordinal())
+        first, last = index.scene_window(scene)
+        first, last = max(first, lo), min(last, hi)
         cast_off: set[int] = set()
         for member in scene.cast:
             cast_off |= _ordinals(index.cast[member].unavailable)
