@@ -44,12 +44,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from scheduler.catalogue import all_violations
-from scheduler.cost import make_plan
+from scheduler.cost import crew_cost, make_plan
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
 from scheduler.greedy import greedy_plan
 from scheduler.solver_crew import (
@@ -691,36 +690,6 @@ def _days_of(problem: Problem, a: Assignment) -> range:
 
 
 # ----------------------------------------------------------------- pure helpers
-
-
-def crew_cost(problem: Problem, crew_id: str, assignments: Sequence[Assignment]) -> int:
-    """Exact total cost of one crew's plan (the spec's five terms, this crew only)."""
-    index = problem.index
-    location_on: dict[int, str] = {}
-    rented: set[tuple[str, int]] = set()
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for a in assignments:
-        d0 = a.date.toordinal()
-        d1 = d0 + index.scene_days[a.scene] - 1
-        for d in range(d0, d1 + 1):
-            location_on.setdefault(d, a.location)
-            rented.add((a.location, d))
-        for m in index.scene[a.scene].cast:
-            first[m] = min(first.get(m, d0), d0)
-            last[m] = max(last.get(m, d1), d1)
-    crew = index.crew[crew_id]
-    days = sorted(location_on)
-    total = sum(index.location[loc].day_rate for loc, _ in rented)
-    if days:
-        total += crew.day_cost * (days[-1] - days[0] + 1)
-    total += sum(index.cast[m].day_cost * (last[m] - first[m] + 1) for m in first)
-    for prev, nxt in pairwise(days):
-        move = index.move_cost(location_on[prev], location_on[nxt])
-        total += move or 0
-    placed = {a.scene for a in assignments}
-    missing = sum(1 for s in index.scenes_by_crew.get(crew_id, ()) if s.id not in placed)
-    return total + missing * problem.unscheduled_penalty
 
 
 def separable_bound(problem: Problem, crew_id: str) -> int:
