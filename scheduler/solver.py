@@ -9,7 +9,7 @@ crews), so the solve is decomposed:
    overlapping windows). A group's bounds add up to the problem's bound.
 3. Per group:
    - one crew shooting whole-day scenes back to back at one cheapest set is
-     the talent-scheduling problem: solved exactly by :mod:`scheduler.solver_talent`;
+     the talent-scheduling problem: solved exactly by :mod:`scheduler.sequencing`;
    - a small group is one CP-SAT model of all its crews (the bound is CP-SAT's);
    - a large group runs large-neighbourhood search: each crew is re-optimised
      with CP-SAT while every other crew's location-days stay fixed, then a
@@ -51,6 +51,8 @@ from scheduler.catalogue import all_violations
 from scheduler.cost import crew_cost, make_plan
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
 from scheduler.greedy import greedy_plan
+from scheduler.repair import repair_plan
+from scheduler.sequencing import sequence_scenes
 from scheduler.solver_crew import (
     CrewScope,
     CrewVars,
@@ -62,8 +64,6 @@ from scheduler.solver_crew import (
     hint_crew,
 )
 from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
-from scheduler.solver_repair import repair_plan
-from scheduler.solver_talent import sequence_scenes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ days like a talent-scheduling problem, then lay them on the calendar.
 CP-SAT alone improves a 30-scene crew only slowly from the first-come plan,
 because most of the money is in the cast's idle days, a sequencing question.
 This heuristic answers that question first (with the exact sequencer of
-:mod:`scheduler.solver_talent` on the day groups, cut short by a deadline) and
+:mod:`scheduler.sequencing` on the day groups, cut short by a deadline) and
 hands CP-SAT a good starting plan to polish. It only reads a
 :class:`~scheduler.solver_crew.CrewScope`, so like the models it is a pure
 function of the problem and the location-days other crews hold.
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.domain import Assignment, Problem, Scene
+from scheduler.repair import repair_plan
+from scheduler.sequencing import sequence_scenes
 from scheduler.solver_crew import CrewScope
-from scheduler.solver_repair import repair_plan
-from scheduler.solver_talent import sequence_scenes
 
 
 @dataclass
@@ -370,7 +370,7 @@ def improve_plan(
     between the neighbours of a date that empties are all checked, so the
     result stays valid. A third move closes an idle gap inside the crew's
     span by shifting every shooting day after it (or before it) by one date,
-    kept only if :func:`~scheduler.solver_repair.repair_plan` finds the
+    kept only if :func:`~scheduler.repair.repair_plan` finds the
     shifted plan valid around ``blocked`` (other crews' location-days). It
     stops at ``deadline`` or after ``max_evaluations`` cost evaluations.
     """

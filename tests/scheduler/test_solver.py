@@ -22,11 +22,11 @@ from scheduler.cost import make_plan
 from scheduler.domain import Assignment, CostBreakdown, Plan, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.io import parse_problem, plan_to_dict
+from scheduler.repair import repair_plan
 from scheduler.solver import (
     Progress,
     SolveOptions,
     crew_cost,
-    repair_plan,
     separable_bound,
     solve,
 )
