@@ -21,7 +21,7 @@ crews), so the solve is decomposed:
    kept; the plan's bound is the sum over crews or groups.
 
 Sub-problems are built by pure functions of (problem, other crews' occupied
-location-days) in :mod:`scheduler.solver_crew`, so a distributed engine could
+location-days) in :mod:`scheduler.scope`, so a distributed engine could
 solve them side by side. Memory stays bounded: no model ever spans more than a
 few crews of a large problem.
 
@@ -47,22 +47,22 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
+from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
 from scheduler.cost import crew_cost, make_plan
-from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
-from scheduler.greedy import greedy_plan
-from scheduler.repair import repair_plan
-from scheduler.sequencing import sequence_scenes
-from scheduler.solver_crew import (
-    CrewScope,
+from scheduler.crew_model import (
     CrewVars,
     add_crew,
-    components,
     crew_assignments,
-    crew_scope,
-    days_needed,
     hint_crew,
+    link_location_days,
 )
+from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
+from scheduler.greedy import greedy_plan
+from scheduler.groups import independent_groups
+from scheduler.repair import repair_plan
+from scheduler.scope import crew_scope
+from scheduler.sequencing import sequence_scenes
 from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
 
 
@@ -391,7 +391,7 @@ class _Run:
             # No dominance here: another crew may hold the dominating location.
             scope = crew_scope(problem, crew_id, prune_dominated=False)
             all_vars[crew_id] = add_crew(model, problem, scope)
-        _link_location_days(model, all_vars.values())
+        link_location_days(model, all_vars.values())
         self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
             hint_crew(model, problem, v, self.plan_of[crew_id])
@@ -585,7 +585,7 @@ class _Run:
             scope = crew_scope(problem, crew_id, blocked, dates, prune_dominated=len(crews) == 1)
             all_vars[crew_id] = add_crew(model, problem, scope)
         if len(crews) > 1:
-            _link_location_days(model, all_vars.values())
+            link_location_days(model, all_vars.values())
         self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
             hint_crew(model, problem, v, self.plan_of[crew_id])
@@ -673,131 +673,12 @@ def _watch(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolv
             return
 
 
-def _link_location_days(model: cp_model.CpModel, crews: Iterable[CrewVars]) -> None:
-    # one_crew_per_location_day (location side): one crew per location and date.
-    by_key: dict[tuple[int, str], list[cp_model.IntVar]] = {}
-    for v in crews:
-        for key, var in v.use.items():
-            by_key.setdefault(key, []).append(var)
-    for group in by_key.values():
-        if len(group) > 1:
-            model.add_at_most_one(group)
-
-
 def _days_of(problem: Problem, a: Assignment) -> range:
     first = a.date.toordinal()
     return range(first, first + problem.index.scene_days[a.scene])
 
 
 # ----------------------------------------------------------------- pure helpers
-
-
-def separable_bound(problem: Problem, crew_id: str) -> int:
-    """A quick proven lower bound on one crew's cost in any valid plan.
-
-    Scenes with no feasible date always pay the penalty. For the others, two
-    bounds hold and the larger is kept:
-
-    - per scene: a scheduled scene takes at least ``minutes / max_minutes`` of
-      a shooting day (a multi-day scene its whole dates) and every day in the
-      crew's span, a cast member's span or a rented day is shared by scenes
-      whose fractions sum to at most one; so each scene costs at least that
-      fraction of (crew + its cast + cheapest fitting rate) a day, or the
-      penalty if left out;
-    - whole days: if every scene is shot, the crew's span and each cast
-      member's span hold at least the shooting dates their scenes need
-      (:func:`~scheduler.solver_crew.days_needed`), each group of scenes
-      sharing no set with the others pays its days at its cheapest rate, and
-      the crew changes location at least once between such groups; if a
-      scene is left out, the penalty alone is a bound.
-    """
-    index = problem.index
-    crew = index.crew[crew_id]
-    cap = crew.max_minutes_per_day
-    scope = crew_scope(problem, crew_id, prune_dominated=False)
-    penalty = problem.unscheduled_penalty
-    scenes = index.scenes_by_crew.get(crew_id, ())
-    placeable = [s for s in scenes if scope.starts[s.id]]
-    certain = penalty * (len(scenes) - len(placeable))
-    rate = {s.id: min(index.location[loc].day_rate for loc in scope.fits[s.id]) for s in placeable}
-
-    scaled = 0  # per scene, in units of 1 / cap yuan
-    for scene in placeable:
-        k = index.scene_days[scene.id]
-        share = k * cap if k > 1 else scene.minutes
-        per_day = crew.day_cost + rate[scene.id] + sum(index.cast[m].day_cost for m in scene.cast)
-        scaled += min(penalty * cap, share * per_day)
-    per_scene = scaled // cap
-
-    # Every placeable scene is shot here, so continuity chains may run through any of them.
-    shot = {s.id for s in placeable}
-    whole = crew.day_cost * days_needed(problem, scope, placeable, shot)
-    for member in index.cast_by_crew.get(crew_id, ()):
-        theirs = [s for s in placeable if member.id in s.cast]
-        whole += member.day_cost * days_needed(problem, scope, theirs, shot)
-    groups = components(problem, scope, placeable)
-    for group in groups:
-        group_days = days_needed(problem, scope, group, shot)
-        fractional = sum(
-            rate[s.id] * (index.scene_days[s.id] * cap if index.scene_days[s.id] > 1 else s.minutes)
-            for s in group
-        )
-        whole += max(group_days * min(rate[s.id] for s in group), fractional // cap)
-    if len(groups) > 1:
-        whole += (len(groups) - 1) * _cheapest_move(problem, scope)
-    return certain + max(per_scene, min(penalty, whole) if placeable else 0)
-
-
-def _cheapest_move(problem: Problem, scope: CrewScope) -> int:
-    """Least a change between two of the crew's candidate locations can cost."""
-    index = problem.index
-    bases = [index.location[loc].base for loc in scope.locations]
-    costs: list[int] = []
-    if len(bases) > len(set(bases)):
-        costs.append(problem.same_base_move_cost)
-    distinct = sorted(set(bases))
-    for i, a in enumerate(distinct):
-        for b in distinct[i + 1 :]:
-            cost = index.travel_cost.get(frozenset((a, b)))
-            if cost is not None:
-                costs.append(cost)
-    return min(costs) if costs else 0
-
-
-def independent_groups(problem: Problem) -> list[list[str]]:
-    """Crews that can never compete for a location-day end up in different groups."""
-    index = problem.index
-    parent = {c.id: c.id for c in problem.crews}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    users: dict[str, list[tuple[str, int, int]]] = {}
-    for crew in problem.crews:
-        lo, hi = index.active_window(crew.id)
-        if hi < lo:
-            continue
-        locs = {
-            loc.id
-            for s in index.scenes_by_crew.get(crew.id, ())
-            for loc in index.fitting_locations(s)
-        }
-        for loc in locs:
-            users.setdefault(loc, []).append((crew.id, lo, hi))
-    for entries in users.values():
-        for i, (a, lo_a, hi_a) in enumerate(entries):
-            for b, lo_b, hi_b in entries[i + 1 :]:
-                if lo_a <= hi_b and lo_b <= hi_a:
-                    ra, rb = find(a), find(b)
-                    if ra != rb:
-                        parent[ra] = rb
-    groups: dict[str, list[str]] = {}
-    for crew in problem.crews:
-        groups.setdefault(find(crew.id), []).append(crew.id)
-    return list(groups.values())
 
 
 def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int, int] | None:

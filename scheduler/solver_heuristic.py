@@ -6,7 +6,7 @@ because most of the money is in the cast's idle days, a sequencing question.
 This heuristic answers that question first (with the exact sequencer of
 :mod:`scheduler.sequencing` on the day groups, cut short by a deadline) and
 hands CP-SAT a good starting plan to polish. It only reads a
-:class:`~scheduler.solver_crew.CrewScope`, so like the models it is a pure
+:class:`~scheduler.scope.CrewScope`, so like the models it is a pure
 function of the problem and the location-days other crews hold.
 """
 
@@ -20,8 +20,8 @@ from datetime import date, timedelta
 
 from scheduler.domain import Assignment, Problem, Scene
 from scheduler.repair import repair_plan
+from scheduler.scope import CrewScope
 from scheduler.sequencing import sequence_scenes
-from scheduler.solver_crew import CrewScope
 
 
 @dataclass

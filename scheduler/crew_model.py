@@ -8,165 +8,25 @@ indicator chains, which keeps the linear relaxation honest; company moves are
 priced on a per-date "where the crew last shot" state so that gaps between
 shooting dates are handled exactly.
 
-Everything the model may use is decided by a :class:`CrewScope`, built by
-:func:`crew_scope` as a pure function of the problem and the location-days
-other crews hold. Sub-problems are therefore independent values: a
-distributed engine can build and solve them side by side.
+Everything the model may use is decided by a
+:class:`~scheduler.scope.CrewScope`, a pure function of the problem and the
+location-days other crews hold. Sub-problems are therefore independent
+values: a distributed engine can build and solve them side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Assignment, Location, Problem, Scene
+from scheduler.bounds import days_needed
+from scheduler.domain import Assignment, Problem, Scene
+from scheduler.scope import CrewScope
 
 LinearTerms = list[tuple[int, cp_model.IntVar]]
-
-
-@dataclass(frozen=True)
-class CrewScope:
-    """The dates, scenes and location-days one crew may use in a sub-problem."""
-
-    crew_id: str
-    first_day: int  # date ordinal, inclusive
-    last_day: int  # date ordinal, inclusive
-    locations: tuple[str, ...]  # candidates left after dominance, cheapest first
-    usable: Mapping[str, frozenset[int]]  # location -> date ordinals the crew may use it
-    starts: Mapping[str, tuple[int, ...]]  # scene -> feasible start ordinals
-    fits: Mapping[str, tuple[str, ...]]  # scene -> candidate locations that fit it
-    replaced_by: Mapping[str, str]  # dominated location -> the kept one that beats it
-
-
-def _ordinals(days: Iterable[date]) -> frozenset[int]:
-    return frozenset(d.toordinal() for d in days)
-
-
-def crew_scope(
-    problem: Problem,
-    crew_id: str,
-    blocked: frozenset[tuple[str, int]] = frozenset(),
-    date_range: tuple[int, int] | None = None,
-    *,
-    prune_dominated: bool = True,
-) -> CrewScope:
-    """What ``crew_id`` may use when the location-days in ``blocked`` are taken.
-
-    ``blocked`` holds (location id, date ordinal) pairs held by other crews of
-    the problem (``fixed`` entries of other crews are always respected);
-    ``date_range`` optionally narrows the dates (inclusive ordinals). With no
-    blocked days and no narrowing, every plan of this crew that keeps the hard
-    rules is representable, which is what makes the crew's model a relaxation
-    of the whole problem. ``prune_dominated`` drops locations another one beats
-    for this crew alone; models of several crews sharing sets must keep them.
-    """
-    index = problem.index
-    lo, hi = index.active_window(crew_id)
-    if date_range is not None:
-        lo, hi = max(lo, date_range[0]), min(hi, date_range[1])
-    scenes = index.scenes_by_crew.get(crew_id, ())
-
-    # Dates each candidate location is free for this crew.
-    candidates: dict[str, Location] = {}
-    for scene in scenes:
-        for loc in index.fitting_locations(scene):
-            candidates.setdefault(loc.id, loc)
-    usable: dict[str, frozenset[int]] = {}
-    for loc in candidates.values():
-        off = _ordinals(loc.unavailable)
-        free = frozenset(
-            d
-            for d in range(lo, hi + 1)
-            if d not in off
-            and (loc.id, d) not in blocked
-            and not index.blocked_for(loc.id, date.fromordinal(d), crew_id)
-        )
-        if free:
-            usable[loc.id] = free
-
-    fitting: dict[str, frozenset[str]] = {
-        s.id: frozenset(loc.id for loc in index.fitting_locations(s) if loc.id in usable)
-        for s in scenes
-    }
-    kept, replaced_by = _undominated(problem, scenes, fitting, usable, prune=prune_dominated)
-
-    starts: dict[str, tuple[int, ...]] = {}
-    fits: dict[str, tuple[str, ...]] = {}
-    for scene in scenes:
-        k = index.scene_days[scene.id]
-        first, last = index.scene_window(scene)
-        first, last = max(first, lo), min(last, hi)
-        cast_off: set[int] = set()
-        for member in scene.cast:
-            cast_off |= _ordinals(index.cast[member].unavailable)
-        locs = tuple(loc for loc in kept if loc in fitting[scene.id])
-        ok: list[int] = []
-        for d in range(first, last - k + 2):
-            span = range(d, d + k)
-            if any(x in cast_off for x in span):
-                continue
-            if any(all(x in usable[loc] for x in span) for loc in locs):
-                ok.append(d)
-        starts[scene.id] = tuple(ok)
-        fits[scene.id] = locs
-    return CrewScope(
-        crew_id=crew_id,
-        first_day=lo,
-        last_day=hi,
-        locations=tuple(kept),
-        usable={loc: usable[loc] for loc in kept},
-        starts=starts,
-        fits=fits,
-        replaced_by=replaced_by,
-    )
-
-
-def _undominated(
-    problem: Problem,
-    scenes: Sequence[Scene],
-    fitting: Mapping[str, frozenset[str]],
-    usable: Mapping[str, frozenset[int]],
-    *,
-    prune: bool,
-) -> tuple[list[str], dict[str, str]]:
-    """Candidate locations no other candidate beats, cheapest first.
-
-    A location is dropped when another one of the same base, no dearer, free
-    on every date it is free and fitting every scene it fits exists: any plan
-    using the first can use the second instead at no higher cost (moves
-    between them, if any, only disappear).
-    """
-    index = problem.index
-    fit_sets: dict[str, set[str]] = {loc: set() for loc in usable}
-    for scene in scenes:
-        for loc in fitting[scene.id]:
-            fit_sets[loc].add(scene.id)
-    order = sorted(
-        (loc for loc in usable if fit_sets[loc]),
-        key=lambda loc: (index.location[loc].day_rate, index.location_position[loc]),
-    )
-    kept: list[str] = []
-    replaced_by: dict[str, str] = {}
-    for loc in order:
-        here = index.location[loc]
-        dominated = False
-        for other in kept if prune else ():
-            there = index.location[other]
-            if (
-                there.base == here.base
-                and there.day_rate <= here.day_rate
-                and fit_sets[loc] <= fit_sets[other]
-                and usable[loc] <= usable[other]
-            ):
-                dominated = True
-                replaced_by[loc] = other
-                break
-        if not dominated:
-            kept.append(loc)
-    return kept, replaced_by
 
 
 @dataclass
@@ -443,77 +303,6 @@ def _add_days_needed(
         )
 
 
-def components(problem: Problem, scope: CrewScope, scenes: Sequence[Scene]) -> list[list[Scene]]:
-    """Scenes grouped so that two scenes of different groups have no candidate set in common."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for s in scenes:
-        fits = scope.fits[s.id]
-        for loc in fits[1:]:
-            a, b = find(fits[0]), find(loc)
-            if a != b:
-                parent[a] = b
-    groups: dict[str, list[Scene]] = {}
-    for s in scenes:
-        if scope.fits[s.id]:
-            groups.setdefault(find(scope.fits[s.id][0]), []).append(s)
-    return list(groups.values())
-
-
-def days_needed(
-    problem: Problem,
-    scope: CrewScope,
-    scenes: Sequence[Scene],
-    scheduled: Collection[str] | None = None,
-) -> int:
-    """Fewest shooting dates on which the given scenes can all be shot.
-
-    Scenes of different :func:`components` never share a date and a
-    multi-day scene has its dates to itself; within a component single-day
-    scenes need at least their minutes over the daily maximum, no two scenes
-    over half a day share one, and scenes on one continuity chain (``after``
-    links between scenes of ``scheduled``, default ``scenes``, all assumed
-    shot) need a date each.
-    """
-    index = problem.index
-    cap = index.crew[scope.crew_id].max_minutes_per_day
-    chained = {s.id for s in scenes} if scheduled is None else set(scheduled)
-    total = 0
-    for group in components(problem, scope, scenes):
-        singles = [s.minutes for s in group if index.scene_days[s.id] == 1]
-        total += sum(index.scene_days[s.id] for s in group if index.scene_days[s.id] > 1)
-        if singles:
-            chain = _longest_chain(problem, {s.id for s in group}, chained)
-            total += max(-(-sum(singles) // cap), sum(1 for m in singles if 2 * m > cap), chain)
-    return total
-
-
-def _longest_chain(problem: Problem, members: set[str], chained: Collection[str]) -> int:
-    """Most single-day scenes of ``members`` on one ``after`` path through ``chained``."""
-    index = problem.index
-    depth: dict[str, int] = {}
-
-    def visit(scene_id: str) -> int:
-        if scene_id in depth:
-            return depth[scene_id]
-        own = 1 if scene_id in members and index.scene_days[scene_id] == 1 else 0
-        best = 0
-        for pred in index.scene[scene_id].after:
-            if pred in chained:
-                best = max(best, visit(pred))
-        depth[scene_id] = best + own
-        return depth[scene_id]
-
-    return max((visit(s) for s in chained if s in index.scene), default=0)
-
-
 def _add_moves(
     model: cp_model.CpModel,
     problem: Problem,
@@ -576,6 +365,17 @@ def _add_moves(
                     terms.append((problem.same_base_move_cost, local))
         prev = here
     return terms
+
+
+def link_location_days(model: cp_model.CpModel, crews: Iterable[CrewVars]) -> None:
+    # one_crew_per_location_day (location side): one crew per location and date.
+    by_key: dict[tuple[int, str], list[cp_model.IntVar]] = {}
+    for v in crews:
+        for key, var in v.use.items():
+            by_key.setdefault(key, []).append(var)
+    for group in by_key.values():
+        if len(group) > 1:
+            model.add_at_most_one(group)
 
 
 def _iso(ordinal: int) -> str:
