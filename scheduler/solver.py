@@ -49,6 +49,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
+from scheduler.construction import crew_heuristic_plans
 from scheduler.cost import crew_cost, make_plan
 from scheduler.crew_model import (
     CrewVars,
@@ -60,10 +61,10 @@ from scheduler.crew_model import (
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
+from scheduler.local_search import improve_plan
 from scheduler.repair import repair_plan
 from scheduler.scope import crew_scope
 from scheduler.sequencing import sequence_scenes
-from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
 
 
 @dataclass(frozen=True)
