@@ -8,15 +8,18 @@ indicator chains, which keeps the linear relaxation honest; company moves are
 priced on a per-date "where the crew last shot" state so that gaps between
 shooting dates are handled exactly.
 
-Everything the model may use is decided by a
-:class:`~scheduler.scope.CrewScope`, a pure function of the problem and the
-location-days other crews hold. Sub-problems are therefore independent
-values: a distributed engine can build and solve them side by side.
+Each catalogue rule the model states has one ``add_<rule>`` function, and
+:data:`CREW_RULES` lists them in one place, as Timefold's constraint provider
+lists its constraints; :func:`add_crew` runs the list. Everything the model
+may use is decided by a :class:`~scheduler.scope.CrewScope`, a pure function
+of the problem and the location-days other crews hold. Sub-problems are
+therefore independent values: a distributed engine can build and solve them
+side by side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,8 +47,13 @@ class CrewVars:
     works: dict[int, cp_model.IntVar] = field(default_factory=dict)
     base_move: dict[tuple[int, str, str], cp_model.IntVar] = field(default_factory=dict)
     local_move: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
-    terms: dict[str, LinearTerms] = field(default_factory=dict)
+    use_on: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)  # date -> use vars
+    terms: dict[str, LinearTerms] = field(default_factory=dict)  # cost field -> terms
     constant: dict[str, int] = field(default_factory=dict)
+
+    def shooting_days(self) -> list[int]:
+        """Dates on which the crew may shoot (some location-day is in reach)."""
+        return [d for d in self.scope.days if self.use_on[d]]
 
     def objective_terms(self) -> LinearTerms:
         return [t for part in self.terms.values() for t in part]
@@ -55,15 +63,23 @@ class CrewVars:
 
 
 def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> CrewVars:
-    """Add one crew's variables, hard rules and cost terms to ``model``."""
-    index = problem.index
-    crew = index.crew[scope.crew_id]
-    cap = crew.max_minutes_per_day
-    scenes = index.scenes_by_crew.get(scope.crew_id, ())
-    v = CrewVars(scope)
-    days = range(scope.first_day, scope.last_day + 1)
-    cid = scope.crew_id
+    """Add one crew's decisions, then each rule of :data:`CREW_RULES` in turn, to ``model``."""
+    v = _add_decisions(model, problem, scope)
+    for add_rule in CREW_RULES:
+        add_rule(model, problem, scope, v)
+    return v
 
+
+def _scenes(problem: Problem, scope: CrewScope) -> tuple[Scene, ...]:
+    return problem.index.scenes_by_crew.get(scope.crew_id, ())
+
+
+def _add_decisions(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> CrewVars:
+    """The crew's choices: a start date per scene, a location per date."""
+    index = problem.index
+    scenes = _scenes(problem, scope)
+    v = CrewVars(scope)
+    cid = scope.crew_id
     for scene in scenes:
         for d in scope.starts[scene.id]:
             v.start[scene.id, d] = model.new_bool_var(f"start[{scene.id},{_iso(d)}]")
@@ -75,39 +91,55 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
             for loc in scope.fits[scene.id]:
                 if all(x in scope.usable[loc] for x in range(d, d + k)):
                     needed.update((x, loc) for x in range(d, d + k))
-    for d in days:
+    for d in scope.days:
         for loc in scope.locations:
             if (d, loc) in needed:
                 v.use[d, loc] = model.new_bool_var(f"use[{cid},{_iso(d)},{loc}]")
-
-    use_on: dict[int, list[cp_model.IntVar]] = {d: [] for d in days}
+    v.use_on = {d: [] for d in scope.days}
     for (d, _loc), var in v.use.items():
-        use_on[d].append(var)
-    covering: dict[int, list[cp_model.IntVar]] = {d: [] for d in days}
-    for scene in scenes:
-        k = index.scene_days[scene.id]
-        for d in scope.starts[scene.id]:
-            for x in range(d, d + k):
-                covering[x].append(v.start[scene.id, d])
+        v.use_on[d].append(var)
+    return v
 
-    # scene_at_most_once: each scene starts on at most one date.
-    for scene in scenes:
+
+def add_scene_at_most_once(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: each scene starts on at most one date."""
+    for scene in _scenes(problem, scope):
         starts = [v.start[scene.id, d] for d in scope.starts[scene.id]]
         if len(starts) > 1:
             model.add_at_most_one(starts)
 
-    # one_crew_per_location_day (crew side): at most one location a date, and only on a
-    # date the crew shoots (an empty booking would fake a shooting date for moves).
-    for d in days:
-        if use_on[d]:
-            works = model.new_bool_var(f"works[{cid},{_iso(d)}]")
+
+def add_one_crew_per_location_day(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: the crew is at one location a date, only on a date it shoots."""
+    # Crew side only (the location side across crews is link_location_days). A location
+    # in use on a date without a scene would fake a shooting date for moves.
+    index = problem.index
+    covering: dict[int, list[cp_model.IntVar]] = {d: [] for d in scope.days}
+    for scene in _scenes(problem, scope):
+        k = index.scene_days[scene.id]
+        for d in scope.starts[scene.id]:
+            for x in range(d, d + k):
+                covering[x].append(v.start[scene.id, d])
+    for d in scope.days:
+        if v.use_on[d]:
+            works = model.new_bool_var(f"works[{scope.crew_id},{_iso(d)}]")
             v.works[d] = works
-            model.add_exactly_one([*use_on[d], works.Not()])
+            model.add_exactly_one([*v.use_on[d], works.Not()])
             model.add(works <= sum(covering[d]))
 
-    # location_fits_scene: the date's location fits every scene shot that date, and a
-    # multi-day scene keeps its location on all its dates.
-    for scene in scenes:
+
+def add_location_fits_scene(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: a date's location fits every scene of that date, and a multi-day
+    scene keeps its location on all its dates."""
+    # Tags, allowed sets, maintenance and other productions' days are the scope's.
+    index = problem.index
+    for scene in _scenes(problem, scope):
         k = index.scene_days[scene.id]
         for d in scope.starts[scene.id]:
             s_var = v.start[scene.id, d]
@@ -128,9 +160,16 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
                         else:
                             model.add_bool_or([s_var.Not(), v.use[d, loc].Not()])
 
-    # crew_minutes_per_day: single-day scenes share the minutes; a multi-day scene takes
-    # its dates whole.
-    for d in days:
+
+def add_crew_minutes_per_day(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: single-day scenes share a date's minutes; a multi-day scene takes
+    its dates whole."""
+    index = problem.index
+    cap = index.crew[scope.crew_id].max_minutes_per_day
+    scenes = _scenes(problem, scope)
+    for d in scope.days:
         load: list[tuple[int, cp_model.IntVar]] = []
         for scene in scenes:
             k = index.scene_days[scene.id]
@@ -144,9 +183,14 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
         if sum(c for c, _ in load) > cap:
             model.add(sum(c * var for c, var in load) <= cap)
 
-    # after_precedence: a scheduled scene starts after the last date of each scheduled
-    # scene it lists.
-    for scene in scenes:
+
+def add_after_precedence(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: a scheduled scene starts after the last date of each scheduled
+    scene it lists in ``after``."""
+    index = problem.index
+    for scene in _scenes(problem, scope):
         for pred_id in scene.after:
             pred_starts = scope.starts.get(pred_id, ())
             own_starts = scope.starts[scene.id]
@@ -160,10 +204,14 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
                 if clash:
                     model.add(sum(clash) + v.start[scene.id, d] <= 1)
 
-    # unscheduled: the penalty for each scene not placed.
+
+def add_unscheduled(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Cost term: the penalty for each scene not placed."""
     unscheduled: LinearTerms = []
     constant_unscheduled = 0
-    for scene in scenes:
+    for scene in _scenes(problem, scope):
         starts = [v.start[scene.id, d] for d in scope.starts[scene.id]]
         constant_unscheduled += problem.unscheduled_penalty
         for var in starts:
@@ -171,25 +219,35 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
     v.terms["unscheduled"] = unscheduled
     v.constant["unscheduled"] = constant_unscheduled
 
-    # rent: the day rate of every location-day in use.
+
+def add_rent(model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars) -> None:
+    """Cost term: the day rate of every location-day in use."""
+    index = problem.index
     v.terms["rent"] = [
         (index.location[loc].day_rate, var)
         for (_d, loc), var in v.use.items()
         if index.location[loc].day_rate
     ]
 
-    shooting = [d for d in days if use_on[d]]
-    # crew_days: day cost times the span of the shooting dates.
+
+def add_crew_days(model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars) -> None:
+    """Cost term: the crew's day cost times the span of its shooting dates."""
+    crew = problem.index.crew[scope.crew_id]
+    shooting = v.shooting_days()
     if shooting and crew.day_cost:
-        span = _add_span(model, f"crew[{cid}]", shooting, v.crew_began, v.crew_ended)
+        span = _add_span(model, f"crew[{crew.id}]", shooting, v.crew_began, v.crew_ended)
         for d in shooting:
             model.add(v.works[d] <= span[d])
-        _add_days_needed(model, problem, scenes, v, span)
+        _add_days_needed(model, problem, _scenes(problem, scope), v, span)
         v.terms["crew"] = _span_cost(crew.day_cost, v.crew_began, v.crew_ended)
 
-    # cast_days: each cast member's day cost times the span of their scenes' dates.
+
+def add_cast_days(model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars) -> None:
+    """Cost term: each cast member's day cost times the span of their scenes' dates."""
+    index = problem.index
+    scenes = _scenes(problem, scope)
     cast_terms: LinearTerms = []
-    for member in index.cast_by_crew.get(cid, ()):
+    for member in index.cast_by_crew.get(scope.crew_id, ()):
         theirs = [s for s in scenes if member.id in s.cast]
         if not member.day_cost or not theirs:
             continue
@@ -219,10 +277,95 @@ def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> Cre
         cast_terms += _span_cost(member.day_cost, began, ended)
     v.terms["cast"] = cast_terms
 
-    # company_moves: a change of location between consecutive shooting dates costs the
-    # travel between their bases (or the same-base cost); a missing travel entry forbids it.
-    v.terms["moves"] = _add_moves(model, problem, scope, v, shooting, use_on)
-    return v
+
+def add_company_moves(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Cost term and hard constraint: a change of location between consecutive shooting
+    dates costs the travel between their bases (or the same-base cost), and is forbidden
+    between bases with no travel entry (travel_connects_bases)."""
+    # Both read one per-date "where the crew last shot" state (so gaps between shooting
+    # dates are handled exactly) and are added date by date; apart, they would build
+    # that state twice or reorder the model, and CP-SAT's search with it.
+    index = problem.index
+    cid = scope.crew_id
+    shooting = v.shooting_days()
+    locs = [loc for loc in scope.locations if any((d, loc) in v.use for d in shooting)]
+    if len(locs) < 2 or len(shooting) < 2:
+        v.terms["moves"] = []
+        return
+    base_of = {loc: index.location[loc].base for loc in locs}
+    bases = sorted(set(base_of.values()))
+    terms: LinearTerms = []
+    prev: dict[str, cp_model.IntVar] | None = None
+    for d in shooting:
+        works = v.works[d]
+        here: dict[str, cp_model.IntVar] = {}
+        for loc in locs:
+            # last_at[d, loc]: the crew's latest shooting date on or before d was at loc.
+            var = model.new_bool_var(f"last_at[{cid},{_iso(d)},{loc}]")
+            v.last_at[d, loc] = var
+            today = v.use.get((d, loc))
+            model.add(var == (today if today is not None else 0)).only_enforce_if(works)
+            before = prev[loc] if prev is not None else None
+            model.add(var == (before if before is not None else 0)).only_enforce_if(works.Not())
+            here[loc] = var
+        if prev is not None:
+            prev_base = {b: sum(prev[loc] for loc in locs if base_of[loc] == b) for b in bases}
+            today_base = {
+                b: sum(v.use[d, loc] for loc in locs if (d, loc) in v.use and base_of[loc] == b)
+                for b in bases
+            }
+            # Between bases: the travel cost, and no move at all without a travel entry.
+            for b1 in bases:
+                for b2 in bases:
+                    if b1 == b2:
+                        continue
+                    cost = index.travel_cost.get(frozenset((b1, b2)))
+                    if cost is None:
+                        model.add(prev_base[b1] + today_base[b2] <= 1)
+                    elif cost > 0:
+                        pair = model.new_bool_var(f"move[{cid},{_iso(d)},{b1}->{b2}]")
+                        v.base_move[d, b1, b2] = pair
+                        model.add(pair >= prev_base[b1] + today_base[b2] - 1)
+                        terms.append((cost, pair))
+            # Within a base: shooting at another location of the base last shot at.
+            if problem.same_base_move_cost > 0:
+                for b in bases:
+                    in_base = [loc for loc in locs if base_of[loc] == b]
+                    if len(in_base) < 2:
+                        continue
+                    local = model.new_bool_var(f"move[{cid},{_iso(d)},{b}]")
+                    v.local_move[d, b] = local
+                    for loc in in_base:
+                        if (d, loc) in v.use:
+                            model.add(local >= v.use[d, loc] - prev[loc] + prev_base[b] - 1)
+                    terms.append((problem.same_base_move_cost, local))
+        prev = here
+    v.terms["moves"] = terms
+
+
+AddRule = Callable[[cp_model.CpModel, Problem, CrewScope, CrewVars], None]
+
+# The catalogue rules the model states, one function each, in the order they are added
+# (later rules read variables that earlier ones make: ``works``, the spans). Together
+# with SCOPE_RULES and STATED_WITH they cover the catalogue (scheduler.catalogue).
+CREW_RULES: tuple[AddRule, ...] = (
+    add_scene_at_most_once,
+    add_one_crew_per_location_day,
+    add_location_fits_scene,
+    add_crew_minutes_per_day,
+    add_after_precedence,
+    add_unscheduled,
+    add_rent,
+    add_crew_days,
+    add_cast_days,
+    add_company_moves,
+)
+# Kept by the crew scope alone: no start date that breaks them is ever offered.
+SCOPE_RULES: tuple[str, ...] = ("within_windows", "cast_available")
+# Stated inside another rule's function (see add_company_moves).
+STATED_WITH: Mapping[str, str] = {"travel_connects_bases": "company_moves"}
 
 
 def _span_cost(
@@ -303,72 +446,9 @@ def _add_days_needed(
         )
 
 
-def _add_moves(
-    model: cp_model.CpModel,
-    problem: Problem,
-    scope: CrewScope,
-    v: CrewVars,
-    shooting: Sequence[int],
-    use_on: Mapping[int, list[cp_model.IntVar]],
-) -> LinearTerms:
-    index = problem.index
-    cid = scope.crew_id
-    locs = [loc for loc in scope.locations if any((d, loc) in v.use for d in shooting)]
-    if len(locs) < 2 or len(shooting) < 2:
-        return []
-    base_of = {loc: index.location[loc].base for loc in locs}
-    bases = sorted(set(base_of.values()))
-    terms: LinearTerms = []
-    prev: dict[str, cp_model.IntVar] | None = None
-    for d in shooting:
-        works = v.works[d]
-        here: dict[str, cp_model.IntVar] = {}
-        for loc in locs:
-            # last_at[d, loc]: the crew's latest shooting date on or before d was at loc.
-            var = model.new_bool_var(f"last_at[{cid},{_iso(d)},{loc}]")
-            v.last_at[d, loc] = var
-            today = v.use.get((d, loc))
-            model.add(var == (today if today is not None else 0)).only_enforce_if(works)
-            before = prev[loc] if prev is not None else None
-            model.add(var == (before if before is not None else 0)).only_enforce_if(works.Not())
-            here[loc] = var
-        if prev is not None:
-            prev_base = {b: sum(prev[loc] for loc in locs if base_of[loc] == b) for b in bases}
-            today_base = {
-                b: sum(v.use[d, loc] for loc in locs if (d, loc) in v.use and base_of[loc] == b)
-                for b in bases
-            }
-            # Between bases: the travel cost, and no move at all without a travel entry.
-            for b1 in bases:
-                for b2 in bases:
-                    if b1 == b2:
-                        continue
-                    cost = index.travel_cost.get(frozenset((b1, b2)))
-                    if cost is None:
-                        model.add(prev_base[b1] + today_base[b2] <= 1)
-                    elif cost > 0:
-                        pair = model.new_bool_var(f"move[{cid},{_iso(d)},{b1}->{b2}]")
-                        v.base_move[d, b1, b2] = pair
-                        model.add(pair >= prev_base[b1] + today_base[b2] - 1)
-                        terms.append((cost, pair))
-            # Within a base: shooting at another location of the base last shot at.
-            if problem.same_base_move_cost > 0:
-                for b in bases:
-                    in_base = [loc for loc in locs if base_of[loc] == b]
-                    if len(in_base) < 2:
-                        continue
-                    local = model.new_bool_var(f"move[{cid},{_iso(d)},{b}]")
-                    v.local_move[d, b] = local
-                    for loc in in_base:
-                        if (d, loc) in v.use:
-                            model.add(local >= v.use[d, loc] - prev[loc] + prev_base[b] - 1)
-                    terms.append((problem.same_base_move_cost, local))
-        prev = here
-    return terms
-
-
 def link_location_days(model: cp_model.CpModel, crews: Iterable[CrewVars]) -> None:
-    # one_crew_per_location_day (location side): one crew per location and date.
+    """Hard constraint: a location hosts one crew a date (one_crew_per_location_day,
+    between the crews of one model; crews outside it are the scope's ``blocked``)."""
     by_key: dict[tuple[int, str], list[cp_model.IntVar]] = {}
     for v in crews:
         for key, var in v.use.items():

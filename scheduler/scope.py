@@ -31,6 +31,11 @@ class CrewScope:
     fits: Mapping[str, tuple[str, ...]]  # scene -> candidate locations that fit it
     replaced_by: Mapping[str, str]  # dominated location -> the kept one that beats it
 
+    @property
+    def days(self) -> range:
+        """The scope's dates, as ordinals."""
+        return range(self.first_day, self.last_day + 1)
+
 
 def _ordinals(days: Iterable[date]) -> frozenset[int]:
     return frozenset(d.toordinal() for d in days)
