@@ -57,10 +57,14 @@ def run_one(
     greedy = greedy_plan(problem)
     started = time.monotonic()
     if deterministic is None:
-        options = SolveOptions(time_limit=time_limit, workers=workers)
+        options = SolveOptions(time_limit=time_limit, workers=workers, baseline=greedy)
     else:
         options = SolveOptions(
-            time_limit=time_limit, workers=1, seed=seed, deterministic_time=deterministic
+            time_limit=time_limit,
+            workers=1,
+            seed=seed,
+            deterministic_time=deterministic,
+            baseline=greedy,
         )
     plan = solve(problem, options)
     seconds = time.monotonic() - started

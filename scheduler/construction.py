@@ -21,7 +21,7 @@ from datetime import date
 
 from scheduler.domain import Assignment, Problem, Scene
 from scheduler.scope import CrewScope
-from scheduler.sequencing import sequence_scenes
+from scheduler.sequencing import sequence_cast
 
 
 @dataclass
@@ -230,9 +230,6 @@ def _merge_small_days(days: list[_Day], cap: int, related: dict[str, set[str]]) 
 
 def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]:
     """Order the days to keep the cast's spans short (precedence kept)."""
-    index = problem.index
-    members = sorted({m for d in days for m in d.cast})
-    bit = {m: i for i, m in enumerate(members)}
     where = {s.id: i for i, d in enumerate(days) for s in d.scenes}
     preds = []
     for d in days:
@@ -242,10 +239,10 @@ def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]
                 if p in where and where[p] != where[s.id]:
                     mask |= 1 << where[p]
         preds.append(mask)
-    result = sequence_scenes(
+    result = sequence_cast(
+        problem,
         [d.days for d in days],
-        [sum(1 << bit[m] for m in d.cast) for d in days],
-        [index.cast[m].day_cost for m in members],
+        [d.cast for d in days],
         preds,
         deadline=deadline,
         max_states=20_000,

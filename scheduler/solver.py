@@ -42,7 +42,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 
 from ortools.sat.python import cp_model
@@ -58,23 +57,29 @@ from scheduler.crew_model import (
     hint_crew,
     link_location_days,
 )
-from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
+from scheduler.domain import Assignment, Plan, PlanStatus, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
 from scheduler.local_search import improve_plan
 from scheduler.repair import repair_plan
-from scheduler.scope import crew_scope
-from scheduler.sequencing import sequence_scenes
+from scheduler.scope import CrewScope, crew_scope
+from scheduler.sequencing import talent_plan, talent_shape
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How long and how to solve; ``hint`` is a previous plan to warm-start from."""
+    """How long and how to solve, and the plans to start from.
+
+    ``hint`` is a previous plan to warm-start from (repaired to validity first);
+    ``baseline`` the first-come plan of :func:`scheduler.greedy.greedy_plan`,
+    when the caller has it already (it is computed otherwise).
+    """
 
     time_limit: float = 60.0
     workers: int = 2
     seed: int | None = None
     hint: Plan | None = None
+    baseline: Plan | None = None
     # Groups whose joint model stays under this many start variables are solved whole.
     joint_model_limit: int = 12_000
     # Deterministic mode only (workers=1 and a seed): the search budget in CP-SAT
@@ -154,6 +159,8 @@ class _SubResult:
 
 
 class _Run:
+    """One call of :func:`solve`: the incumbent plan per crew, the bounds, the clock."""
+
     def __init__(
         self,
         problem: Problem,
@@ -181,17 +188,17 @@ class _Run:
         self.group_crews: dict[int, tuple[str, ...]] = {}
         self.holder: dict[tuple[str, int], str] = {}
         self.phase = "start"
+        self.baseline = options.baseline if options.baseline is not None else greedy_plan(problem)
 
     # ----------------------------------------------------------------- driver
 
     def run(self) -> Plan:
         problem = self.problem
-        greedy = greedy_plan(problem)
-        start = list(greedy.assignments)
+        start = list(self.baseline.assignments)
         if self.options.hint is not None:
             repaired = repair_plan(problem, self.options.hint.assignments)
             # Ties go to the hint: plans stay stable unless a change saves money.
-            if make_plan(problem, repaired).cost.total <= greedy.cost.total:
+            if make_plan(problem, repaired).cost.total <= self.baseline.cost.total:
                 start = repaired
         self._set_incumbent(start)
         for crew_id in self.crew_ids:
@@ -200,28 +207,27 @@ class _Run:
 
         groups = independent_groups(problem)
         weights = [self._weight(g) for g in groups]
-        total_weight = sum(weights) or 1
-        pending_weight = total_weight
         order = sorted(range(len(groups)), key=lambda i: weights[i])
-        for group in order:
-            if self._stopped():
-                break
-            share = self.clock.remaining() * weights[group] / max(1, pending_weight)
-            pending_weight -= weights[group]
-            self._solve_group(group, groups[group], share)
+        self._share_time(order, groups, weights)
         # Time a group did not need (it was proven optimal early) goes to the others.
         for _ in range(3):
             open_groups = [g for g in order if not self._proven(g, groups[g])]
             if self._stopped() or not open_groups or self.clock.remaining() < 0.5:
                 break
-            pending_weight = sum(weights[g] for g in open_groups)
-            for group in open_groups:
-                if self._stopped():
-                    break
-                share = self.clock.remaining() * weights[group] / max(1, pending_weight)
-                pending_weight -= weights[group]
-                self._solve_group(group, groups[group], share)
+            self._share_time(open_groups, groups, weights)
         return self._finish()
+
+    def _share_time(
+        self, todo: Sequence[int], groups: Sequence[list[str]], weights: Sequence[int]
+    ) -> None:
+        """Solve the groups ``todo`` in turn, each with its weight's share of the time left."""
+        pending = sum(weights[g] for g in todo)
+        for group in todo:
+            if self._stopped():
+                return
+            share = self.clock.remaining() * weights[group] / max(1, pending)
+            pending -= weights[group]
+            self._solve_group(group, groups[group], share)
 
     def _proven(self, group: int, crews: Sequence[str]) -> bool:
         """The group's plan meets its proven bound: nothing left to gain there."""
@@ -270,7 +276,7 @@ class _Run:
         plan = make_plan(problem, assignments)
         if all_violations(problem, plan):
             # Never expected; a broken plan must not leave the solver.
-            plan = greedy_plan(problem)
+            plan = self.baseline
         total = plan.cost.total
         bound = min(total, self._bound())
         status: PlanStatus = "OPTIMAL" if bound == total else "FEASIBLE"
@@ -341,15 +347,6 @@ class _Run:
         shape = talent_shape(self.problem, crew_id)
         if shape is None:
             return False
-        scenes, location, first_day, fixed_cost = shape
-        index = self.index
-        members = sorted({m for s in scenes for m in s.cast})
-        bit = {m: i for i, m in enumerate(members)}
-        position = {s.id: i for i, s in enumerate(scenes)}
-        preds = [sum(1 << position[p] for p in s.after if p in position) for s in scenes]
-        current = sorted(self.plan_of[crew_id], key=lambda a: a.date)
-        hint_order = [position[a.scene] for a in current]
-        hint = hint_order if len(hint_order) == len(scenes) else None
         wall_left = max(0.0, self.clock.limit - self.clock.wall())
         if self.deterministic:
             # Run to the end (reproducible); only the wall clock can cut it short.
@@ -357,26 +354,12 @@ class _Run:
         else:
             # The exact sequencer usually needs little; let it borrow from later groups.
             deadline = time.monotonic() + min(wall_left, max(budget, 10.0))
-        result = sequence_scenes(
-            [index.scene_days[s.id] for s in scenes],
-            [sum(1 << bit[m] for m in s.cast) for s in scenes],
-            [index.cast[m].day_cost for m in members],
-            preds,
-            deadline=deadline,
-            stop=self.stop,
-            upper_bound_order=hint,
+        plan, bound = talent_plan(
+            self.problem, shape, self.plan_of[crew_id], deadline=deadline, stop=self.stop
         )
-        plan: list[Assignment] = []
-        day = first_day
-        for i in result.order:
-            plan.append(Assignment(scenes[i].id, location, date.fromordinal(day)))
-            day += index.scene_days[scenes[i].id]
         cost = crew_cost(self.problem, crew_id, plan)
         if cost < self.cost_of[crew_id]:
             self._replace(crew_id, plan, cost)
-        # Any plan that shoots every scene costs at least the sequence bound plus the
-        # fixed days; one that leaves a scene out costs at least the penalty.
-        bound = min(result.lower_bound + fixed_cost, self.problem.unscheduled_penalty)
         self.bound_of[crew_id] = max(self.bound_of[crew_id], bound)
         self._report("talent")
         return True
@@ -385,19 +368,9 @@ class _Run:
 
     def _joint(self, gi: int, crews: list[str], budget: float) -> None:
         """One CP-SAT model of the whole group; its bound is the group's bound."""
-        problem = self.problem
-        model = cp_model.CpModel()
-        all_vars: dict[str, CrewVars] = {}
-        for crew_id in crews:
-            # No dominance here: another crew may hold the dominating location.
-            scope = crew_scope(problem, crew_id, prune_dominated=False)
-            all_vars[crew_id] = add_crew(model, problem, scope)
-        link_location_days(model, all_vars.values())
-        self._objective(model, all_vars)
-        for crew_id, v in all_vars.items():
-            hint_crew(model, problem, v, self.plan_of[crew_id])
-        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
-        result = self._cp_solve(model, all_vars, budget, "joint", offset=others)
+        # No dominance here: another crew may hold the dominating location.
+        scopes = [crew_scope(self.problem, c, prune_dominated=False) for c in crews]
+        result = self._solve_scopes(scopes, budget, "joint")
         if result is None:
             return
         self._accept(result.assignments)
@@ -577,21 +550,33 @@ class _Run:
         ``near_current`` limits each crew to a few days around its current
         dates, which keeps the model small where good plans are.
         """
-        problem = self.problem
         blocked = frozenset() if relaxed else self._blocked_for(crews)
+        scopes = [
+            crew_scope(
+                self.problem,
+                crew_id,
+                blocked,
+                self._near(crew_id) if near_current else None,
+                prune_dominated=len(crews) == 1,
+            )
+            for crew_id in crews
+        ]
+        return self._solve_scopes(scopes, budget, "crews", bound_valid=relaxed)
+
+    def _solve_scopes(
+        self, scopes: Sequence[CrewScope], budget: float, phase: str, *, bound_valid: bool = True
+    ) -> _SubResult | None:
+        """One CP-SAT model of the scopes' crews, warm-started from their current plans."""
         model = cp_model.CpModel()
-        all_vars: dict[str, CrewVars] = {}
-        for crew_id in crews:
-            dates = self._near(crew_id) if near_current else None
-            scope = crew_scope(problem, crew_id, blocked, dates, prune_dominated=len(crews) == 1)
-            all_vars[crew_id] = add_crew(model, problem, scope)
-        if len(crews) > 1:
-            link_location_days(model, all_vars.values())
+        all_vars = {scope.crew_id: add_crew(model, self.problem, scope) for scope in scopes}
+        link_location_days(model, all_vars.values())
         self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
-            hint_crew(model, problem, v, self.plan_of[crew_id])
-        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
-        return self._cp_solve(model, all_vars, budget, "crews", offset=others, bound_valid=relaxed)
+            hint_crew(model, self.problem, v, self.plan_of[crew_id])
+        others = sum(self.cost_of[c] for c in self.crew_ids if c not in all_vars)
+        return self._cp_solve(
+            model, all_vars, budget, phase, offset=others, bound_valid=bound_valid
+        )
 
     def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> None:
         """Minimise the crews' exact cost; each crew's cost is at least its proven bound."""
@@ -680,57 +665,3 @@ def _days_of(problem: Problem, a: Assignment) -> range:
 
 
 # ----------------------------------------------------------------- pure helpers
-
-
-def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int, int] | None:
-    """The talent-scheduling form of a crew, if it has it.
-
-    Every scene fills its dates alone (more than half a day of minutes), one
-    location fits every scene at the lowest rate any of them could pay and is
-    free on the first dates of the window that the scenes fill back to back,
-    and nothing (cast leave, earliest/latest) forbids any order there. Then
-    shooting the scenes back to back there in the best order is optimal among
-    plans that shoot them all. Returns (scenes, location, first date ordinal,
-    cost of the fixed crew and rent days).
-    """
-    index = problem.index
-    crew = index.crew[crew_id]
-    scenes = list(index.scenes_by_crew.get(crew_id, ()))
-    if not scenes or len(scenes) > 64:
-        return None
-    cap = crew.max_minutes_per_day
-    if any(2 * s.minutes <= cap for s in scenes):
-        return None
-    lo, hi = index.active_window(crew_id)
-    n_days = sum(index.scene_days[s.id] for s in scenes)
-    last = lo + n_days - 1
-    if last > hi:
-        return None
-    fitting = [index.fitting_locations(s) for s in scenes]
-    if any(not f for f in fitting):
-        return None
-    cheapest = max(f[0].day_rate for f in fitting)
-    if any(f[0].day_rate < cheapest for f in fitting):
-        return None
-    common = set.intersection(*({loc.id for loc in f} for f in fitting))
-    block = [date.fromordinal(d) for d in range(lo, last + 1)]
-    location: str | None = None
-    for loc in fitting[0]:
-        if loc.id not in common or loc.day_rate != cheapest:
-            continue
-        if any(d in loc.unavailable or index.blocked_for(loc.id, d, crew_id) for d in block):
-            continue
-        location = loc.id
-        break
-    if location is None:
-        return None
-    first_day, last_day = block[0], block[-1]
-    for s in scenes:
-        if s.earliest is not None and s.earliest > first_day:
-            return None
-        if s.latest is not None and s.latest < last_day:
-            return None
-        for m in s.cast:
-            if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
-                return None
-    return scenes, location, lo, n_days * (crew.day_cost + cheapest)
