@@ -20,6 +20,13 @@ crews), so the solve is decomposed:
    scene pays at least its share of crew, cast and rent days) and the larger
    kept; the plan's bound is the sum over crews or groups.
 
+This module is the driver (the incumbent, the clock, the time shared out);
+the parts, by role: :mod:`scheduler.groups` (independent groups),
+:mod:`scheduler.scope` (what a crew may use), :mod:`scheduler.bounds`,
+:mod:`scheduler.crew_model` (CP-SAT), :mod:`scheduler.construction` and
+:mod:`scheduler.local_search` (the heuristics), :mod:`scheduler.sequencing`
+(talent scheduling) and :mod:`scheduler.repair` (a hint made valid).
+
 Sub-problems are built by pure functions of (problem, other crews' occupied
 location-days) in :mod:`scheduler.scope`, so a distributed engine could
 solve them side by side. Memory stays bounded: no model ever spans more than a
