@@ -30,7 +30,6 @@ from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
 from app.bookings.schemas import BookingOut
 from app.clock import NowDep
-from app.crews.schedule import crew_schedule
 from app.crews.service import can_see_crew, get_crew, visible_crews_stmt
 from app.deps import SessionDep, user_for_key
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -39,6 +38,7 @@ from app.models import Base, Booking, Crew, FeedToken, FilmSet, PlanRun, SetTag,
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
+from app.planning.schedule import crew_schedule
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, safe_next
