@@ -121,7 +121,8 @@ def plan_nightly(
 
     from app.db import transaction
     from app.errors import DomainError
-    from app.planning.nightly import RunParams, create_run, execute
+    from app.planning.nightly import execute
+    from app.planning.service import RunParams, create_run
 
     with transaction() as session:
         run_id = create_run(session, RunParams(horizon_days, time_limit, workers, seed)).id

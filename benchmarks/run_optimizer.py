@@ -11,14 +11,22 @@ Usage::
     python -m benchmarks.run_optimizer                      # every size, seeds 1-3
     python -m benchmarks.run_optimizer --sizes small,large --seeds 1,2 --workers 2
     python -m benchmarks.run_optimizer --sizes xl --time-limit 300
+    python -m benchmarks.run_optimizer --sizes small,medium --seeds 1,2 \
+        --deterministic 3 --time-limit 600        # reproducible figures
 
 Default time limits follow the issue's targets: 60 s (small, medium, large)
 and 300 s (xl). Run one benchmark at a time on a shared machine.
+
+``--deterministic SECONDS`` makes the figures reproducible (for comparing two
+versions of the solver): one worker, the problem's seed as the solver's seed,
+and a search budget of that many CP-SAT deterministic seconds. The time limit
+stays a hard wall-clock limit, so give one the run will not reach.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -34,7 +42,9 @@ TARGETS = {
 }
 
 
-def run_one(size: str, seed: int, time_limit: float, workers: int) -> dict[str, Any]:
+def run_one(
+    size: str, seed: int, time_limit: float, workers: int, deterministic: float | None = None
+) -> dict[str, Any]:
     """Generate, greedy, solve and check one problem (runs inside the child process)."""
     from benchmarks.generate import generate
     from scheduler.checker import check_plan
@@ -46,7 +56,17 @@ def run_one(size: str, seed: int, time_limit: float, workers: int) -> dict[str, 
     problem = parse_problem(raw)
     greedy = greedy_plan(problem)
     started = time.monotonic()
-    plan = solve(problem, SolveOptions(time_limit=time_limit, workers=workers))
+    if deterministic is None:
+        options = SolveOptions(time_limit=time_limit, workers=workers, baseline=greedy)
+    else:
+        options = SolveOptions(
+            time_limit=time_limit,
+            workers=1,
+            seed=seed,
+            deterministic_time=deterministic,
+            baseline=greedy,
+        )
+    plan = solve(problem, options)
     seconds = time.monotonic() - started
     report = check_plan(raw, plan_to_dict(plan))
     greedy_report = check_plan(raw, plan_to_dict(greedy))
@@ -68,6 +88,10 @@ def run_one(size: str, seed: int, time_limit: float, workers: int) -> dict[str, 
         "seconds": seconds,
         "valid": report.valid and greedy_report.valid,
         "violations": [v.message for v in report.violations[:5]],
+        # Identical plans have identical fingerprints (comparing two solver versions).
+        "plan_sha256": hashlib.sha256(
+            json.dumps(plan_to_dict(plan)["assignments"], sort_keys=True).encode()
+        ).hexdigest(),
         "cost": {
             "rent": plan.cost.rent,
             "crew": plan.cost.crew,
@@ -78,14 +102,17 @@ def run_one(size: str, seed: int, time_limit: float, workers: int) -> dict[str, 
     }
 
 
-def _child(size: str, seed: int, time_limit: float, workers: int) -> dict[str, Any]:
+def _child(
+    size: str, seed: int, time_limit: float, workers: int, deterministic: float | None
+) -> dict[str, Any]:
     """Run one benchmark in a fresh interpreter; add its peak RSS in MB."""
+    dt = "" if deterministic is None else str(deterministic)
     cmd = [
         sys.executable,
         "-m",
         "benchmarks.run_optimizer",
         "--child",
-        f"{size}:{seed}:{time_limit}:{workers}",
+        f"{size}:{seed}:{time_limit}:{workers}:{dt}",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -126,19 +153,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--time-limit", type=float, default=None, help="override per size")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--deterministic",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="reproducible run: 1 worker, seed = problem seed, this CP-SAT deterministic budget",
+    )
     parser.add_argument("--json", help="also write the rows to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        size, seed, limit, workers = args.child.split(":")
-        result = run_one(size, int(seed), float(limit), int(workers))
+        size, seed, limit, workers, dt = args.child.split(":")
+        result = run_one(size, int(seed), float(limit), int(workers), float(dt) if dt else None)
         print(json.dumps(result))
         return 0
     rows = []
     for size in args.sizes.split(","):
         limit = args.time_limit or DEFAULT_LIMITS[size]
         for seed in (int(s) for s in args.seeds.split(",")):
-            row = _child(size, seed, limit, args.workers)
+            row = _child(size, seed, limit, args.workers, args.deterministic)
             rows.append(row)
             print(
                 f"{size} seed {seed}: {row['total'] / row['greedy']:.3f} x greedy, "

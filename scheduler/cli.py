@@ -25,6 +25,7 @@ from scheduler.domain import Plan, Problem
 from scheduler.explain import explain
 from scheduler.greedy import greedy_plan
 from scheduler.io import PlanError, ProblemError, dump_plan, load_plan, parse_plan, parse_problem
+from scheduler.solver import Progress, SolveOptions, solve
 
 EXIT_INVALID_PLAN = 1
 EXIT_INVALID_PROBLEM = 2
@@ -125,14 +126,12 @@ class _ProgressView:
         self.phase = ""
         self.lock = threading.Lock()
 
-    def update(self, progress: Any) -> None:
-        """Take a ``scheduler.solver.Progress`` (best_total, best_bound, phase)."""
-        cost = getattr(progress, "best_total", None)
-        bound = getattr(progress, "best_bound", None)
+    def update(self, progress: Progress) -> None:
+        """Take one progress report (the solver's ``progress`` callback)."""
         with self.lock:
-            self.cost = None if cost is None else int(cost)
-            self.bound = None if bound is None else int(bound)
-            self.phase = str(getattr(progress, "phase", "") or "")
+            self.cost = progress.best_total
+            self.bound = progress.best_bound
+            self.phase = progress.phase
             if self.tty:
                 self._draw()
             else:
@@ -179,8 +178,6 @@ def solve_command(
     ] = None,
 ) -> None:
     """Optimize a problem and write the best plan found (Ctrl-C keeps the best so far)."""
-    from scheduler.solver import SolveOptions, solve
-
     raw_problem, parsed = _load_problem(problem)
     hint_plan: Plan | None = None
     if hint is not None:

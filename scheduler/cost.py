@@ -12,71 +12,58 @@ locations; a plan that breaks a hard rule still gets a deterministic cost
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
 from scheduler.domain import Assignment, CostBreakdown, Plan, PlanStatus, Problem
 
 
-@dataclass(slots=True)
-class _CrewUse:
-    """What one crew uses under a plan: date ordinals, locations, rented location-days."""
+def crew_breakdown(
+    problem: Problem, crew_id: str, assignments: Iterable[Assignment]
+) -> CostBreakdown:
+    """One crew's five cost terms under its own assignments (scenes of this crew only)."""
+    index = problem.index
+    location_on: dict[int, str] = {}
+    rented: set[tuple[str, int]] = set()
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    placed: set[str] = set()
+    for a in assignments:
+        placed.add(a.scene)
+        d0 = a.date.toordinal()
+        d1 = d0 + index.scene_days[a.scene] - 1
+        for d in range(d0, d1 + 1):
+            location_on.setdefault(d, a.location)
+            rented.add((a.location, d))
+        for m in index.scene[a.scene].cast:
+            first[m] = min(first.get(m, d0), d0)
+            last[m] = max(last.get(m, d1), d1)
+    days = sorted(location_on)
+    moves = 0
+    for prev, nxt in pairwise(days):
+        moves += _move_cost(problem, location_on[prev], location_on[nxt])
+    missing = sum(1 for s in index.scenes_by_crew.get(crew_id, ()) if s.id not in placed)
+    return CostBreakdown.of(
+        rent=sum(index.location[loc].day_rate for loc, _ in rented),
+        crew=index.crew[crew_id].day_cost * (days[-1] - days[0] + 1) if days else 0,
+        cast=sum(index.cast[m].day_cost * (last[m] - first[m] + 1) for m in first),
+        moves=moves,
+        unscheduled=missing * problem.unscheduled_penalty,
+    )
 
-    location_on: dict[int, str] = field(default_factory=dict)
-    rented: set[tuple[str, int]] = field(default_factory=set)
+
+def crew_cost(problem: Problem, crew_id: str, assignments: Iterable[Assignment]) -> int:
+    """Exact total cost of one crew's plan: what the solver compares, many times a second."""
+    return crew_breakdown(problem, crew_id, assignments).total
 
 
 def cost_by_crew(problem: Problem, assignments: Iterable[Assignment]) -> dict[str, CostBreakdown]:
     """Cost per crew, every crew of the problem included (cast counted in their crew)."""
     index = problem.index
-    use: dict[str, _CrewUse] = {c.id: _CrewUse() for c in problem.crews}
-    cast_first: dict[str, int] = {}
-    cast_last: dict[str, int] = {}
-    assigned: set[str] = set()
-
+    by_crew: dict[str, list[Assignment]] = {c.id: [] for c in problem.crews}
     for a in assignments:
-        scene = index.scene[a.scene]
-        assigned.add(scene.id)
-        crew_use = use[scene.crew]
-        first = a.date.toordinal()
-        last = first + index.scene_days[scene.id] - 1
-        for day in range(first, last + 1):
-            crew_use.location_on.setdefault(day, a.location)
-            crew_use.rented.add((a.location, day))
-        for member_id in scene.cast:
-            if member_id not in cast_first or first < cast_first[member_id]:
-                cast_first[member_id] = first
-            if member_id not in cast_last or last > cast_last[member_id]:
-                cast_last[member_id] = last
-
-    cast_cost: dict[str, int] = dict.fromkeys(use, 0)
-    for member_id, first in cast_first.items():
-        member = index.cast[member_id]
-        cast_cost[member.crew] += member.day_cost * (cast_last[member_id] - first + 1)
-
-    unscheduled: dict[str, int] = dict.fromkeys(use, 0)
-    for scene in problem.scenes:
-        if scene.id not in assigned:
-            unscheduled[scene.crew] += problem.unscheduled_penalty
-
-    result: dict[str, CostBreakdown] = {}
-    for crew in problem.crews:
-        crew_use = use[crew.id]
-        rent = sum(index.location[loc].day_rate for loc, _ in crew_use.rented)
-        days = sorted(crew_use.location_on)
-        span = days[-1] - days[0] + 1 if days else 0
-        moves = 0
-        for prev, nxt in pairwise(days):
-            moves += _move_cost(problem, crew_use.location_on[prev], crew_use.location_on[nxt])
-        result[crew.id] = CostBreakdown.of(
-            rent=rent,
-            crew=crew.day_cost * span,
-            cast=cast_cost[crew.id],
-            moves=moves,
-            unscheduled=unscheduled[crew.id],
-        )
-    return result
+        by_crew[index.scene[a.scene].crew].append(a)
+    return {crew_id: crew_breakdown(problem, crew_id, own) for crew_id, own in by_crew.items()}
 
 
 def _move_cost(problem: Problem, from_location: str, to_location: str) -> int:
@@ -88,8 +75,8 @@ def _move_cost(problem: Problem, from_location: str, to_location: str) -> int:
 def plan_cost(problem: Problem, assignments: Iterable[Assignment]) -> CostBreakdown:
     """Exact cost of the assignments under the spec's five terms."""
     total = CostBreakdown()
-    for crew_cost in cost_by_crew(problem, assignments).values():
-        total = total + crew_cost
+    for part in cost_by_crew(problem, assignments).values():
+        total = total + part
     return total
 
 

@@ -192,6 +192,25 @@ class ProblemIndex:
         }
         self._fitting: dict[tuple[frozenset[str], frozenset[str] | None], tuple[Location, ...]] = {}
 
+    def active_window(self, crew_id: str) -> tuple[int, int]:
+        """The crew's window cut to the horizon, as first and last date ordinals (inclusive).
+
+        Empty (last < first) when the window and the horizon do not meet.
+        """
+        crew, horizon = self.crew[crew_id], self.problem.horizon
+        first = max(horizon.start, crew.window.start).toordinal()
+        last = min(horizon.end, crew.window.end).toordinal() - 1
+        return first, last
+
+    def scene_window(self, scene: Scene) -> tuple[int, int]:
+        """The dates a scene may use: its crew's active window cut by earliest and latest."""
+        first, last = self.active_window(scene.crew)
+        if scene.earliest is not None:
+            first = max(first, scene.earliest.toordinal())
+        if scene.latest is not None:
+            last = min(last, scene.latest.toordinal())
+        return first, last
+
     def scene_dates(self, scene_id: str, start: date) -> tuple[date, ...]:
         """Every date a scene uses when it starts on ``start``."""
         return tuple(start + timedelta(days=i) for i in range(self.scene_days[scene_id]))

@@ -197,12 +197,7 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
         )
 
     k = index.scene_days[scene.id]
-    lo = max(problem.horizon.start, crew.window.start).toordinal()
-    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
-    if scene.earliest is not None:
-        lo = max(lo, scene.earliest.toordinal())
-    if scene.latest is not None:
-        hi = min(hi, scene.latest.toordinal())
+    lo, hi = index.scene_window(scene)
     if hi - lo + 1 < k:
         span = "no date" if hi < lo else f"{_iso(lo)}..{_iso(hi)} ({hi - lo + 1} days)"
         return reason(

@@ -104,17 +104,12 @@ class _Greedy:
         return nxt is None or move(location_id, booked.location_on[nxt]) is not None
 
     def _place(self, scene: Scene, booked: _CrewDays) -> None:
-        problem, index, crew = self.problem, self.index, booked.crew
+        index, crew = self.index, booked.crew
         fitting = index.fitting_locations(scene)
         if not fitting:
             return
         days = index.scene_days[scene.id]
-        lo = max(problem.horizon.start, crew.window.start).toordinal()
-        hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
-        if scene.earliest is not None:
-            lo = max(lo, scene.earliest.toordinal())
-        if scene.latest is not None:
-            hi = min(hi, scene.latest.toordinal())
+        lo, hi = index.scene_window(scene)
         for pred in scene.after:
             if pred in booked.last_day:
                 lo = max(lo, booked.last_day[pred] + 1)

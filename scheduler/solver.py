@@ -9,7 +9,7 @@ crews), so the solve is decomposed:
    overlapping windows). A group's bounds add up to the problem's bound.
 3. Per group:
    - one crew shooting whole-day scenes back to back at one cheapest set is
-     the talent-scheduling problem: solved exactly by :mod:`scheduler.solver_talent`;
+     the talent-scheduling problem: solved exactly by :mod:`scheduler.sequencing`;
    - a small group is one CP-SAT model of all its crews (the bound is CP-SAT's);
    - a large group runs large-neighbourhood search: each crew is re-optimised
      with CP-SAT while every other crew's location-days stay fixed, then a
@@ -20,8 +20,15 @@ crews), so the solve is decomposed:
    scene pays at least its share of crew, cast and rent days) and the larger
    kept; the plan's bound is the sum over crews or groups.
 
+This module is the driver (the incumbent, the clock, the time shared out);
+the parts, by role: :mod:`scheduler.groups` (independent groups),
+:mod:`scheduler.scope` (what a crew may use), :mod:`scheduler.bounds`,
+:mod:`scheduler.crew_model` (CP-SAT), :mod:`scheduler.construction` and
+:mod:`scheduler.local_search` (the heuristics), :mod:`scheduler.sequencing`
+(talent scheduling) and :mod:`scheduler.repair` (a hint made valid).
+
 Sub-problems are built by pure functions of (problem, other crews' occupied
-location-days) in :mod:`scheduler.solver_crew`, so a distributed engine could
+location-days) in :mod:`scheduler.scope`, so a distributed engine could
 solve them side by side. Memory stays bounded: no model ever spans more than a
 few crews of a large problem.
 
@@ -42,39 +49,44 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
-from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
+from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
-from scheduler.cost import make_plan
-from scheduler.domain import Assignment, Plan, PlanStatus, Problem, Scene
-from scheduler.greedy import greedy_plan
-from scheduler.solver_crew import (
-    CrewScope,
+from scheduler.construction import crew_heuristic_plans
+from scheduler.cost import crew_cost, make_plan
+from scheduler.crew_model import (
     CrewVars,
     add_crew,
-    components,
     crew_assignments,
-    crew_scope,
-    days_needed,
     hint_crew,
+    link_location_days,
 )
-from scheduler.solver_heuristic import crew_heuristic_plans, improve_plan
-from scheduler.solver_repair import repair_plan
-from scheduler.solver_talent import sequence_scenes
+from scheduler.domain import Assignment, Plan, PlanStatus, Problem
+from scheduler.greedy import greedy_plan
+from scheduler.groups import independent_groups
+from scheduler.local_search import improve_plan
+from scheduler.repair import repair_plan
+from scheduler.scope import CrewScope, crew_scope
+from scheduler.sequencing import talent_plan, talent_shape
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How long and how to solve; ``hint`` is a previous plan to warm-start from."""
+    """How long and how to solve, and the plans to start from.
+
+    ``hint`` is a previous plan to warm-start from (repaired to validity first);
+    ``baseline`` the first-come plan of :func:`scheduler.greedy.greedy_plan`,
+    when the caller has it already (it is computed otherwise).
+    """
 
     time_limit: float = 60.0
     workers: int = 2
     seed: int | None = None
     hint: Plan | None = None
+    baseline: Plan | None = None
     # Groups whose joint model stays under this many start variables are solved whole.
     joint_model_limit: int = 12_000
     # Deterministic mode only (workers=1 and a seed): the search budget in CP-SAT
@@ -154,6 +166,8 @@ class _SubResult:
 
 
 class _Run:
+    """One call of :func:`solve`: the incumbent plan per crew, the bounds, the clock."""
+
     def __init__(
         self,
         problem: Problem,
@@ -181,17 +195,17 @@ class _Run:
         self.group_crews: dict[int, tuple[str, ...]] = {}
         self.holder: dict[tuple[str, int], str] = {}
         self.phase = "start"
+        self.baseline = options.baseline if options.baseline is not None else greedy_plan(problem)
 
     # ----------------------------------------------------------------- driver
 
     def run(self) -> Plan:
         problem = self.problem
-        greedy = greedy_plan(problem)
-        start = list(greedy.assignments)
+        start = list(self.baseline.assignments)
         if self.options.hint is not None:
             repaired = repair_plan(problem, self.options.hint.assignments)
             # Ties go to the hint: plans stay stable unless a change saves money.
-            if make_plan(problem, repaired).cost.total <= greedy.cost.total:
+            if make_plan(problem, repaired).cost.total <= self.baseline.cost.total:
                 start = repaired
         self._set_incumbent(start)
         for crew_id in self.crew_ids:
@@ -200,28 +214,27 @@ class _Run:
 
         groups = independent_groups(problem)
         weights = [self._weight(g) for g in groups]
-        total_weight = sum(weights) or 1
-        pending_weight = total_weight
         order = sorted(range(len(groups)), key=lambda i: weights[i])
-        for group in order:
-            if self._stopped():
-                break
-            share = self.clock.remaining() * weights[group] / max(1, pending_weight)
-            pending_weight -= weights[group]
-            self._solve_group(group, groups[group], share)
+        self._share_time(order, groups, weights)
         # Time a group did not need (it was proven optimal early) goes to the others.
         for _ in range(3):
             open_groups = [g for g in order if not self._proven(g, groups[g])]
             if self._stopped() or not open_groups or self.clock.remaining() < 0.5:
                 break
-            pending_weight = sum(weights[g] for g in open_groups)
-            for group in open_groups:
-                if self._stopped():
-                    break
-                share = self.clock.remaining() * weights[group] / max(1, pending_weight)
-                pending_weight -= weights[group]
-                self._solve_group(group, groups[group], share)
+            self._share_time(open_groups, groups, weights)
         return self._finish()
+
+    def _share_time(
+        self, todo: Sequence[int], groups: Sequence[list[str]], weights: Sequence[int]
+    ) -> None:
+        """Solve the groups ``todo`` in turn, each with its weight's share of the time left."""
+        pending = sum(weights[g] for g in todo)
+        for group in todo:
+            if self._stopped():
+                return
+            share = self.clock.remaining() * weights[group] / max(1, pending)
+            pending -= weights[group]
+            self._solve_group(group, groups[group], share)
 
     def _proven(self, group: int, crews: Sequence[str]) -> bool:
         """The group's plan meets its proven bound: nothing left to gain there."""
@@ -235,10 +248,8 @@ class _Run:
         )
 
     def _days(self, crew_id: str) -> int:
-        crew = self.index.crew[crew_id]
-        lo = max(self.problem.horizon.start, crew.window.start)
-        hi = min(self.problem.horizon.end, crew.window.end)
-        return max(0, (hi - lo).days)
+        first, last = self.index.active_window(crew_id)
+        return max(0, last - first + 1)
 
     def _solve_group(self, gi: int, crews: list[str], budget: float) -> None:
         if not any(self.index.scenes_by_crew.get(c) for c in crews):
@@ -272,7 +283,7 @@ class _Run:
         plan = make_plan(problem, assignments)
         if all_violations(problem, plan):
             # Never expected; a broken plan must not leave the solver.
-            plan = greedy_plan(problem)
+            plan = self.baseline
         total = plan.cost.total
         bound = min(total, self._bound())
         status: PlanStatus = "OPTIMAL" if bound == total else "FEASIBLE"
@@ -343,15 +354,6 @@ class _Run:
         shape = talent_shape(self.problem, crew_id)
         if shape is None:
             return False
-        scenes, location, first_day, fixed_cost = shape
-        index = self.index
-        members = sorted({m for s in scenes for m in s.cast})
-        bit = {m: i for i, m in enumerate(members)}
-        position = {s.id: i for i, s in enumerate(scenes)}
-        preds = [sum(1 << position[p] for p in s.after if p in position) for s in scenes]
-        current = sorted(self.plan_of[crew_id], key=lambda a: a.date)
-        hint_order = [position[a.scene] for a in current]
-        hint = hint_order if len(hint_order) == len(scenes) else None
         wall_left = max(0.0, self.clock.limit - self.clock.wall())
         if self.deterministic:
             # Run to the end (reproducible); only the wall clock can cut it short.
@@ -359,26 +361,12 @@ class _Run:
         else:
             # The exact sequencer usually needs little; let it borrow from later groups.
             deadline = time.monotonic() + min(wall_left, max(budget, 10.0))
-        result = sequence_scenes(
-            [index.scene_days[s.id] for s in scenes],
-            [sum(1 << bit[m] for m in s.cast) for s in scenes],
-            [index.cast[m].day_cost for m in members],
-            preds,
-            deadline=deadline,
-            stop=self.stop,
-            upper_bound_order=hint,
+        plan, bound = talent_plan(
+            self.problem, shape, self.plan_of[crew_id], deadline=deadline, stop=self.stop
         )
-        plan: list[Assignment] = []
-        day = first_day
-        for i in result.order:
-            plan.append(Assignment(scenes[i].id, location, date.fromordinal(day)))
-            day += index.scene_days[scenes[i].id]
         cost = crew_cost(self.problem, crew_id, plan)
         if cost < self.cost_of[crew_id]:
             self._replace(crew_id, plan, cost)
-        # Any plan that shoots every scene costs at least the sequence bound plus the
-        # fixed days; one that leaves a scene out costs at least the penalty.
-        bound = min(result.lower_bound + fixed_cost, self.problem.unscheduled_penalty)
         self.bound_of[crew_id] = max(self.bound_of[crew_id], bound)
         self._report("talent")
         return True
@@ -387,19 +375,9 @@ class _Run:
 
     def _joint(self, gi: int, crews: list[str], budget: float) -> None:
         """One CP-SAT model of the whole group; its bound is the group's bound."""
-        problem = self.problem
-        model = cp_model.CpModel()
-        all_vars: dict[str, CrewVars] = {}
-        for crew_id in crews:
-            # No dominance here: another crew may hold the dominating location.
-            scope = crew_scope(problem, crew_id, prune_dominated=False)
-            all_vars[crew_id] = add_crew(model, problem, scope)
-        _link_location_days(model, all_vars.values())
-        self._objective(model, all_vars)
-        for crew_id, v in all_vars.items():
-            hint_crew(model, problem, v, self.plan_of[crew_id])
-        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
-        result = self._cp_solve(model, all_vars, budget, "joint", offset=others)
+        # No dominance here: another crew may hold the dominating location.
+        scopes = [crew_scope(self.problem, c, prune_dominated=False) for c in crews]
+        result = self._solve_scopes(scopes, budget, "joint")
         if result is None:
             return
         self._accept(result.assignments)
@@ -579,21 +557,33 @@ class _Run:
         ``near_current`` limits each crew to a few days around its current
         dates, which keeps the model small where good plans are.
         """
-        problem = self.problem
         blocked = frozenset() if relaxed else self._blocked_for(crews)
+        scopes = [
+            crew_scope(
+                self.problem,
+                crew_id,
+                blocked,
+                self._near(crew_id) if near_current else None,
+                prune_dominated=len(crews) == 1,
+            )
+            for crew_id in crews
+        ]
+        return self._solve_scopes(scopes, budget, "crews", bound_valid=relaxed)
+
+    def _solve_scopes(
+        self, scopes: Sequence[CrewScope], budget: float, phase: str, *, bound_valid: bool = True
+    ) -> _SubResult | None:
+        """One CP-SAT model of the scopes' crews, warm-started from their current plans."""
         model = cp_model.CpModel()
-        all_vars: dict[str, CrewVars] = {}
-        for crew_id in crews:
-            dates = self._near(crew_id) if near_current else None
-            scope = crew_scope(problem, crew_id, blocked, dates, prune_dominated=len(crews) == 1)
-            all_vars[crew_id] = add_crew(model, problem, scope)
-        if len(crews) > 1:
-            _link_location_days(model, all_vars.values())
+        all_vars = {scope.crew_id: add_crew(model, self.problem, scope) for scope in scopes}
+        link_location_days(model, all_vars.values())
         self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
-            hint_crew(model, problem, v, self.plan_of[crew_id])
-        others = sum(self.cost_of[c] for c in self.crew_ids if c not in crews)
-        return self._cp_solve(model, all_vars, budget, "crews", offset=others, bound_valid=relaxed)
+            hint_crew(model, self.problem, v, self.plan_of[crew_id])
+        others = sum(self.cost_of[c] for c in self.crew_ids if c not in all_vars)
+        return self._cp_solve(
+            model, all_vars, budget, phase, offset=others, bound_valid=bound_valid
+        )
 
     def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> None:
         """Minimise the crews' exact cost; each crew's cost is at least its proven bound."""
@@ -676,214 +666,9 @@ def _watch(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolv
             return
 
 
-def _link_location_days(model: cp_model.CpModel, crews: Iterable[CrewVars]) -> None:
-    # one_crew_per_location_day (location side): one crew per location and date.
-    by_key: dict[tuple[int, str], list[cp_model.IntVar]] = {}
-    for v in crews:
-        for key, var in v.use.items():
-            by_key.setdefault(key, []).append(var)
-    for group in by_key.values():
-        if len(group) > 1:
-            model.add_at_most_one(group)
-
-
 def _days_of(problem: Problem, a: Assignment) -> range:
     first = a.date.toordinal()
     return range(first, first + problem.index.scene_days[a.scene])
 
 
 # ----------------------------------------------------------------- pure helpers
-
-
-def crew_cost(problem: Problem, crew_id: str, assignments: Sequence[Assignment]) -> int:
-    """Exact total cost of one crew's plan (the spec's five terms, this crew only)."""
-    index = problem.index
-    location_on: dict[int, str] = {}
-    rented: set[tuple[str, int]] = set()
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for a in assignments:
-        d0 = a.date.toordinal()
-        d1 = d0 + index.scene_days[a.scene] - 1
-        for d in range(d0, d1 + 1):
-            location_on.setdefault(d, a.location)
-            rented.add((a.location, d))
-        for m in index.scene[a.scene].cast:
-            first[m] = min(first.get(m, d0), d0)
-            last[m] = max(last.get(m, d1), d1)
-    crew = index.crew[crew_id]
-    days = sorted(location_on)
-    total = sum(index.location[loc].day_rate for loc, _ in rented)
-    if days:
-        total += crew.day_cost * (days[-1] - days[0] + 1)
-    total += sum(index.cast[m].day_cost * (last[m] - first[m] + 1) for m in first)
-    for prev, nxt in pairwise(days):
-        move = index.move_cost(location_on[prev], location_on[nxt])
-        total += move or 0
-    placed = {a.scene for a in assignments}
-    missing = sum(1 for s in index.scenes_by_crew.get(crew_id, ()) if s.id not in placed)
-    return total + missing * problem.unscheduled_penalty
-
-
-def separable_bound(problem: Problem, crew_id: str) -> int:
-    """A quick proven lower bound on one crew's cost in any valid plan.
-
-    Scenes with no feasible date always pay the penalty. For the others, two
-    bounds hold and the larger is kept:
-
-    - per scene: a scheduled scene takes at least ``minutes / max_minutes`` of
-      a shooting day (a multi-day scene its whole dates) and every day in the
-      crew's span, a cast member's span or a rented day is shared by scenes
-      whose fractions sum to at most one; so each scene costs at least that
-      fraction of (crew + its cast + cheapest fitting rate) a day, or the
-      penalty if left out;
-    - whole days: if every scene is shot, the crew's span and each cast
-      member's span hold at least the shooting dates their scenes need
-      (:func:`~scheduler.solver_crew.days_needed`), each group of scenes
-      sharing no set with the others pays its days at its cheapest rate, and
-      the crew changes location at least once between such groups; if a
-      scene is left out, the penalty alone is a bound.
-    """
-    index = problem.index
-    crew = index.crew[crew_id]
-    cap = crew.max_minutes_per_day
-    scope = crew_scope(problem, crew_id, prune_dominated=False)
-    penalty = problem.unscheduled_penalty
-    scenes = index.scenes_by_crew.get(crew_id, ())
-    placeable = [s for s in scenes if scope.starts[s.id]]
-    certain = penalty * (len(scenes) - len(placeable))
-    rate = {s.id: min(index.location[loc].day_rate for loc in scope.fits[s.id]) for s in placeable}
-
-    scaled = 0  # per scene, in units of 1 / cap yuan
-    for scene in placeable:
-        k = index.scene_days[scene.id]
-        share = k * cap if k > 1 else scene.minutes
-        per_day = crew.day_cost + rate[scene.id] + sum(index.cast[m].day_cost for m in scene.cast)
-        scaled += min(penalty * cap, share * per_day)
-    per_scene = scaled // cap
-
-    # Every placeable scene is shot here, so continuity chains may run through any of them.
-    shot = {s.id for s in placeable}
-    whole = crew.day_cost * days_needed(problem, scope, placeable, shot)
-    for member in index.cast_by_crew.get(crew_id, ()):
-        theirs = [s for s in placeable if member.id in s.cast]
-        whole += member.day_cost * days_needed(problem, scope, theirs, shot)
-    groups = components(problem, scope, placeable)
-    for group in groups:
-        group_days = days_needed(problem, scope, group, shot)
-        fractional = sum(
-            rate[s.id] * (index.scene_days[s.id] * cap if index.scene_days[s.id] > 1 else s.minutes)
-            for s in group
-        )
-        whole += max(group_days * min(rate[s.id] for s in group), fractional // cap)
-    if len(groups) > 1:
-        whole += (len(groups) - 1) * _cheapest_move(problem, scope)
-    return certain + max(per_scene, min(penalty, whole) if placeable else 0)
-
-
-def _cheapest_move(problem: Problem, scope: CrewScope) -> int:
-    """Least a change between two of the crew's candidate locations can cost."""
-    index = problem.index
-    bases = [index.location[loc].base for loc in scope.locations]
-    costs: list[int] = []
-    if len(bases) > len(set(bases)):
-        costs.append(problem.same_base_move_cost)
-    distinct = sorted(set(bases))
-    for i, a in enumerate(distinct):
-        for b in distinct[i + 1 :]:
-            cost = index.travel_cost.get(frozenset((a, b)))
-            if cost is not None:
-                costs.append(cost)
-    return min(costs) if costs else 0
-
-
-def independent_groups(problem: Problem) -> list[list[str]]:
-    """Crews that can never compete for a location-day end up in different groups."""
-    index = problem.index
-    parent = {c.id: c.id for c in problem.crews}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    users: dict[str, list[tuple[str, int, int]]] = {}
-    for crew in problem.crews:
-        lo = max(problem.horizon.start, crew.window.start).toordinal()
-        hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
-        if hi < lo:
-            continue
-        locs = {
-            loc.id
-            for s in index.scenes_by_crew.get(crew.id, ())
-            for loc in index.fitting_locations(s)
-        }
-        for loc in locs:
-            users.setdefault(loc, []).append((crew.id, lo, hi))
-    for entries in users.values():
-        for i, (a, lo_a, hi_a) in enumerate(entries):
-            for b, lo_b, hi_b in entries[i + 1 :]:
-                if lo_a <= hi_b and lo_b <= hi_a:
-                    ra, rb = find(a), find(b)
-                    if ra != rb:
-                        parent[ra] = rb
-    groups: dict[str, list[str]] = {}
-    for crew in problem.crews:
-        groups.setdefault(find(crew.id), []).append(crew.id)
-    return list(groups.values())
-
-
-def talent_shape(problem: Problem, crew_id: str) -> tuple[list[Scene], str, int, int] | None:
-    """The talent-scheduling form of a crew, if it has it.
-
-    Every scene fills its dates alone (more than half a day of minutes), one
-    location fits every scene at the lowest rate any of them could pay and is
-    free on the first dates of the window that the scenes fill back to back,
-    and nothing (cast leave, earliest/latest) forbids any order there. Then
-    shooting the scenes back to back there in the best order is optimal among
-    plans that shoot them all. Returns (scenes, location, first date ordinal,
-    cost of the fixed crew and rent days).
-    """
-    index = problem.index
-    crew = index.crew[crew_id]
-    scenes = list(index.scenes_by_crew.get(crew_id, ()))
-    if not scenes or len(scenes) > 64:
-        return None
-    cap = crew.max_minutes_per_day
-    if any(2 * s.minutes <= cap for s in scenes):
-        return None
-    lo = max(problem.horizon.start, crew.window.start).toordinal()
-    hi = min(problem.horizon.end, crew.window.end).toordinal() - 1
-    n_days = sum(index.scene_days[s.id] for s in scenes)
-    last = lo + n_days - 1
-    if last > hi:
-        return None
-    fitting = [index.fitting_locations(s) for s in scenes]
-    if any(not f for f in fitting):
-        return None
-    cheapest = max(f[0].day_rate for f in fitting)
-    if any(f[0].day_rate < cheapest for f in fitting):
-        return None
-    common = set.intersection(*({loc.id for loc in f} for f in fitting))
-    block = [date.fromordinal(d) for d in range(lo, last + 1)]
-    location: str | None = None
-    for loc in fitting[0]:
-        if loc.id not in common or loc.day_rate != cheapest:
-            continue
-        if any(d in loc.unavailable or index.blocked_for(loc.id, d, crew_id) for d in block):
-            continue
-        location = loc.id
-        break
-    if location is None:
-        return None
-    first_day, last_day = block[0], block[-1]
-    for s in scenes:
-        if s.earliest is not None and s.earliest > first_day:
-            return None
-        if s.latest is not None and s.latest < last_day:
-            return None
-        for m in s.cast:
-            if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
-                return None
-    return scenes, location, lo, n_days * (crew.day_cost + cheapest)

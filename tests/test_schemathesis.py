@@ -71,7 +71,8 @@ from app.models import (
     User,
 )
 from app.occupancy.service import MAX_RANGE_DAYS
-from app.planning.nightly import RunParams, create_run, execute
+from app.planning.nightly import execute
+from app.planning.service import RunParams, create_run
 from app.schemas import MAX_INT
 from app.security import hash_api_key
 from app.timeutil import today_local

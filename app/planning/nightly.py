@@ -11,57 +11,31 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.bookings.service import sweep_expired
-from app.config import get_settings
 from app.db import get_engine, transaction
-from app.models import PlanRun, Proposal, User, utcnow
+from app.models import PlanRun, Proposal, utcnow
 from app.planning.lock import plan_lock
-from app.planning.problem import Mapping, build_problem, plan_from_proposals, problem_hash
+from app.planning.problem import (
+    Mapping,
+    build_problem,
+    plan_from_proposals,
+    problem_hash,
+    proposals_from_plan,
+)
+from app.planning.service import RunParams
 from app.timeutil import today_local
 from scheduler import domain as d
-from scheduler.cost import make_plan
-from scheduler.explain import explain
+from scheduler.explain import Explanation, explain
 from scheduler.greedy import greedy_plan
+from scheduler.io import COST_FIELDS
+from scheduler.solver import Progress, SolveOptions, solve
 
 log = logging.getLogger("backlot.nightly")
-
-
-@dataclass(frozen=True)
-class RunParams:
-    horizon_days: int
-    time_limit: float
-    workers: int
-    seed: int | None = None
-
-    @classmethod
-    def defaults(cls) -> RunParams:
-        s = get_settings()
-        return cls(s.plan_horizon_days, s.plan_time_limit, s.plan_workers, None)
-
-
-def create_run(session: Session, params: RunParams, user: User | None = None) -> PlanRun:
-    run = PlanRun(status="queued", params=asdict(params), requested_by_id=user.id if user else None)
-    session.add(run)
-    session.flush()
-    return run
-
-
-def active_run(session: Session) -> PlanRun | None:
-    """A run still queued or running (a queued run that never started lapses after 10 minutes)."""
-    stale = utcnow() - timedelta(minutes=10)
-    for run in session.scalars(
-        select(PlanRun).where(PlanRun.status.in_(("queued", "running"))).order_by(PlanRun.id)
-    ):
-        if run.status == "running" or run.created_at > stale:
-            return run
-    return None
 
 
 class _Monitor:
@@ -84,7 +58,7 @@ class _Monitor:
         self._done.set()
         self._thread.join(timeout=5)
 
-    def on_progress(self, progress: Any) -> None:
+    def on_progress(self, progress: Progress) -> None:
         self.latest = {
             "elapsed": round(float(progress.elapsed), 2),
             "best_total": progress.best_total,
@@ -126,8 +100,6 @@ def execute(run_id: int) -> PlanRun:
 
 
 def _execute_locked(run_id: int) -> PlanRun:
-    from scheduler.solver import SolveOptions, solve
-
     now = utcnow()
     with transaction() as session:
         # We hold the lock: any other "running" run died without finishing.
@@ -175,12 +147,17 @@ def _execute_locked(run_id: int) -> PlanRun:
             _keep_previous(session, run, previous)
             return run
 
-    hint_assignments = plan_from_proposals(pending, mapping, problem)
+    # The previous proposals warm-start the solve, which repairs them if today's data
+    # broke them; the first-come plan is computed once, for the solve and the savings.
+    hint = plan_from_proposals(pending, mapping, problem)
     greedy = greedy_plan(problem)
-    hint = _valid_hint(problem, hint_assignments)
     with _Monitor(run_id) as monitor:
         options = SolveOptions(
-            time_limit=params.time_limit, workers=params.workers, seed=params.seed, hint=hint
+            time_limit=params.time_limit,
+            workers=params.workers,
+            seed=params.seed,
+            hint=hint,
+            baseline=greedy,
         )
         plan = solve(problem, options, progress=monitor.on_progress, stop=monitor.stop)
         cancelled = monitor.cancelled
@@ -194,7 +171,11 @@ def _execute_locked(run_id: int) -> PlanRun:
             for p in session.scalars(select(Proposal).where(Proposal.accepted_at.is_(None)))
         }
         session.execute(delete(Proposal).where(Proposal.accepted_at.is_(None)))
-        after = _store_proposals(session, run, plan, problem, mapping, accepted_scenes)
+        # Scenes already accepted were turned into holds by their crew: not proposed again.
+        rows = proposals_from_plan(plan, problem, mapping, run.id, accepted_scenes)
+        session.add_all(rows)
+        session.flush()
+        after = {p.scene_id: (p.set_id, p.date) for p in rows}
         run.changed_assignments = sum(
             1 for k in set(before) | set(after) if before.get(k) != after.get(k)
         )
@@ -206,61 +187,12 @@ def _execute_locked(run_id: int) -> PlanRun:
     return run
 
 
-def _valid_hint(problem: d.Problem, assignments: list[d.Assignment]) -> d.Plan | None:
-    """The previous proposals as a plan, or None if today's data makes them invalid."""
-    if not assignments:
-        return None
-    from scheduler.checker import check_plan
-    from scheduler.io import plan_to_dict, problem_to_dict
-
-    plan = make_plan(problem, assignments)
-    report = check_plan(problem_to_dict(problem), plan_to_dict(plan))
-    return plan if report.valid else None
-
-
-def _store_proposals(
-    session: Session,
-    run: PlanRun,
-    plan: d.Plan,
-    problem: d.Problem,
-    mapping: Mapping,
-    accepted_scenes: set[int],
-) -> dict[int, tuple[int, Any]]:
-    stored: dict[int, tuple[int, Any]] = {}
-    for a in plan.assignments:
-        scene_id = mapping.scene[a.scene]
-        if scene_id in accepted_scenes:
-            continue  # already turned into holds by its crew
-        crew_code = problem.index.scene[a.scene].crew
-        set_id = mapping.location[a.location]
-        session.add(
-            Proposal(
-                run_id=run.id,
-                crew_id=mapping.crew[crew_code],
-                scene_id=scene_id,
-                set_id=set_id,
-                date=a.date,
-                days=problem.scene_days(a.scene),
-            )
-        )
-        stored[scene_id] = (set_id, a.date)
-    session.flush()
-    return stored
-
-
 def _record_results(
-    run: PlanRun, plan: d.Plan, greedy: d.Plan, explanation: Any, mapping: Mapping
+    run: PlanRun, plan: d.Plan, greedy: d.Plan, explanation: Explanation, mapping: Mapping
 ) -> None:
     cost = plan.cost
     run.total = cost.total
-    run.cost = {
-        "rent": cost.rent,
-        "crew": cost.crew,
-        "cast": cost.cast,
-        "moves": cost.moves,
-        "unscheduled": cost.unscheduled,
-        "total": cost.total,
-    }
+    run.cost = {k: getattr(cost, k) for k in COST_FIELDS}
     run.greedy_total = greedy.cost.total
     run.lower_bound = plan.lower_bound
     run.savings = greedy.cost.total - cost.total

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,6 +30,7 @@ from app.models import (
     Travel,
 )
 from scheduler import domain as d
+from scheduler.cost import make_plan
 from scheduler.io import problem_to_dict
 
 
@@ -197,8 +199,12 @@ def problem_hash(problem: d.Problem) -> str:
 
 def plan_from_proposals(
     proposals: list[Proposal], mapping: Mapping, problem: d.Problem
-) -> list[d.Assignment]:
-    """Earlier proposals as assignments (to warm-start), keeping only those still in the problem."""
+) -> d.Plan | None:
+    """Earlier proposals as a plan to warm-start from (None if there are none).
+
+    Proposals of scenes or sets no longer in the problem are left out; the plan
+    may still break a rule under today's data, and the solver repairs it.
+    """
     scene_ids = {s.id for s in problem.scenes}
     out = []
     for p in proposals:
@@ -206,4 +212,31 @@ def plan_from_proposals(
         code = mapping.set_code.get(p.set_id)
         if key in scene_ids and code is not None:
             out.append(d.Assignment(scene=key, location=code, date=p.date))
-    return out
+    return make_plan(problem, out) if out else None
+
+
+def proposals_from_plan(
+    plan: d.Plan,
+    problem: d.Problem,
+    mapping: Mapping,
+    run_id: int,
+    skip_scenes: Collection[int] = (),
+) -> list[Proposal]:
+    """The plan's assignments as proposal rows of run ``run_id``, scenes of ``skip_scenes``
+    (database ids) left out."""
+    rows = []
+    for a in plan.assignments:
+        scene_id = mapping.scene[a.scene]
+        if scene_id in skip_scenes:
+            continue
+        rows.append(
+            Proposal(
+                run_id=run_id,
+                crew_id=mapping.crew[problem.index.scene[a.scene].crew],
+                scene_id=scene_id,
+                set_id=mapping.location[a.location],
+                date=a.date,
+                days=problem.scene_days(a.scene),
+            )
+        )
+    return rows

@@ -15,7 +15,7 @@ from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
 from app.models import PlanRun
 from app.pagination import PageDep, page_of
-from app.planning import nightly, service
+from app.planning import service
 from app.planning.lock import RunInProgress
 from app.planning.schemas import (
     Acceptance,
@@ -24,7 +24,7 @@ from app.planning.schemas import (
     PlanRequest,
     PlanRunOut,
 )
-from app.planning.worker import spawn
+from app.planning.service import spawn
 from app.routing import TransactionalRoute
 from app.schemas import Page, PathId
 
@@ -41,10 +41,10 @@ router = APIRouter(tags=["plans"], route_class=TransactionalRoute, responses=API
 def start_plan(
     session: SessionDep, user: PlanRunner, body: PlanRequest | None = None
 ) -> JSONResponse:
-    if nightly.active_run(session) is not None:
+    if service.active_run(session) is not None:
         raise RunInProgress()
     body = body or PlanRequest()
-    run = nightly.create_run(session, nightly.RunParams(**body.model_dump()), user)
+    run = service.create_run(session, service.RunParams(**body.model_dump()), user)
     session.commit()
     spawn(run.id, get_engine().url.render_as_string(hide_password=False))
     out = PlanRunOut.model_validate(run).model_dump(mode="json")

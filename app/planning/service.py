@@ -1,9 +1,17 @@
-"""Plan runs as users see them: a crew's proposal, and accepting it as ranked holds."""
+"""Plan runs as users see them: starting one, a crew's proposal, accepting it as holds.
+
+A run is recorded here and solved in a process of its own (:func:`spawn`,
+:mod:`app.planning.worker`): the web process never loads the solver.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,10 +23,56 @@ from app.bookings.queries import describe, live, overlaps
 from app.bookings.schemas import BookingOut
 from app.bookings.service import lock, lock_crew, place, release
 from app.catalog.service import overlapping_blackouts
+from app.config import get_settings
 from app.errors import Conflict, InvalidInput
 from app.lookup import get_or_404
-from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
+from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User, utcnow
 from app.planning.schemas import Acceptance, CrewProposal, PlanRunOut, ProposalDay, ProposedHold
+
+
+@dataclass(frozen=True)
+class RunParams:
+    horizon_days: int
+    time_limit: float
+    workers: int
+    seed: int | None = None
+
+    @classmethod
+    def defaults(cls) -> RunParams:
+        s = get_settings()
+        return cls(s.plan_horizon_days, s.plan_time_limit, s.plan_workers, None)
+
+
+def create_run(session: Session, params: RunParams, user: User | None = None) -> PlanRun:
+    run = PlanRun(status="queued", params=asdict(params), requested_by_id=user.id if user else None)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def active_run(session: Session) -> PlanRun | None:
+    """A run still queued or running (a queued run that never started lapses after 10 minutes)."""
+    stale = utcnow() - timedelta(minutes=10)
+    for run in session.scalars(
+        select(PlanRun).where(PlanRun.status.in_(("queued", "running"))).order_by(PlanRun.id)
+    ):
+        if run.status == "running" or run.created_at > stale:
+            return run
+    return None
+
+
+def spawn(run_id: int, database_url: str) -> None:
+    """Start the worker detached from the request; a thread reaps it when it ends."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.planning.worker", str(run_id)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    threading.Thread(target=proc.wait, daemon=True).start()
 
 
 def run_out(run: PlanRun, user: User) -> PlanRunOut:

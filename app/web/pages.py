@@ -35,7 +35,6 @@ from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
 from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
-from app.crews.schedule import crew_schedule
 from app.deps import SessionDep, user_for_key
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
@@ -43,6 +42,7 @@ from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
+from app.planning.schedule import crew_schedule
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, safe_next

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, func, select
 from app.db import transaction
 from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast
 from app.planning.lock import RunInProgress, plan_lock
-from app.planning.nightly import RunParams, create_run, execute
+from app.planning.nightly import execute
+from app.planning.service import RunParams, create_run
 from tests.factories import World, auth, day
 
 FAST = RunParams(horizon_days=30, time_limit=3.0, workers=1, seed=7)

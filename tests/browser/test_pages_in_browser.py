@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app.db import transaction
 from app.models import Base, FilmSet
-from app.planning.nightly import RunParams, create_run, execute
+from app.planning.nightly import execute
+from app.planning.service import RunParams, create_run
 from app.timeutil import today_local
 from seed.loader import load
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import scheduler.cli
 from scheduler.cli import _ProgressView, register
 from scheduler.cost import make_plan
 from scheduler.domain import Plan, Problem
@@ -129,9 +128,11 @@ class FakeProgress:
 
 
 def fake_solver(
-    seen: dict[str, Any], plan_of: Callable[[Problem], Plan] | None = None
-) -> types.ModuleType:
-    module = types.ModuleType("scheduler.solver")
+    monkeypatch: pytest.MonkeyPatch,
+    seen: dict[str, Any],
+    plan_of: Callable[[Problem], Plan] | None = None,
+) -> None:
+    """Replace the solver the solve command calls."""
 
     def solve(
         problem: Problem,
@@ -149,16 +150,15 @@ def fake_solver(
             "FEASIBLE", plan.assignments, plan.unscheduled, plan.cost, plan.cost.total - 3, 0.2
         )
 
-    module.solve = solve  # type: ignore[attr-defined]
-    module.SolveOptions = FakeOptions  # type: ignore[attr-defined]
-    return module
+    monkeypatch.setattr(scheduler.cli, "solve", solve)
+    monkeypatch.setattr(scheduler.cli, "SolveOptions", FakeOptions)
 
 
 def test_solve_writes_plan_and_logs_json_lines_off_a_terminal(
     problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setitem(sys.modules, "scheduler.solver", fake_solver(seen))
+    fake_solver(monkeypatch, seen)
     hint = write(tmp_path / "hint.json", plan_dict(problem_dict(), [("S1", "L2", 1)]))
     out = tmp_path / "plan.json"
     args = ["solve", str(problem_file), "-o", str(out), "--time-limit", "5", "--workers", "1"]
@@ -183,7 +183,7 @@ def test_solve_exits_1_if_the_solver_returns_an_invalid_plan(
         plan = make_plan(problem, greedy_plan(problem).assignments)
         return Plan(plan.status, plan.assignments, ("S1",), plan.cost)
 
-    monkeypatch.setitem(sys.modules, "scheduler.solver", fake_solver({}, broken))
+    fake_solver(monkeypatch, {}, broken)
     out = tmp_path / "plan.json"
     result = runner.invoke(make_app(), ["solve", str(problem_file), "-o", str(out)])
     assert result.exit_code == 1

@@ -16,20 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from benchmarks.generate import generate
+from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
 from scheduler.checker import check_plan
-from scheduler.cost import make_plan
+from scheduler.cost import crew_cost, make_plan
 from scheduler.domain import Assignment, CostBreakdown, Plan, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.io import parse_problem, plan_to_dict
-from scheduler.solver import (
-    Progress,
-    SolveOptions,
-    crew_cost,
-    repair_plan,
-    separable_bound,
-    solve,
-)
+from scheduler.repair import repair_plan
+from scheduler.solver import Progress, SolveOptions, solve
 from tests.scheduler.strategies import day, problem_dicts
 
 FAST = SolveOptions(time_limit=3.0, workers=1, seed=1)

@@ -11,7 +11,10 @@ empty scenes set aside) and a weighted-completion-time lower bound on the
 holding cost of the actors already on location.
 
 The core, :func:`sequence_scenes`, works on plain integers so it can be tested
-and reused without a :class:`~scheduler.domain.Problem`.
+and reused without a :class:`~scheduler.domain.Problem`; :func:`sequence_cast`
+feeds it cast ids (the constructive heuristic orders its shooting days with
+it), and :func:`talent_shape` and :func:`talent_plan` recognise a crew of the
+talent-scheduling form and sequence it.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from scheduler.domain import Assignment, Problem, Scene
 
 _INF = 1 << 62
 
@@ -123,6 +130,133 @@ def sequence_scenes(
     if optimal:
         bound = cost
     return SequenceResult(tuple(order), cost, min(bound, cost), optimal, search.states)
+
+
+def sequence_cast(
+    problem: Problem,
+    durations: Sequence[int],
+    casts: Sequence[Collection[str]],
+    predecessors: Sequence[int],
+    *,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
+    upper_bound_order: Sequence[int] | None = None,
+    max_states: int | None = None,
+) -> SequenceResult:
+    """:func:`sequence_scenes` on units that name their cast by id (scenes, shooting days)."""
+    members = sorted({m for cast in casts for m in cast})
+    bit = {m: i for i, m in enumerate(members)}
+    return sequence_scenes(
+        durations,
+        [sum(1 << bit[m] for m in cast) for cast in casts],
+        [problem.index.cast[m].day_cost for m in members],
+        predecessors,
+        deadline=deadline,
+        stop=stop,
+        upper_bound_order=upper_bound_order,
+        max_states=max_states,
+    )
+
+
+class TalentShape(NamedTuple):
+    """A crew of the talent-scheduling form: its scenes go back to back at one location."""
+
+    scenes: list[Scene]
+    location: str
+    first_day: int  # date ordinal of the first scene
+    fixed_cost: int  # the crew's and the rent's days, the same in any order
+
+
+def talent_shape(problem: Problem, crew_id: str) -> TalentShape | None:
+    """The talent-scheduling form of a crew, if it has it.
+
+    Every scene fills its dates alone (more than half a day of minutes), one
+    location fits every scene at the lowest rate any of them could pay and is
+    free on the first dates of the window that the scenes fill back to back,
+    and nothing (cast leave, earliest/latest) forbids any order there. Then
+    shooting the scenes back to back there in the best order is optimal among
+    plans that shoot them all.
+    """
+    index = problem.index
+    crew = index.crew[crew_id]
+    scenes = list(index.scenes_by_crew.get(crew_id, ()))
+    if not scenes or len(scenes) > 64:
+        return None
+    cap = crew.max_minutes_per_day
+    if any(2 * s.minutes <= cap for s in scenes):
+        return None
+    lo, hi = index.active_window(crew_id)
+    n_days = sum(index.scene_days[s.id] for s in scenes)
+    last = lo + n_days - 1
+    if last > hi:
+        return None
+    fitting = [index.fitting_locations(s) for s in scenes]
+    if any(not f for f in fitting):
+        return None
+    cheapest = max(f[0].day_rate for f in fitting)
+    if any(f[0].day_rate < cheapest for f in fitting):
+        return None
+    common = set.intersection(*({loc.id for loc in f} for f in fitting))
+    block = [date.fromordinal(d) for d in range(lo, last + 1)]
+    location: str | None = None
+    for loc in fitting[0]:
+        if loc.id not in common or loc.day_rate != cheapest:
+            continue
+        if any(d in loc.unavailable or index.blocked_for(loc.id, d, crew_id) for d in block):
+            continue
+        location = loc.id
+        break
+    if location is None:
+        return None
+    first_day, last_day = block[0], block[-1]
+    for s in scenes:
+        if s.earliest is not None and s.earliest > first_day:
+            return None
+        if s.latest is not None and s.latest < last_day:
+            return None
+        for m in s.cast:
+            if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
+                return None
+    return TalentShape(scenes, location, lo, n_days * (crew.day_cost + cheapest))
+
+
+def talent_plan(
+    problem: Problem,
+    shape: TalentShape,
+    current: Sequence[Assignment],
+    *,
+    deadline: float,
+    stop: threading.Event | None = None,
+) -> tuple[list[Assignment], int]:
+    """The crew's scenes in the best order found by ``deadline``, and a proven bound.
+
+    ``current`` (the crew's plan so far) seeds the search when it shoots every
+    scene. The bound holds for every plan of the crew, shooting all its scenes
+    or not.
+    """
+    index = problem.index
+    scenes = shape.scenes
+    position = {s.id: i for i, s in enumerate(scenes)}
+    preds = [sum(1 << position[p] for p in s.after if p in position) for s in scenes]
+    hint_order = [position[a.scene] for a in sorted(current, key=lambda a: a.date)]
+    result = sequence_cast(
+        problem,
+        [index.scene_days[s.id] for s in scenes],
+        [s.cast for s in scenes],
+        preds,
+        deadline=deadline,
+        stop=stop,
+        upper_bound_order=hint_order if len(hint_order) == len(scenes) else None,
+    )
+    plan: list[Assignment] = []
+    day = shape.first_day
+    for i in result.order:
+        plan.append(Assignment(scenes[i].id, shape.location, date.fromordinal(day)))
+        day += index.scene_days[scenes[i].id]
+    # Any plan that shoots every scene costs at least the sequence bound plus the
+    # fixed days; one that leaves a scene out costs at least the penalty.
+    bound = min(result.lower_bound + shape.fixed_cost, problem.unscheduled_penalty)
+    return plan, bound
 
 
 @dataclass

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from scheduler.checker import check_plan
 from scheduler.io import parse_problem, plan_to_dict
-from scheduler.solver import SolveOptions, solve, talent_shape
-from scheduler.solver_talent import sequence_cost, sequence_scenes
+from scheduler.sequencing import sequence_cost, sequence_scenes, talent_shape
+from scheduler.solver import SolveOptions, solve
 from scheduler.talent import talent_problem_dict
 
 _HERE = Path(__file__).resolve()

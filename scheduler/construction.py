@@ -4,9 +4,10 @@ days like a talent-scheduling problem, then lay them on the calendar.
 CP-SAT alone improves a 30-scene crew only slowly from the first-come plan,
 because most of the money is in the cast's idle days, a sequencing question.
 This heuristic answers that question first (with the exact sequencer of
-:mod:`scheduler.solver_talent` on the day groups, cut short by a deadline) and
-hands CP-SAT a good starting plan to polish. It only reads a
-:class:`~scheduler.solver_crew.CrewScope`, so like the models it is a pure
+:mod:`scheduler.sequencing` on the day groups, cut short by a deadline) and
+hands CP-SAT a good starting plan to polish (after the local search of
+:mod:`scheduler.local_search`). It only reads a
+:class:`~scheduler.scope.CrewScope`, so like the models it is a pure
 function of the problem and the location-days other crews hold.
 """
 
@@ -14,14 +15,13 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from scheduler.domain import Assignment, Problem, Scene
-from scheduler.solver_crew import CrewScope
-from scheduler.solver_repair import repair_plan
-from scheduler.solver_talent import sequence_scenes
+from scheduler.scope import CrewScope
+from scheduler.sequencing import sequence_cast
 
 
 @dataclass
@@ -230,9 +230,6 @@ def _merge_small_days(days: list[_Day], cap: int, related: dict[str, set[str]]) 
 
 def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]:
     """Order the days to keep the cast's spans short (precedence kept)."""
-    index = problem.index
-    members = sorted({m for d in days for m in d.cast})
-    bit = {m: i for i, m in enumerate(members)}
     where = {s.id: i for i, d in enumerate(days) for s in d.scenes}
     preds = []
     for d in days:
@@ -242,10 +239,10 @@ def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]
                 if p in where and where[p] != where[s.id]:
                     mask |= 1 << where[p]
         preds.append(mask)
-    result = sequence_scenes(
+    result = sequence_cast(
+        problem,
         [d.days for d in days],
-        [sum(1 << bit[m] for m in d.cast) for d in days],
-        [index.cast[m].day_cost for m in members],
+        [d.cast for d in days],
         preds,
         deadline=deadline,
         max_states=20_000,
@@ -351,201 +348,3 @@ def _fits_on(
             loc,
         ),
     )
-
-
-def improve_plan(
-    problem: Problem,
-    scope: CrewScope,
-    plan: Sequence[Assignment],
-    cost: Callable[[Sequence[Assignment]], int],
-    deadline: float,
-    max_evaluations: int = 20_000,
-    blocked: Collection[tuple[str, int]] = frozenset(),
-) -> list[Assignment]:
-    """Local search on a valid crew plan: move a scene to another shooting day, or swap
-    two scenes between days, whenever the exact cost drops (first improvement).
-
-    Only single-day scenes move, only onto dates the crew already shoots whose
-    location fits them; capacity, dates, cast leave, continuity and the travel
-    between the neighbours of a date that empties are all checked, so the
-    result stays valid. A third move closes an idle gap inside the crew's
-    span by shifting every shooting day after it (or before it) by one date,
-    kept only if :func:`~scheduler.solver_repair.repair_plan` finds the
-    shifted plan valid around ``blocked`` (other crews' location-days). It
-    stops at ``deadline`` or after ``max_evaluations`` cost evaluations.
-    """
-    index = problem.index
-    cap = index.crew[scope.crew_id].max_minutes_per_day
-    start_sets = {s: frozenset(v) for s, v in scope.starts.items()}
-    fits = {
-        s.id: {loc.id for loc in index.fitting_locations(s)}
-        for s in index.scenes_by_crew.get(scope.crew_id, ())
-    }
-    current = list(plan)
-    best = cost(current)
-    evaluations = 0
-    improved = True
-    while improved and time.monotonic() < deadline and evaluations < max_evaluations:
-        improved = False
-        state = _DayState(problem, current)
-        singles = [a for a in current if index.scene_days[a.scene] == 1]
-        for a in singles:
-            if time.monotonic() > deadline:
-                break
-            for d, loc in state.location_on.items():
-                if d == a.date.toordinal() or d in state.exclusive:
-                    continue
-                if not state.can_take(a.scene, d, loc, cap, start_sets, fits, leaving=a):
-                    continue
-                moved = Assignment(a.scene, loc, date.fromordinal(d))
-                candidate = [moved if x is a else x for x in current]
-                value = cost(candidate)
-                evaluations += 1
-                if value < best:
-                    current, best, improved = candidate, value, True
-                    break
-            if improved:
-                break
-        if improved:
-            continue
-        for candidate in _gap_shifts(problem, current):
-            evaluations += 1
-            value = cost(candidate)
-            if value < best and len(repair_plan(problem, candidate, blocked)) == len(candidate):
-                current, best, improved = candidate, value, True
-                break
-        if improved:
-            continue
-        for i, a in enumerate(singles):
-            if time.monotonic() > deadline:
-                break
-            da = a.date.toordinal()
-            for b in singles[i + 1 :]:
-                db = b.date.toordinal()
-                if da == db:
-                    continue
-                if not state.can_swap(a, b, cap, start_sets, fits):
-                    continue
-                a2 = Assignment(a.scene, b.location, b.date)
-                b2 = Assignment(b.scene, a.location, a.date)
-                candidate = [a2 if x is a else b2 if x is b else x for x in current]
-                value = cost(candidate)
-                evaluations += 1
-                if value < best:
-                    current, best, improved = candidate, value, True
-                    break
-            if improved:
-                break
-    return current
-
-
-def _gap_shifts(problem: Problem, plan: Sequence[Assignment]) -> list[list[Assignment]]:
-    """Plans with one idle date inside the span closed by shifting one side by a date."""
-    index = problem.index
-    used = sorted({a.date.toordinal() + i for a in plan for i in range(index.scene_days[a.scene])})
-    if not used:
-        return []
-    busy = set(used)
-    gaps = [d for d in range(used[0], used[-1] + 1) if d not in busy]
-    shifted: list[list[Assignment]] = []
-    one = timedelta(days=1)
-    for gap in gaps:
-        later = [
-            Assignment(a.scene, a.location, a.date - one) if a.date.toordinal() > gap else a
-            for a in plan
-        ]
-        earlier = [
-            Assignment(a.scene, a.location, a.date + one) if a.date.toordinal() < gap else a
-            for a in plan
-        ]
-        shifted += [later, earlier]
-    return shifted
-
-
-class _DayState:
-    """Per-date facts of one crew's plan, for the local search's feasibility checks."""
-
-    def __init__(self, problem: Problem, plan: Sequence[Assignment]) -> None:
-        self.problem = problem
-        index = problem.index
-        self.location_on: dict[int, str] = {}
-        self.minutes_on: dict[int, int] = {}
-        self.count_on: dict[int, int] = {}
-        self.exclusive: set[int] = set()
-        self.first: dict[str, int] = {}
-        self.last: dict[str, int] = {}
-        for a in plan:
-            d0 = a.date.toordinal()
-            k = index.scene_days[a.scene]
-            for d in range(d0, d0 + k):
-                self.location_on[d] = a.location
-                self.count_on[d] = self.count_on.get(d, 0) + 1
-                if k > 1:
-                    self.exclusive.add(d)
-            if k == 1:
-                self.minutes_on[d0] = self.minutes_on.get(d0, 0) + index.scene[a.scene].minutes
-            self.first[a.scene] = d0
-            self.last[a.scene] = d0 + k - 1
-        self.days = sorted(self.location_on)
-
-    def _order_ok(self, scene_id: str, d: int, ignore: str | None = None) -> bool:
-        index = self.problem.index
-        for p in index.scene[scene_id].after:
-            if p != ignore and p in self.last and self.last[p] >= d:
-                return False
-        for s in index.successors.get(scene_id, ()):
-            if s != ignore and s in self.first and self.first[s] <= d:
-                return False
-        return True
-
-    def _empties_ok(self, d: int) -> bool:
-        """The date ``d`` stops being a shooting date: its neighbours must connect."""
-        i = self.days.index(d)
-        if i == 0 or i == len(self.days) - 1:
-            return True
-        prev, nxt = self.location_on[self.days[i - 1]], self.location_on[self.days[i + 1]]
-        return self.problem.index.move_cost(prev, nxt) is not None
-
-    def can_take(
-        self,
-        scene_id: str,
-        d: int,
-        loc: str,
-        cap: int,
-        start_sets: dict[str, frozenset[int]],
-        fits: dict[str, set[str]],
-        leaving: Assignment,
-    ) -> bool:
-        scene = self.problem.index.scene[scene_id]
-        if d not in start_sets[scene_id] or loc not in fits[scene_id]:
-            return False
-        if self.minutes_on.get(d, 0) + scene.minutes > cap:
-            return False
-        if not self._order_ok(scene_id, d):
-            return False
-        old = leaving.date.toordinal()
-        return not (self.count_on.get(old, 0) == 1 and not self._empties_ok(old))
-
-    def can_swap(
-        self,
-        a: Assignment,
-        b: Assignment,
-        cap: int,
-        start_sets: dict[str, frozenset[int]],
-        fits: dict[str, set[str]],
-    ) -> bool:
-        index = self.problem.index
-        da, db = a.date.toordinal(), b.date.toordinal()
-        if da not in start_sets[b.scene] or db not in start_sets[a.scene]:
-            return False
-        if a.location not in fits[b.scene] or b.location not in fits[a.scene]:
-            return False
-        ma, mb = index.scene[a.scene].minutes, index.scene[b.scene].minutes
-        if self.minutes_on[da] - ma + mb > cap or self.minutes_on[db] - mb + ma > cap:
-            return False
-        return (
-            self._order_ok(a.scene, db, ignore=b.scene)
-            and self._order_ok(b.scene, da, ignore=a.scene)
-            and (b.scene not in index.scene[a.scene].after or db > da)
-            and (a.scene not in index.scene[b.scene].after or da > db)
-        )
