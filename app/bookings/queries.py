@@ -19,11 +19,14 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     exists,
     func,
     not_,
+    null,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -135,10 +138,30 @@ def _rank_columns(now: BindParameter[datetime]) -> tuple[Any, Any]:
     return earlier, confirmed
 
 
+def challenge_pending_column(now: datetime) -> Any:
+    """Correlated SQL for every listed booking: when the challenged holds ahead of it will
+    have confirmed or lapsed (null when no hold ahead of it is challenged)."""
+    other = aliased(Booking)
+    last = func.max(other.expires_at)
+    pending = case((func.count(other.challenge_deadline) > 0, last), else_=null())
+    return (
+        select(type_coerce(pending, UTCDateTime()))
+        .select_from(other)
+        .where(ahead_of(other, Booking, now))
+        .scalar_subquery()
+    )
+
+
 # --- one booking as users see it -----------------------------------------------------------
 
 
-def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> BookingOut:
+def booking_out(
+    booking: Booking,
+    now: datetime,
+    earlier: int,
+    behind: bool,
+    pending: datetime | None = None,
+) -> BookingOut:
     status = effective_status(booking, now)
     film_set = booking.film_set
     return BookingOut(
@@ -158,6 +181,7 @@ def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> 
         placed_at=booking.placed_at,
         expires_at=booking.expires_at if booking.status == "hold" else None,
         challenge_deadline=booking.challenge_deadline if booking.status == "hold" else None,
+        challenge_pending_until=pending if status == "hold" else None,
         confirmed_at=booking.confirmed_at,
         price=booking_price(booking),
         note=booking.note,
@@ -167,8 +191,9 @@ def booking_out(booking: Booking, now: datetime, earlier: int, behind: bool) -> 
 
 def describe(session: Session, booking: Booking, now: datetime) -> BookingOut:
     earlier, confirmed = rank_columns(now)
-    row = session.execute(select(earlier, confirmed).where(Booking.id == booking.id)).one()
-    return booking_out(booking, now, int(row[0]), bool(row[1]))
+    pending = challenge_pending_column(now)
+    row = session.execute(select(earlier, confirmed, pending).where(Booking.id == booking.id)).one()
+    return booking_out(booking, now, int(row[0]), bool(row[1]), row[2])
 
 
 # --- the list a user may see ------------------------------------------------------------------
@@ -195,10 +220,12 @@ class BookingFilter:
 
 def visible_bookings(
     user: User, now: datetime, wanted: BookingFilter = BookingFilter()
-) -> Select[Booking, int, bool]:
-    """Bookings ``user`` may see matching ``wanted``, each with its rank columns, ordered."""
+) -> Select[Booking, int, bool, datetime | None]:
+    """Bookings ``user`` may see matching ``wanted``, each with its rank columns (earlier
+    holds, a confirmed overlap, a pending challenge's end), ordered."""
     earlier, confirmed = rank_columns(now)
-    stmt: Select[Any] = select(Booking, earlier, confirmed).where(booking_scope(user))
+    pending = challenge_pending_column(now)
+    stmt: Select[Any] = select(Booking, earlier, confirmed, pending).where(booking_scope(user))
     if wanted.crew_id is not None:
         stmt = stmt.where(Booking.crew_id == wanted.crew_id)
     if wanted.set_id is not None:
@@ -238,4 +265,4 @@ def list_visible(
 ) -> list[BookingOut]:
     """One page of :func:`visible_bookings`, as users see each booking."""
     stmt = visible_bookings(user, now, wanted).limit(limit).offset(offset)
-    return [booking_out(b, now, int(e), bool(c)) for b, e, c in session.execute(stmt)]
+    return [booking_out(b, now, int(e), bool(c), p) for b, e, c, p in session.execute(stmt)]

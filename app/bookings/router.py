@@ -86,7 +86,7 @@ def _page(
         session,
         stmt,
         page,
-        lambda row: queries.booking_out(row[0], now, int(row[1]), bool(row[2])),
+        lambda row: queries.booking_out(row[0], now, int(row[1]), bool(row[2]), row[3]),
         counted=stmt.with_only_columns(Booking.id),
     )
 

@@ -67,7 +67,14 @@ class BookingOut(OutputModel):
     behind_confirmed: bool = Field(description="A confirmed booking holds some of these days")
     placed_at: datetime
     expires_at: datetime | None
-    challenge_deadline: datetime | None
+    challenge_deadline: datetime | None = Field(
+        description="This hold was challenged: confirm by then or it lapses"
+    )
+    challenge_pending_until: datetime | None = Field(
+        default=None,
+        description="Challenged holds stand ahead of this one: by then each has confirmed or "
+        "lapsed (shown to the challenger)",
+    )
     confirmed_at: datetime | None
     price: int = Field(description="Yuan: fixed at confirmation, a quote while on hold")
     note: str
@@ -86,7 +93,10 @@ class BookingEventOut(OutputModel):
 class ChallengeOut(OutputModel):
     booking: BookingOut
     deadline: datetime
-    challenged: int = Field(description="How many earlier holds now have this deadline")
+    challenged: int = Field(
+        description="How many earlier holds must confirm by the deadline or lapse (each by the "
+        "earlier of its own lapse time and the challenge window; the deadline is the last)"
+    )
 
 
 class HoldOnSet(OutputModel):

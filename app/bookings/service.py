@@ -345,7 +345,9 @@ def place(
     holds_ahead = sum(1 for row in standing if row.kind == "hold")
     placed_at = queue_instant(now, [row.placed_at for row in standing if row.kind == "hold"])
     if "blackout" in kinds or (confirm_now and ("confirmed" in kinds or holds_ahead)):
-        out = _place_and_explain(session, actor, crew, set_id, start, end, placed_at, now, note)
+        out = _place_and_explain(
+            session, actor, crew, set_id, start, end, placed_at, now, note, confirm_now=confirm_now
+        )
         return Placement(out, created=True)
     if not confirm_now:
         _check_hold_quota(session, crew, film_set.base_id, now)
@@ -495,15 +497,18 @@ def _place_and_explain(
     placed_at: datetime,
     now: datetime,
     note: str,
+    *,
+    confirm_now: bool,
 ) -> BookingOut:
-    """The general path: place the hold, then confirm it by the full rules.
+    """The general path: a hold on closed days is refused; a direct booking places the hold,
+    then confirms it by the full rules.
 
-    Taken when something stands on the days; the confirmation's refusal says what
-    (the caller's transaction is rolled back with it, so nothing of the hold stays).
+    Taken when something stands on the days; the confirmation's refusal names everything in
+    the way at once (the caller's transaction is rolled back with it, so nothing stays).
     """
     film_set = get_set(session, set_id)
     closed = overlapping_blackouts(session, set_id, start, end)
-    if closed:
+    if closed and not confirm_now:
         blockers = [
             Blocker(kind="blackout", start=b.start_date, end=b.end_date, reason=b.reason or None)
             for b in closed
@@ -609,13 +614,16 @@ def challenge(
     ).all()
     if not ahead:
         raise Conflict("Your hold is already 1st on these days: confirm it instead.")
-    deadline = now + timedelta(hours=film_set.base.challenge_hours)
+    window = now + timedelta(hours=film_set.base.challenge_hours)
+    moved = 0
     for other in ahead:
-        if other.challenge_deadline is not None and other.challenge_deadline <= deadline:
+        # The deadline that really applies is the earlier of the hold's own lapse time (its
+        # TTL, or an earlier challenge's deadline) and this challenge's window.
+        assert other.expires_at is not None  # a hold always has one (database rule)
+        if other.expires_at <= window:
             continue
-        other.challenge_deadline = deadline
-        if other.expires_at is None or other.expires_at > deadline:
-            other.expires_at = deadline
+        other.challenge_deadline = other.expires_at = window
+        moved += 1
         session.add(
             BookingEvent(
                 booking_id=other.id,
@@ -623,16 +631,19 @@ def challenge(
                 at=now,
                 from_status="hold",
                 to_status="hold",
-                note=f"challenged by booking #{booking.id}: confirm by {local_text(deadline)}",
+                note=f"challenged by booking #{booking.id}: confirm by {local_text(window)}",
             )
         )
     _flush(session)
+    # When every hold ahead has confirmed or lapsed: the deadline the challenger waits for.
+    deadline = max(other.expires_at for other in ahead if other.expires_at is not None)
     _record(
         session,
         booking,
         actor,
         "hold",
         now,
-        f"challenged {len(ahead)} earlier hold(s) {note}".strip(),
+        f"challenged {len(ahead)} earlier hold(s), {moved} given a new deadline; "
+        f"1st by {local_text(deadline)} unless they confirm {note}".strip(),
     )
     return deadline, len(ahead)

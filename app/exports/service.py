@@ -224,7 +224,7 @@ def feed_calendar(session: Session, feed: FeedToken, now: datetime) -> bytes:
         cal = _calendar(f"Backlot · {film_set.name_zh} {film_set.name_en}")
     wanted = BookingFilter(crew_id=feed.crew_id, set_id=feed.set_id, start=since, live=True)
     bases = {b.id: b for b in session.scalars(select(Base))}
-    for booking, ahead, _ in session.execute(visible_bookings(creator, now, wanted)):
+    for booking, ahead, _, _ in session.execute(visible_bookings(creator, now, wanted)):
         film = booking.film_set
         base = bases[film.base_id]
         where = f"{film.name_zh} {film.name_en} ({film.code})"

@@ -110,6 +110,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.rank": ("Rank", "排位"),
     "b.expires": ("Lapses", "到期"),
     "b.challenge": ("Challenge deadline", "挑战截止"),
+    "b.challenge_pending": (
+        "Challenge pending: the holds ahead confirm or lapse by",
+        "挑战进行中：前序意向须在此前确认，否则失效",
+    ),
     "b.price": ("Price", "价格"),
     "b.quote": ("Quote", "报价"),
     "b.note": ("Note", "备注"),
@@ -197,6 +201,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fail.title": ("Not done", "操作未完成"),
     "fail.conflict": ("It could not be done:", "无法完成，原因如下："),
+    "conflict.heading": (
+        "These days are not free; everything in the way:",
+        "这些日期不可用，全部冲突如下：",
+    ),
+    "conflict.own": (
+        "your crew's own booking #{id} ({status}) for {days}: a crew never queues behind itself",
+        "本剧组自己的预订 #{id}（{status}）{days}：剧组不会排在自己之后",
+    ),
     "conflict.blackout": ("closed {days}", "{days} 停用"),
     "conflict.confirmed": ("confirmed by {who} for {days}", "{who} 已确认 {days}"),
     "conflict.hold": (

@@ -178,6 +178,9 @@ def _conflict_lines(t: Translator, exc: DomainError) -> list[str]:
                 text += f" ({c['reason']})"
         elif kind == "confirmed":
             text = t("conflict.confirmed", who=who, days=days)
+        elif kind == "own":
+            text = t("conflict.own", id=c.get("booking_id"), status=t(f"status.{c.get('status')}"),
+                     days=days)  # fmt: skip
         else:
             until = datetime.fromisoformat(c["until"]) if c.get("until") else None
             text = t(
@@ -192,9 +195,11 @@ def _conflict_lines(t: Translator, exc: DomainError) -> list[str]:
 
 
 def _refused(page: PageContext, session: SessionDep, exc: DomainError) -> None:
-    """Undo the attempt and tell the user why, with the 409's explanation."""
+    """Undo the attempt and tell the user why. A 409 that names what is in the way lists
+    each thing once, in the page's language (its English sentence would repeat them)."""
     session.rollback()
-    page.store.add_flash("error", exc.detail, _conflict_lines(page.t, exc))
+    lines = _conflict_lines(page.t, exc)
+    page.store.add_flash("error", page.t("conflict.heading") if lines else exc.detail, lines)
 
 
 # --- occupancy board --------------------------------------------------------------------------

@@ -14,12 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from app.clock import get_now
 from app.config import get_settings
 from app.db import transaction
-from app.models import Base, Booking
+from app.models import Base, Booking, utcnow
 from tests.api.test_bookings import hold
 from tests.api.test_races import _crews_with_keys
-from tests.factories import World, auth, iso, make_set
+from tests.factories import World, auth, iso, make_blackout, make_set
 
 
 def _race(url: str, calls: list[tuple[str, dict[str, Any], str]]) -> list[httpx.Response]:
@@ -254,3 +255,90 @@ def test_accept_refuses_a_day_the_crew_is_confirmed_elsewhere(
 
 def iso_after(day: str) -> str:
     return (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+# --- challenge deadlines ---------------------------------------------------------------------
+
+
+def _challenge(client: TestClient, key: str, booking_id: int) -> Any:
+    return client.post(f"/bookings/{booking_id}/challenge", headers=auth(key))
+
+
+def test_the_challenger_is_told_the_deadline_that_really_applies(
+    client: TestClient, world: World
+) -> None:
+    """The first hold lapses (TTL) before the challenge window would end: that lapse time
+    is the deadline, and nothing later is stored on the challenged hold."""
+    later = utcnow() + timedelta(hours=168 - 10)  # 10 h before the first hold's TTL ends
+    first = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    client.app.dependency_overrides[get_now] = lambda: later  # type: ignore[attr-defined]
+    second = hold(client, world, world.crew2, world.set_a1, 11, 12).json()
+    r = _challenge(client, world.coord2, second["id"])
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text
+    stored = client.get(f"/bookings/{first['id']}", headers=auth(world.coord1)).json()
+    assert r.json()["deadline"] == stored["expires_at"] == first["expires_at"]
+    assert stored["challenge_deadline"] is None  # its own lapse comes first
+
+
+def test_a_second_challenge_announces_the_deadline_already_stored(
+    client: TestClient, world: World
+) -> None:
+    first = hold(client, world, world.crew1, world.set_a1, 10, 13).json()
+    second = hold(client, world, world.crew2, world.set_a1, 10, 13).json()
+    third = hold(client, world, world.crew3, world.set_a1, 11, 12).json()
+    one = _challenge(client, world.coord3, third["id"]).json()
+    client.app.dependency_overrides[get_now] = lambda: utcnow() + timedelta(hours=5)  # type: ignore[attr-defined]
+    two = _challenge(client, world.coord3, third["id"])
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    assert two.status_code == 200
+    assert two.json()["deadline"] == one["deadline"]
+    for b, key in ((first, world.coord1), (second, world.coord2)):
+        stored = client.get(f"/bookings/{b['id']}", headers=auth(key)).json()
+        assert stored["challenge_deadline"] == one["deadline"] == stored["expires_at"]
+
+
+def test_the_challengers_row_shows_the_pending_challenge(client: TestClient, world: World) -> None:
+    hold(client, world, world.crew1, world.set_a1, 10, 13)
+    second = hold(client, world, world.crew2, world.set_a1, 11, 12).json()
+    assert second["challenge_pending_until"] is None
+    told = _challenge(client, world.coord2, second["id"]).json()
+    assert told["booking"]["challenge_pending_until"] == told["deadline"]
+    row = client.get(f"/bookings?crew_id={world.crew2}", headers=auth(world.coord2)).json()
+    assert row["items"][0]["challenge_pending_until"] == told["deadline"]
+    from tests.web.test_pages import sign_in
+
+    sign_in(client, world.coord2)
+    page = client.get(f"/ui/bookings?crew={world.crew2}")
+    assert "Challenge pending" in page.text
+
+
+# --- a refusal names everything in the way at once ---------------------------------------------
+
+
+def test_a_refused_direct_booking_names_blackout_confirmed_and_holds_at_once(
+    client: TestClient, world: World
+) -> None:
+    with transaction() as s:
+        make_blackout(s, world.set_a1, 20, 21)
+    hold(client, world, world.crew1, world.set_a1, 21, 22, status="confirmed")
+    hold(client, world, world.crew2, world.set_a1, 22, 23)
+    r = hold(client, world, world.crew3, world.set_a1, 20, 23, status="confirmed")
+    assert r.status_code == 409
+    kinds = [c["kind"] for c in r.json()["conflicts"]]
+    assert sorted(kinds) == ["blackout", "confirmed", "hold"]
+
+
+def test_a_refusal_on_a_page_lists_each_thing_once(client: TestClient, world: World) -> None:
+    from tests.web.test_pages import csrf_of, sign_in
+
+    with transaction() as s:
+        make_blackout(s, world.set_a1, 20, 21)
+    taken = hold(client, world, world.crew1, world.set_a1, 21, 22, status="confirmed").json()
+    mine = hold(client, world, world.crew3, world.set_a1, 21, 22).json()
+    sign_in(client, world.coord3)
+    page = client.get("/ui/bookings")
+    r = client.post(f"/ui/bookings/{mine['id']}/confirm", data={"csrf": csrf_of(page)})
+    assert r.status_code == 200
+    assert r.text.count(taken["crew_name"]) <= 1
+    assert r.text.count("confirmed by") == 1
