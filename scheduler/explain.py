@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from scheduler.cost import cost_by_crew
@@ -169,6 +169,34 @@ def _iso(ordinal: int) -> str:
     return date.fromordinal(ordinal).isoformat()
 
 
+def _window_fact(problem: Problem, scene: Scene, k: int) -> str:
+    """Name the bounds that leave too few dates, e.g. 'earliest 2027-03-16 is after the plan
+    horizon's last day 2027-02-02', so a coordinator knows which one to move."""
+    crew = problem.index.crew[scene.crew]
+    day = timedelta(days=1)
+    starts = [
+        (problem.horizon.start, "the plan horizon's first day"),
+        (crew.window.start, "the crew's first day"),
+    ]
+    ends = [
+        (problem.horizon.end - day, "the plan horizon's last day"),
+        (crew.window.end - day, "the crew's last day"),
+    ]
+    if scene.earliest is not None:
+        starts.append((scene.earliest, "earliest"))
+    if scene.latest is not None:
+        ends.append((scene.latest, "latest"))
+    first, first_name = max(starts, key=lambda s: s[0])
+    last, last_name = min(ends, key=lambda e: e[0])
+    if last < first:
+        return f"{first_name} {first} is after {last_name} {last}"
+    days = (last - first).days + 1
+    return (
+        f"needs {k} consecutive day(s) but only {days} lie between {first_name} {first} "
+        f"and {last_name} {last}"
+    )
+
+
 def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> UnscheduledReason:
     """Analyse why ``scene`` is not in the plan (see the module docstring for the order)."""
     index = problem.index
@@ -199,12 +227,7 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
     k = index.scene_days[scene.id]
     lo, hi = index.scene_window(scene)
     if hi - lo + 1 < k:
-        span = "no date" if hi < lo else f"{_iso(lo)}..{_iso(hi)} ({hi - lo + 1} days)"
-        return reason(
-            WINDOW_TOO_SHORT,
-            f"needs {k} consecutive day(s) but horizon, crew window and earliest/latest "
-            f"leave {span}",
-        )
+        return reason(WINDOW_TOO_SHORT, _window_fact(problem, scene, k))
 
     cast_off = {d.toordinal(): m for m in scene.cast for d in index.cast[m].unavailable}
     off_ordinals = ctx.off

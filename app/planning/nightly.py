@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -30,6 +31,7 @@ from app.planning.problem import (
 from app.planning.service import RunParams
 from app.timeutil import today_local
 from scheduler import domain as d
+from scheduler.cost import cost_by_crew, unscheduled_scenes
 from scheduler.explain import Explanation, explain
 from scheduler.greedy import greedy_plan
 from scheduler.io import COST_FIELDS
@@ -179,7 +181,7 @@ def _execute_locked(run_id: int) -> PlanRun:
         run.changed_assignments = sum(
             1 for k in set(before) | set(after) if before.get(k) != after.get(k)
         )
-        _record_results(run, plan, greedy, explanation, mapping)
+        _record_results(run, problem, plan, greedy, explanation, mapping)
         run.status = "stopped" if cancelled else "succeeded"
         run.message = "stopped early on request: best plan so far kept" if cancelled else ""
         run.finished_at = utcnow()
@@ -188,7 +190,12 @@ def _execute_locked(run_id: int) -> PlanRun:
 
 
 def _record_results(
-    run: PlanRun, plan: d.Plan, greedy: d.Plan, explanation: Explanation, mapping: Mapping
+    run: PlanRun,
+    problem: d.Problem,
+    plan: d.Plan,
+    greedy: d.Plan,
+    explanation: Explanation,
+    mapping: Mapping,
 ) -> None:
     cost = plan.cost
     run.total = cost.total
@@ -204,6 +211,22 @@ def _record_results(
         known = mapping.crew.get(entry.get("crew"))
         if known is not None:
             crews[str(known)].update(entry)
+    # Each crew's own first-come baseline: its page compares like with like, and shows
+    # money apart from scenes left out (the penalty is a weight, not yuan anyone pays).
+    left_out = Counter(
+        problem.index.scene[s].crew for s in unscheduled_scenes(problem, greedy.assignments)
+    )
+    for crew_code, breakdown in cost_by_crew(problem, greedy.assignments).items():
+        known = mapping.crew.get(crew_code)
+        if known is not None:
+            crews[str(known)]["baseline"] = {
+                "total": breakdown.total,
+                "money": breakdown.total - breakdown.unscheduled,
+                "unscheduled_scenes": left_out[crew_code],
+            }
+    for info in crews.values():
+        if "total" in info:
+            info["money"] = info["total"] - info.get("unscheduled", 0)
     run.crews = crews
     run.unscheduled = [
         {**u, "scene_id": mapping.scene.get(u.get("scene"))} for u in as_json.get("unscheduled", [])

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Base, CastMember, Crew, FilmSet, Proposal, Scene
+from app.models import Base, CastMember, Crew, FilmSet, PlanRun, Proposal, Scene
 from app.planning.service import latest_run_id
 
 
@@ -41,6 +41,8 @@ class Strip:
     base_code: str | None = None
     part: int = 1
     parts: int = 1
+    # Unscheduled by the latest plan run: why (the binding fact, from the run's explanation).
+    reason: str | None = None
 
     @property
     def colour(self) -> str:
@@ -133,6 +135,11 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
     )
     number_of = {m.id: i + 1 for i, m in enumerate(cast)}  # billing order, leads first
     run_id = latest_run_id(session)
+    reasons: dict[int, str] = {}
+    if run_id is not None:
+        for u in session.scalar(select(PlanRun.unscheduled).where(PlanRun.id == run_id)) or []:
+            if u.get("scene_id") is not None:
+                reasons[int(u["scene_id"])] = str(u.get("message", ""))
     accepted: dict[int, Proposal] = {}
     proposed: dict[int, Proposal] = {}
     # Accepted proposals of any run, and the latest run's offer: not every night's.
@@ -185,9 +192,10 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
             prop = proposed[scene.id]
             placed = (prop.date, prop.set_id, prop.days, "proposed")
         if placed is None:
-            (shot if scene.status == "shot" else pool).append(
-                Strip(**base, source="shot" if scene.status == "shot" else "unscheduled")  # type: ignore[arg-type]
-            )
+            if scene.status == "shot":
+                shot.append(Strip(**base, source="shot"))  # type: ignore[arg-type]
+            else:
+                pool.append(Strip(**base, source="unscheduled", reason=reasons.get(scene.id)))  # type: ignore[arg-type]
             continue
         day, set_id, span, source = placed
         where: dict[str, str | None] = {}

@@ -456,7 +456,11 @@ def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Respon
 @router.get("/ui/plans")
 def plans(page: Page, session: SessionDep) -> Response:
     user = page.require_user()
-    runs = list(session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15)))
+    # As the API lists them: a coordinator counts only their crews' unscheduled scenes.
+    runs = [
+        planning.run_out(r, user)
+        for r in session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15))
+    ]
     crews = _crews_seen(session, user)
     return page.render("plans.html", runs=runs, crews=crews)
 
@@ -482,7 +486,7 @@ def plan_detail(
         crew=chosen,
         can_accept=can_accept,
         latest=latest,
-        cost_keys=("rent", "crew_days", "cast", "moves", "unscheduled", "total"),
+        cost_keys=("rent", "crew_days", "cast", "moves"),
     )
 
 

@@ -4,6 +4,7 @@ hold quota holds under parallel requests on different sets."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from app.clock import get_now
 from app.config import get_settings
 from app.db import transaction
-from app.models import Base, Booking, utcnow
+from app.models import Base, Booking, Scene, utcnow
 from tests.api.test_bookings import hold
 from tests.api.test_races import _crews_with_keys
 from tests.factories import World, auth, iso, make_blackout, make_set
@@ -342,3 +343,62 @@ def test_a_refusal_on_a_page_lists_each_thing_once(client: TestClient, world: Wo
     assert r.status_code == 200
     assert r.text.count(taken["crew_name"]) <= 1
     assert r.text.count("confirmed by") == 1
+
+
+# --- plan runs that agree with themselves ------------------------------------------------------
+
+
+def test_plan_pages_agree_and_name_why_a_scene_is_out(client: TestClient, world: World) -> None:
+    """Crew 2 has a scene that cannot be shot inside the horizon. Its coordinator's run list
+    and run page agree (one scene out, crew 1's coordinator sees none), the proposal shows the
+    crew's own cost against the crew's own first-come baseline with the scene as a count,
+    and the reason names the binding dates, on the plan page and on the schedule page."""
+    from tests.api.test_plans import FAST, add_scenes, run_once
+    from tests.web.test_pages import sign_in
+
+    add_scenes(world)
+    late = utcnow().date() + timedelta(days=FAST.horizon_days + 30)
+    with transaction() as s:
+        s.add(
+            Scene(
+                crew_id=world.crew2, number="99", int_ext="INT", day_night="DAY",
+                description="", required_tags=["palace"], minutes=60, page_eighths=8,
+                status="unscheduled", restrict_sets=False, earliest=late,
+            )
+        )  # fmt: skip
+    run = run_once()
+    for key, out in ((world.coord1, 0), (world.coord2, 1)):
+        listed = client.get("/plans", headers=auth(key)).json()["items"][0]
+        detail = client.get(f"/plans/{run.id}", headers=auth(key)).json()
+        assert len(listed["unscheduled"]) == len(detail["unscheduled"]) == out
+    why = f"earliest {late.isoformat()} is after the plan horizon's last day"
+    assert why in detail["unscheduled"][0]["message"]
+
+    sign_in(client, world.coord2)
+    runs = client.get("/ui/plans").text
+    row = runs[runs.index(f"#{run.id}") :].split("</tr>")[0]
+    assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "1"
+    page = client.get(f"/ui/plans/{run.id}?crew={world.crew2}").text
+    assert "1 scene(s) left out" in page and "10,000,000" not in page
+    assert "First-come, this crew" in page and why.replace("'", "&#39;") in page
+    schedule = client.get(f"/ui/schedule?crew={world.crew2}").text
+    assert why.replace("'", "&#39;") in schedule
+
+
+def test_placing_the_same_hold_twice_from_the_find_page_keeps_one(
+    client: TestClient, world: World
+) -> None:
+    """Back + Place hold again: the page says the crew already has the days, no 2nd hold."""
+    from tests.web.test_pages import csrf_of, sign_in
+
+    sign_in(client, world.coord1)
+    form = client.get("/ui/find")
+    data = {
+        "csrf": csrf_of(form), "set_id": world.set_a1, "crew_id": world.crew1,
+        "start": iso(50), "end": iso(52),
+    }  # fmt: skip
+    first = client.post("/ui/holds", data=data)
+    again = client.post("/ui/holds", data=data)
+    assert "placed: 1st hold" in first.text
+    assert "already has these days" in again.text and "2nd hold" not in again.text
+    assert _count(Booking.crew_id == world.crew1) == 1

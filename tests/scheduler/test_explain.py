@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from scheduler.cost import empty_plan
@@ -79,6 +80,22 @@ def test_window_too_short() -> None:
     problem["scenes"][2]["earliest"] = "2027-03-08"  # S3 needs 2 days; window ends the 8th
     r = reason_for("S3", problem)
     assert r.code == WINDOW_TOO_SHORT and "2 consecutive" in r.message
+    assert "earliest 2027-03-08" in r.message and "last day 2027-03-08" in r.message
+
+
+def test_window_reason_names_the_binding_dates() -> None:
+    """'earliest … is after the plan horizon's last day …': the fact to change, not a list
+    of every bound that might matter."""
+    problem = problem_dict()
+    last = (date.fromisoformat(problem["horizon"]["end"]) - timedelta(days=1)).isoformat()
+    problem["scenes"][0]["earliest"] = "2027-06-01"
+    r = reason_for("S1", problem)
+    assert r.code == WINDOW_TOO_SHORT
+    assert r.message == "S1: earliest 2027-06-01 is after the crew's last day 2027-03-08"
+    for crew in problem["crews"]:
+        crew["window"]["end"] = "2027-12-31"
+    r = reason_for("S1", problem)
+    assert r.message == f"S1: earliest 2027-06-01 is after the plan horizon's last day {last}"
 
 
 def test_cast_unavailable() -> None:
