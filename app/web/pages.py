@@ -420,7 +420,7 @@ def booking_action(
     t = page.t
     try:
         booking = booking_to_change(session, user, booking_id)
-        bookings.lock(session, booking, now, version)
+        bookings.lock(session, booking, now, None if version is None else {version})
         result = perform(session, user, booking, now, "")
     except DomainError as exc:
         _refused(page, session, exc)
