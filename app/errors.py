@@ -14,6 +14,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
+from app.schemas import DATE_BOUNDS
+
 log = logging.getLogger("backlot")
 
 PROBLEM_JSON = "application/problem+json"
@@ -165,6 +167,27 @@ class ServiceUnavailable(DomainError):
     status, title, slug = 503, "Service unavailable", "service-unavailable"
 
 
+OUT_OF_RANGE = "A value in the request is out of range: ids and amounts go up to 2147483647."
+DATE_OUT_OF_RANGE = (
+    f"A date in the request, or a day counted from it, is out of range: {DATE_BOUNDS}."
+)
+
+
+def overflow_detail(exc: OverflowError) -> str | None:
+    """What to tell the user when input overflowed (a 422), or None for a genuine bug.
+
+    Input is bounded where it is read (``app.schemas.IsoDate``, ``MAX_INT``); this is the
+    last line behind those bounds, so that day arithmetic past 9999-12-31 or an integer too
+    large for SQLite is never a 500.
+    """
+    text = str(exc)
+    if "date value out of range" in text:
+        return DATE_OUT_OF_RANGE
+    if "SQLite INTEGER" in text:
+        return OUT_OF_RANGE
+    return None
+
+
 def problem(
     status: int,
     title: str,
@@ -284,13 +307,9 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    def _out_of_range(request: Request) -> JSONResponse:
+    def _out_of_range(request: Request, detail: str = OUT_OF_RANGE) -> JSONResponse:
         return problem(
-            422,
-            "Invalid input",
-            "A value in the request is out of range: ids and amounts go up to 2147483647.",
-            slug="invalid-input",
-            instance=request.url.path,
+            422, "Invalid input", detail, slug="invalid-input", instance=request.url.path
         )
 
     # The database refusing a value (an id in a path or query too large for its column,
@@ -301,8 +320,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
-        if "SQLite INTEGER" in str(exc):
-            return _out_of_range(request)
+        detail = overflow_detail(exc)
+        if detail is not None:
+            return _out_of_range(request, detail)
         return await _unexpected(request, exc)
 
     def _unavailable(request: Request, exc: Exception) -> JSONResponse:

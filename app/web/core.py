@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.access import places_bookings
 from app.deps import SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, overflow_detail
 from app.models import User
 from app.routing import TransactionalRoute
 from app.web.i18n import LANG_COOKIE, Lang, Translator, pick_language
@@ -195,6 +195,12 @@ class WebRoute(TransactionalRoute):
                 return _error_page(request, 403, "error.title", t("csrf.bad"))
             except DomainError as exc:
                 return _error_page(request, exc.status, "error.title", exc.detail)
+            except OverflowError as exc:
+                # Input past what the bounds allow, met in day arithmetic: the API's 422 too.
+                detail = overflow_detail(exc)
+                if detail is None:
+                    raise
+                return _error_page(request, 422, "error.title", detail)
             except RequestValidationError as exc:
                 errors = exc.errors()
                 fields = ", ".join(

@@ -43,6 +43,7 @@ from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
+from app.schemas import DATE_BOUNDS, IsoDate, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, safe_next
@@ -205,9 +206,9 @@ def _cell_param(value: str | None) -> tuple[int, date] | None:
         return None
     set_part, _, day_part = value.partition(":")
     try:
-        return int(set_part), date.fromisoformat(day_part)
+        return int(set_part), parse_date(day_part)
     except ValueError as exc:
-        raise InvalidInput("cell must be written SET_ID:YYYY-MM-DD.") from exc
+        raise InvalidInput(f"cell must be written SET_ID:YYYY-MM-DD ({DATE_BOUNDS}).") from exc
 
 
 @router.get("/ui/board")
@@ -254,7 +255,7 @@ def board_cell(
     now: NowDep,
     base: int,
     set_id: Annotated[int, Query(alias="set")],
-    day: Annotated[date, Query(alias="date")],
+    day: Annotated[IsoDate, Query(alias="date")],
 ) -> Response:
     """The details panel of one cell, for the board's script (the page works without it)."""
     user = page.require_user()
@@ -281,8 +282,8 @@ def find(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    start: Annotated[date | None, Query()] = None,
-    last: Annotated[date | None, Query()] = None,
+    start: Annotated[IsoDate | None, Query()] = None,
+    last: Annotated[IsoDate | None, Query()] = None,
     tags: Annotated[list[str] | None, Query(max_length=30)] = None,
     base_param: Annotated[str | None, Query(alias="base", pattern=r"^\d{0,9}$")] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
@@ -338,8 +339,8 @@ def place_hold(
     csrf: Csrf,
     set_id: Annotated[int, Form(ge=1)],
     crew_id: Annotated[int, Form(ge=1)],
-    start: Annotated[date, Form()],
-    end: Annotated[date, Form()],
+    start: Annotated[IsoDate, Form()],
+    end: Annotated[IsoDate, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "/ui/find",
 ) -> Response:

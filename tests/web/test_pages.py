@@ -306,3 +306,59 @@ def test_accepting_a_proposal_is_refused_alike_by_the_api_and_the_page(
     with transaction() as s:
         held = s.scalars(select(Booking).where(Booking.crew_id == world.crew1)).all()
     assert len(held) == 1  # only the hold placed above
+
+
+def test_dates_at_the_edge_of_the_calendar_are_error_pages(
+    client: TestClient, world: World
+) -> None:
+    """Year 9999, a range ending past 9999-12-31: an error page, never a 500."""
+    sign_in(client, world.coord1)
+    far = "9999-12-31"
+    for path in (
+        f"/ui/find?start=9999-12-30&last={far}",
+        f"/ui/find?start={far}&last={far}",
+        f"/ui/board/cell?base={world.base_a}&set={world.set_a1}&date={far}",
+        f"/ui/board?base={world.base_a}&cell={world.set_a1}:{far}",
+        "/ui/board?month=9999-12",
+    ):
+        r = client.get(path)
+        assert 400 <= r.status_code < 500, (path, r.status_code)
+        assert r.headers["content-type"].startswith("text/html"), path
+    page = client.get("/ui/find")
+    r = client.post(
+        "/ui/holds",
+        data={
+            "csrf": csrf_of(page),
+            "set_id": world.set_a1,
+            "crew_id": world.crew1,
+            "start": "9999-12-30",
+            "end": far,
+        },
+    )
+    assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("text/html")
+
+
+def test_day_arithmetic_overflowing_on_stored_data_is_an_error_page(
+    client: TestClient, world: World
+) -> None:
+    """Data stored before the bounds (a scene pinned to 9999-12-31 that runs two days)."""
+    from app.models import Crew, Scene
+
+    with transaction() as s:
+        crew = s.get(Crew, world.crew1)
+        assert crew is not None
+        crew.window_end = day(0).replace(year=9999, month=12, day=31)
+        s.add(
+            Scene(
+                crew_id=world.crew1,
+                number="1",
+                int_ext="INT",
+                day_night="DAY",
+                minutes=2000,
+                pinned_date=day(0).replace(year=9999, month=12, day=31),
+            )
+        )
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/schedule?crew={world.crew1}")
+    assert r.status_code == 422 and "9000-12-31" in r.text
+    assert r.headers["content-type"].startswith("text/html")
