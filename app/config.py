@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     # production sets BACKLOT_SECRET_KEY so that every worker and restart agrees.
     secret_key: str | None = Field(default=None, min_length=32)
     secret_key_file: Path = PROJECT_ROOT / "var" / "secret-key"
-    # A page session lasts this long; then the API key is asked for again.
+    # A page session lasts this long from sign-in, however busy (never extended); then the
+    # API key is asked for again.
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     db_max_overflow: int = Field(default=20, ge=0)
     # Threads per worker process for sync endpoints (anyio's default is 40).

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.access import admins, is_admin
 from app.errors import Conflict, InvalidInput
 from app.lookup import get_or_404
-from app.models import Base, Crew, User, UserBase, UserCrew
+from app.models import Base, Crew, User, UserBase, UserCrew, WebSession, utcnow
 from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
 
@@ -50,11 +50,22 @@ def create_user(
     return user, key
 
 
+def end_access(session: Session, user: User) -> None:
+    """What was opened with the user's key ends with it: their page sessions."""
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 def rotate_key(session: Session, user: User) -> str:
+    """A new key; the old one, and everything opened with it, stops working."""
     key = new_api_key()
     user.api_key_hash = hash_api_key(key)
     user.api_key_prefix = key_display_prefix(key)
     user.active = True
+    end_access(session, user)
     session.flush()
     return key
 
@@ -66,6 +77,7 @@ def revoke(session: Session, user: User) -> None:
         if (active or 0) <= 1:
             raise Conflict("This is the last active administrator; create another one first.")
     user.active = False
+    end_access(session, user)
     session.flush()
 
 

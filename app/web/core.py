@@ -109,8 +109,12 @@ class PageContext:
     def render(
         self, template: str, status_code: int = 200, *, fragment: bool = False, **context: Any
     ) -> Response:
-        """A page (which shows and clears the flash messages) or a fragment (which keeps them)."""
-        flash = [] if fragment else self.store.take_flash()
+        """A page (which shows and clears the flash messages) or a fragment (which keeps them).
+
+        Error pages keep them too (``keep_flash``): their transaction is already over.
+        """
+        keep = fragment or context.pop("keep_flash", False)
+        flash = [] if keep else self.store.take_flash()
         response = templates.TemplateResponse(
             self.request,
             template,
@@ -172,7 +176,9 @@ def _error_page(request: Request, status: int, title_key: str, detail: str) -> R
             request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
         )
         ctx = PageContext(request, lang, Translator(lang), PageSession.read(request), None)
-    return ctx.render("error.html", status_code=status, title_key=title_key, detail=detail)
+    return ctx.render(
+        "error.html", status_code=status, title_key=title_key, detail=detail, keep_flash=True
+    )
 
 
 class WebRoute(TransactionalRoute):

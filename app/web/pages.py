@@ -95,13 +95,13 @@ def signin(
         return page.render(
             "signin.html", status_code=401, next=safe_next(next, ""), error=page.t("signin.bad")
         )
-    page.store.sign_in(user)
+    page.store.sign_in(session, user)
     page.user = user
     return page.redirect(safe_next(next, home_for(user)))
 
 
 @router.post("/ui/signout")
-def signout(page: Page, csrf: Csrf) -> Response:
+def signout(page: Page, session: SessionDep, csrf: Csrf) -> Response:
     page.check_csrf(csrf)
     page.store.sign_out()
     page.store.add_flash("ok", page.t("signin.out"))

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
+from app.config import get_settings
 from app.db import transaction
-from app.models import Booking, utcnow
+from app.models import Blackout, Booking, WebSession, utcnow
 from app.web.i18n import MESSAGES, Translator, pick_language
 from app.web.session import SESSION_COOKIE
 from tests.factories import World, auth, day, iso
@@ -46,6 +47,117 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_it(
     assert out.status_code == 303
     r = client.get("/ui/board", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
+
+
+def test_signing_out_ends_the_session_on_the_server(
+    client: TestClient, world: World, engine: object
+) -> None:
+    """A copy of the cookie taken before signing out opens nothing after: no page, no
+    download, no change."""
+    from app.main import create_app
+
+    sign_in(client, world.coord1)
+    board = client.get("/ui/find")
+    copied, token = client.cookies[SESSION_COOKIE], csrf_of(board)
+    client.post("/ui/signout", data={"csrf": token})
+    with TestClient(create_app(), cookies={SESSION_COOKIE: copied}) as thief:
+        r = thief.get("/ui/bookings", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin")
+        assert thief.get("/bookings.csv").status_code == 401
+        thief.cookies.set(SESSION_COOKIE, copied)
+        r = thief.post(
+            "/ui/holds",
+            data={
+                "csrf": token,
+                "set_id": world.set_a1,
+                "crew_id": world.crew1,
+                "start": iso(30),
+                "end": iso(32),
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code in (303, 401, 403)
+    with transaction() as s:
+        assert s.query(Booking).count() == 0
+        (row,) = s.scalars(select(WebSession)).all()
+        assert row.revoked_at is not None
+
+
+def test_rotating_the_key_ends_every_session_of_the_user(
+    client: TestClient, world: World, engine: object
+) -> None:
+    from app.main import create_app
+
+    sign_in(client, world.coord1)
+    with TestClient(create_app()) as other:
+        sign_in(other, world.coord1)
+        assert other.get("/ui/bookings", follow_redirects=False).status_code == 200
+        me = client.get("/me", headers=auth(world.coord1)).json()
+        new_key = client.post(f"/users/{me['id']}/rotate-key", headers=auth(world.admin))
+        for browser in (client, other):
+            r = browser.get("/ui/bookings", follow_redirects=False)
+            assert r.status_code == 303 and "/ui/signin" in r.headers["location"]
+        sign_in(other, new_key.json()["api_key"])
+        assert other.get("/ui/bookings", follow_redirects=False).status_code == 200
+    with transaction() as s:
+        assert sorted(r.revoked_at is None for r in s.scalars(select(WebSession))) == [
+            False,
+            False,
+            True,
+        ]
+
+
+def test_a_session_ends_at_a_fixed_time_however_busy(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lifetime counts from sign-in: pages, flashes and re-issued cookies never extend it."""
+    import app.web.session
+
+    hours = get_settings().session_hours
+    signed_in = utcnow()
+    sign_in(client, world.coord1)
+    with transaction() as s:
+        row = s.scalars(select(WebSession)).one()
+        assert row.expires_at - row.created_at == timedelta(hours=hours)
+        expires = row.expires_at
+    for late in (timedelta(hours=1), timedelta(hours=hours) - timedelta(minutes=1)):
+        monkeypatch.setattr(app.web.session, "utcnow", lambda late=late: signed_in + late)
+        page = client.get("/ui/find", follow_redirects=False)
+        assert page.status_code == 200
+        # An action re-issues the cookie with a message: the session keeps its end.
+        client.post(
+            "/ui/holds",
+            data={"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+                  "start": iso(300), "end": iso(301)},
+        )  # fmt: skip
+    with transaction() as s:
+        row = s.scalars(select(WebSession)).one()
+        assert row.expires_at == expires and row.last_seen > signed_in + timedelta(hours=1)
+    monkeypatch.setattr(app.web.session, "utcnow", lambda: expires + timedelta(seconds=1))
+    r = client.get("/ui/find", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin")
+
+
+def test_a_refusal_of_any_length_reaches_the_user(client: TestClient, world: World) -> None:
+    """A 2,000-character blackout reason: the whole refusal is shown, the cookie stays small."""
+    reason = ("维修 maintenance of the Qing street façade " * 60)[:2000]
+    with transaction() as s:
+        s.add(Blackout(set_id=world.set_a1, start_date=day(30), end_date=day(32), reason=reason))
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}")
+    r = client.post(
+        "/ui/holds",
+        data={"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+              "start": iso(30), "end": iso(32)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    assert len(r.headers.get("set-cookie", "")) < 1000
+    shown = client.get(r.headers["location"])
+    assert shown.text.count(reason.replace("'", "&#39;")) >= 1
+    assert 'class="flash flash-error"' in shown.text
+    again = client.get(r.headers["location"])  # shown once
+    assert reason not in again.text
 
 
 def test_cookie_is_secure_over_https(engine: object, world: World) -> None:
