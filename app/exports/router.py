@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
+from app.accesslog import log_feed_as
 from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
 from app.deps import ApiKey, SessionDep, authenticate
@@ -153,8 +154,9 @@ def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: Now
     },
     summary="An iCalendar feed (RFC 5545); the secret token is the only credential",
 )
-def feed(token: str, session: SessionDep, now: NowDep) -> Response:
+def feed(token: str, request: Request, session: SessionDep, now: NowDep) -> Response:
     item = service.feed_by_token(session, token)
+    log_feed_as(request, item.id)  # the token never reaches the access log
     body = service.feed_calendar(session, item, now)
     return Response(
         body,
