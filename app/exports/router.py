@@ -1,4 +1,11 @@
-"""Export routes: CSV downloads (API key or page session) and iCalendar feeds by secret token."""
+"""Export routes: CSV downloads (API key or page session) and iCalendar feeds by secret token.
+
+Reads (the downloads, the list of feeds) accept the page session, so that the pages' links
+work. Changes (creating or revoking a feed) take the API key only: a browser attaches the
+session cookie to requests other sites make (a page on another port of the same host is the
+same site to SameSite=Lax), and JSON endpoints carry no CSRF token. The pages change feeds
+through their own forms, which do.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from app.occupancy import service as occupancy
 from app.occupancy.router import End, Start
 from app.routing import TransactionalRoute
 from app.schemas import IsoDate, PathId, QueryId
-from app.web.session import PageSession
+from app.web.session import SESSION_COOKIE, PageSession
 
 router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
 CSV = "text/csv; charset=utf-8"
@@ -43,6 +50,19 @@ def export_user(
 ExportUser = Annotated[User, Depends(export_user)]
 
 
+def key_only_user(request: Request, session: SessionDep, credentials: ApiKey) -> User:
+    """The API key's user; a request carrying only the page session is refused (401)."""
+    if credentials is None and SESSION_COOKIE in request.cookies:
+        raise Unauthorized(
+            "Changes through the API need your API key: send 'Authorization: Bearer <key>'. "
+            "The page session is not accepted here; the pages have their own forms."
+        )
+    return authenticate(request, session, credentials.credentials if credentials else None)
+
+
+KeyOnlyUser = Annotated[User, Depends(key_only_user)]
+
+
 def _download(body: str, filename: str) -> Response:
     return Response(
         body.encode("utf-8"),
@@ -60,6 +80,8 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 # An API key or a page session (these downloads are not counted against the rate limit).
 _SIGNED_IN = problems(401, 413, 422, 503)
+# Changes: the API key only.
+_KEY_ONLY = problems(401, 413, 422, 429, 503)
 
 
 @router.get(
@@ -117,10 +139,10 @@ def feed_out(session: SessionDep, feed: FeedToken) -> FeedOut:
     "/feeds",
     response_model=FeedCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={**_SIGNED_IN, **problems(403, 404)},
+    responses={**_KEY_ONLY, **problems(403, 404)},
     summary="Share a crew's or a set's bookings as a calendar feed (secret link)",
 )
-def create_feed(body: FeedCreate, session: SessionDep, user: ExportUser) -> FeedCreated:
+def create_feed(body: FeedCreate, session: SessionDep, user: KeyOnlyUser) -> FeedCreated:
     feed, token = service.create_feed(session, user, body.kind, body.crew_id, body.set_id)
     return FeedCreated(
         **feed_out(session, feed).model_dump(), token=token, url=f"/feeds/{token}.ics"
@@ -137,10 +159,10 @@ def list_feeds(session: SessionDep, user: ExportUser) -> list[FeedOut]:
 @router.post(
     "/feeds/{feed_id}/revoke",
     response_model=FeedOut,
-    responses={**_SIGNED_IN, **problems(404)},
+    responses={**_KEY_ONLY, **problems(404)},
     summary="Stop a feed: its link dies",
 )
-def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: NowDep) -> FeedOut:
+def revoke_feed(feed_id: PathId, session: SessionDep, user: KeyOnlyUser, now: NowDep) -> FeedOut:
     return feed_out(session, service.revoke_feed(session, user, feed_id, now))
 
 

@@ -474,3 +474,23 @@ def test_day_arithmetic_overflowing_on_stored_data_is_an_error_page(
     r = client.get(f"/ui/schedule?crew={world.crew1}")
     assert r.status_code == 422 and "9000-12-31" in r.text
     assert r.headers["content-type"].startswith("text/html")
+
+
+def test_the_session_cookie_alone_cannot_change_feeds(client: TestClient, world: World) -> None:
+    """JSON endpoints that change state take the API key only: no CSRF token protects them,
+    and a browser sends the cookie with requests from another port of the same host."""
+    made = client.post(
+        "/feeds", json={"kind": "crew", "crew_id": world.crew1}, headers=auth(world.coord1)
+    ).json()
+    sign_in(client, world.coord1)
+    r = client.post(f"/feeds/{made['id']}/revoke", headers={"Origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 401 and "API key" in r.json()["detail"]
+    r = client.post("/feeds", json={"kind": "crew", "crew_id": world.crew1})
+    assert r.status_code == 401
+    assert client.get(str(made["url"])).status_code == 200  # still alive
+    # Reads keep working from the pages (the CSV links, the list).
+    assert client.get("/feeds").status_code == 200
+    assert client.get("/bookings.csv").status_code == 200
+    # The API key still works, cookie or not.
+    r = client.post(f"/feeds/{made['id']}/revoke", headers=auth(world.coord1))
+    assert r.status_code == 200 and r.json()["active"] is False
