@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     max_booking_days: int = Field(default=120, ge=1, le=3660)
     # A crew may not hoard a base: at most this many active holds on one base's sets.
     max_active_holds_per_base: int = Field(default=30, ge=1)
-    # Requests per API key per minute, across all app servers (0 turns the limit off).
+    # Requests per user per minute, across all app servers and whichever way they come (API
+    # key, pages, downloads); 0 turns the limit off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     # Page sizes are bounded so one request cannot ask for the whole table.
     max_page_size: int = Field(default=200, ge=1, le=1000)

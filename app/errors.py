@@ -64,7 +64,7 @@ _STATUS_DESCRIPTIONS: dict[int, str] = {
     412: "If-Match does not match the current version",
     413: "The request body is too large",
     422: "Invalid input: a malformed value, a field out of range, an impossible combination",
-    429: "Too many requests for this API key; see Retry-After",
+    429: "Too many requests for this user (API, pages and downloads together); see Retry-After",
     503: "The database is unreachable or busy; retry after Retry-After",
 }
 _RETRY_AFTER = {

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from app.accesslog import log_feed_as
 from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
-from app.deps import ApiKey, SessionDep, authenticate
+from app.deps import ApiKey, SessionDep, admit, authenticate
 from app.errors import ANY_ROUTE, Unauthorized, problems
 from app.exports import service
 from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
@@ -42,6 +42,7 @@ def export_user(
     if credentials is not None or "authorization" in request.headers:
         return authenticate(request, session, credentials.credentials if credentials else None)
     user = PageSession.read(request).user(session)
+    admit(request, session, user)
     if user is None:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
     return user
@@ -78,10 +79,8 @@ def _download(body: str, filename: str) -> Response:
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark"},
 }
-# An API key or a page session (these downloads are not counted against the rate limit).
-_SIGNED_IN = problems(401, 413, 422, 503)
-# Changes: the API key only.
-_KEY_ONLY = problems(401, 413, 422, 429, 503)
+# An API key or a page session; either way counted against the user's rate limit.
+_SIGNED_IN = problems(401, 413, 422, 429, 503)
 
 
 @router.get(
@@ -139,7 +138,7 @@ def feed_out(session: SessionDep, feed: FeedToken) -> FeedOut:
     "/feeds",
     response_model=FeedCreated,
     status_code=status.HTTP_201_CREATED,
-    responses={**_KEY_ONLY, **problems(403, 404)},
+    responses={**_SIGNED_IN, **problems(403, 404)},
     summary="Share a crew's or a set's bookings as a calendar feed (secret link)",
 )
 def create_feed(body: FeedCreate, session: SessionDep, user: KeyOnlyUser) -> FeedCreated:
@@ -159,7 +158,7 @@ def list_feeds(session: SessionDep, user: ExportUser) -> list[FeedOut]:
 @router.post(
     "/feeds/{feed_id}/revoke",
     response_model=FeedOut,
-    responses={**_KEY_ONLY, **problems(404)},
+    responses={**_SIGNED_IN, **problems(404)},
     summary="Stop a feed: its link dies",
 )
 def revoke_feed(feed_id: PathId, session: SessionDep, user: KeyOnlyUser, now: NowDep) -> FeedOut:

@@ -20,9 +20,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import RedirectResponse, Response
 
 from app.access import places_bookings
-from app.deps import SessionDep
+from app.deps import SessionDep, admit
 from app.errors import DomainError, overflow_detail
 from app.models import User
+from app.ratelimit import TooManyRequests
 from app.routing import TransactionalRoute
 from app.web.i18n import LANG_COOKIE, Lang, Translator, pick_language
 from app.web.session import PageSession
@@ -151,11 +152,13 @@ class PageContext:
 
 
 def page_context(request: Request, session: SessionDep) -> PageContext:
+    """The page's context; a signed-in user's page counts against their rate limit."""
     store = PageSession.read(request)
     cookie = request.cookies.get(LANG_COOKIE)
     lang = pick_language(cookie, request.headers.get("accept-language"))
     ctx = PageContext(request, lang, Translator(lang), store, store.user(session))
     request.state.page = ctx
+    admit(request, session, ctx.user)
     return ctx
 
 
@@ -196,6 +199,12 @@ class WebRoute(TransactionalRoute):
                     "/ui/signin?" + urlencode({"next": target}), status_code=303
                 )
                 return secure(response, request)
+            except TooManyRequests as exc:
+                t = Translator(_lang_of(request))
+                detail = t("error.too_many", limit=exc.limit, retry=exc.retry_after)
+                page = _error_page(request, 429, "error.too_many_title", detail)
+                page.headers.update(exc.headers)
+                return page
             except CsrfRefused:
                 t = Translator(_lang_of(request))
                 return _error_page(request, 403, "error.title", t("csrf.bad"))
@@ -203,10 +212,10 @@ class WebRoute(TransactionalRoute):
                 return _error_page(request, exc.status, "error.title", exc.detail)
             except OverflowError as exc:
                 # Input past what the bounds allow, met in day arithmetic: the API's 422 too.
-                detail = overflow_detail(exc)
-                if detail is None:
+                found = overflow_detail(exc)
+                if found is None:
                     raise
-                return _error_page(request, 422, "error.title", detail)
+                return _error_page(request, 422, "error.title", found)
             except RequestValidationError as exc:
                 errors = exc.errors()
                 fields = ", ".join(

@@ -277,6 +277,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.forbidden": ("You may not open this page.", "您无权访问此页面。"),
     "error.notfound": ("Not found.", "未找到。"),
     "error.input": ("Please check the form:", "请检查填写内容："),
+    "error.too_many_title": ("Please slow down", "请求过于频繁"),
+    "error.too_many": (
+        "You have made more than {limit} requests in a minute (pages, downloads and the API "
+        "together). Please wait {retry} seconds, then reload the page.",
+        "您在一分钟内的请求超过了 {limit} 次（页面、下载和 API 合计）。"
+        "请等待 {retry} 秒后刷新页面。",
+    ),
     "common.all": ("All", "全部"),
     "common.yes": ("Yes", "是"),
     "common.none": ("—", "—"),

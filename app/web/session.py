@@ -140,13 +140,13 @@ class PageSession:
         )
         if found is None:
             self._forget()
-        else:
-            user, self.row = found
-            if now - self.row.last_seen >= LAST_SEEN_STEP:
-                self.row.last_seen = now
-        # End the read now: a transaction must never wait across a thread hop (app.routing).
-        session.commit()
-        return None if found is None else user
+            return None
+        user: User = found[0]
+        self.row = found[1]
+        if now - self.row.last_seen >= LAST_SEEN_STEP:
+            self.row.last_seen = now
+        # The caller counts the request and ends the transaction (app.deps.admit).
+        return user
 
     def _forget(self) -> None:
         """Drop the session from the cookie, with a new CSRF token."""
