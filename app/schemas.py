@@ -51,6 +51,8 @@ Yuan = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
 # The same bounds for ids in a path or a query string, declared so the schema says so.
 PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+# ?base= on availability and the pages: a base's id, or its code (12 or DBD).
+BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DBD-NJR"])]
 # Bases and crews keep shorter codes (their columns hold 16 characters).
 ShortCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$", examples=["DBD"])]

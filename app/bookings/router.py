@@ -33,10 +33,15 @@ from app.errors import (
 from app.models import Booking, BookingEvent, User
 from app.pagination import PageDep, PageParams, page_of
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
-
-# ?base= on availability: a base's id, or its code.
-BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
+from app.schemas import (
+    BASE_ID_OR_CODE,
+    IsoDate,
+    Page,
+    PathId,
+    QueryId,
+    TagsQuery,
+    split_tags,
+)
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 

@@ -276,6 +276,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.back": ("Back to the start", "返回首页"),
     "error.forbidden": ("You may not open this page.", "您无权访问此页面。"),
     "error.notfound": ("Not found.", "未找到。"),
+    "error.no_page_title": ("Page not found", "页面不存在"),
+    "error.no_page": (
+        "There is no page at this address. Check the link, or start again from the menu.",
+        "此地址没有页面。请检查链接，或从菜单重新开始。",
+    ),
     "error.input": ("Please check the form:", "请检查填写内容："),
     "error.too_many_title": ("Please slow down", "请求过于频繁"),
     "error.too_many": (

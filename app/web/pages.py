@@ -34,6 +34,7 @@ from app.access import (
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
 from app.bookings.queries import BookingFilter, list_visible
+from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.crews.schedule import crew_schedule
 from app.deps import SessionDep, user_for_key
@@ -43,7 +44,7 @@ from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
-from app.schemas import DATE_BOUNDS, IsoDate, parse_date
+from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, safe_next
@@ -53,6 +54,9 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 Csrf = Annotated[str, Form(max_length=200)]
+# ?base= in page addresses: a base's id or its code (?base=DBD); empty for none.
+BASE_REF = BASE_ID_OR_CODE + "|^$"
+BaseRef = Annotated[str | None, Query(pattern=BASE_REF)]
 
 
 def home_for(user: User) -> str:
@@ -216,7 +220,7 @@ def board(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    base: int | None = None,
+    base: BaseRef = None,
     month: Annotated[str | None, Query(max_length=7)] = None,
     cell: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
@@ -224,7 +228,7 @@ def board(
     bases = _bases_for(session, user)
     if not bases:
         raise NotFound("There is no base you may see.")
-    chosen = base if base is not None else bases[0].id
+    chosen = get_base_by_ref(session, base).id if base else bases[0].id
     first = _month(month, today_local(now))
     last = _next_month(first)
     occ = occupancy.base_occupancy(session, user, chosen, first, last, now)
@@ -253,13 +257,14 @@ def board_cell(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    base: int,
+    base: Annotated[str, Query(pattern=BASE_ID_OR_CODE)],
     set_id: Annotated[int, Query(alias="set")],
     day: Annotated[IsoDate, Query(alias="date")],
 ) -> Response:
     """The details panel of one cell, for the board's script (the page works without it)."""
     user = page.require_user()
-    occ = occupancy.base_occupancy(session, user, base, day, day + timedelta(days=1), now)
+    base_id = get_base_by_ref(session, base).id
+    occ = occupancy.base_occupancy(session, user, base_id, day, day + timedelta(days=1), now)
     found = board_view.detail(occ, set_id, day)
     if found is None:
         raise NotFound("No such set on this base.")
@@ -285,13 +290,14 @@ def find(
     start: Annotated[IsoDate | None, Query()] = None,
     last: Annotated[IsoDate | None, Query()] = None,
     tags: Annotated[list[str] | None, Query(max_length=30)] = None,
-    base_param: Annotated[str | None, Query(alias="base", pattern=r"^\d{0,9}$")] = None,
+    base_param: Annotated[str | None, Query(alias="base", pattern=BASE_REF)] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
     p: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     user = page.require_user()
     today = today_local(now)
-    base = int(base_param) if base_param else None  # the form sends '' for any base
+    # The form sends '' for any base.
+    base = get_base_by_ref(session, base_param).id if base_param else None
     wanted = _tags(tags or [])
     all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
     bases = list(session.scalars(select(Base).order_by(Base.code)))
@@ -547,3 +553,24 @@ def revoke_feed(page: Page, session: SessionDep, now: NowDep, feed_id: int, csrf
     exports.revoke_feed(session, user, feed_id, now)
     page.store.add_flash("ok", page.t("feeds.done_revoke"))
     return page.redirect("/ui/feeds")
+
+
+# --- anything else under /ui/ ------------------------------------------------------------------
+
+
+@router.get("/ui")
+def ui_without_slash() -> Response:
+    return RedirectResponse("/ui/", status_code=303)
+
+
+# Registered last: every /ui/ address no page answers (or not with this method) is a page
+# in the reader's language, not the API's JSON.
+@router.api_route("/ui/{rest:path}", methods=["GET", "HEAD", "POST"])
+def unknown_page(page: Page, rest: str) -> Response:
+    return page.render(
+        "error.html",
+        status_code=404,
+        title_key="error.no_page_title",
+        detail=page.t("error.no_page"),
+        keep_flash=True,
+    )

@@ -494,3 +494,38 @@ def test_the_session_cookie_alone_cannot_change_feeds(client: TestClient, world:
     # The API key still works, cookie or not.
     r = client.post(f"/feeds/{made['id']}/revoke", headers=auth(world.coord1))
     assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_unknown_ui_addresses_are_a_page_in_the_readers_language(
+    client: TestClient, world: World
+) -> None:
+    for path, lang, words in (
+        ("/ui/nowhere", "en", "There is no page at this address"),
+        ("/ui/board/extra/bits?x=1", "zh", "此地址没有页面"),
+        ("/ui/holds", "en", "Page not found"),  # a form's address, opened as a page
+    ):
+        r = client.get(path, headers={"Accept-Language": lang})
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert words in r.text, (path, r.text[:300])
+    sign_in(client, world.coord1)
+    r = client.post("/ui/nowhere", data={"x": "1"})
+    assert r.status_code == 404 and "Page not found" in r.text
+    assert client.get("/ui", follow_redirects=False).headers["location"] == "/ui/"
+    # The API's unknown addresses stay problem+json.
+    assert client.get("/nowhere").headers["content-type"] == "application/problem+json"
+
+
+def test_pages_choose_bases_by_code(client: TestClient, world: World) -> None:
+    sign_in(client, world.manager_a)
+    r = client.get("/ui/board?base=AAA")
+    assert r.status_code == 200 and "Base AAA" in r.text
+    r = client.get(f"/ui/board/cell?base=AAA&set={world.set_a1}&date={iso(3)}")
+    assert r.status_code == 200 and 'class="detail"' in r.text
+    assert client.get("/ui/board?base=BBB").status_code == 404  # not her base
+    assert client.get("/ui/board?base=ZZZ").status_code == 404
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=BBB")
+    assert r.status_code == 200 and "BBB-1" in r.text and "AAA-1" not in r.text
+    assert client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=").status_code == 200
