@@ -50,6 +50,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Please sign in to continue.",
         "请先登录后继续。",
     ),
+    "signin.resume": (
+        "Your session has ended. Sign in again: what you typed is kept, and you will be "
+        "taken back to the form.",
+        "您的会话已结束。请重新登录：您填写的内容已保留，登录后将返回原表单。",
+    ),
+    "form.kept": (
+        "You are signed in again. Nothing was sent yet: what you typed is kept below; "
+        "check it and send the form again.",
+        "您已重新登录。表单尚未提交：您填写的内容已保留在下方，请核对后再次提交。",
+    ),
+    "form.expired": (
+        "This form had expired, so nothing was done. What you typed is kept below; "
+        "check it and send the form again.",
+        "此表单已过期，操作未执行。您填写的内容已保留在下方，请核对后再次提交。",
+    ),
     "csrf.bad": (
         "This form has expired or did not come from this site. Reload the page and try again.",
         "表单已过期或并非来自本站。请刷新页面后重试。",

@@ -47,7 +47,7 @@ from app.planning import service as planning
 from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
-from app.web.core import Page, PageContext, WebRoute, safe_next
+from app.web.core import Page, PageContext, WebRoute, read_kept_form, safe_next
 from app.web.i18n import LANGS, Translator
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -91,21 +91,31 @@ def signin(
     csrf: Csrf,
     api_key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    resume: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    page.check_csrf(csrf)
+    """Sign in; with ``resume`` (a form interrupted by the end of a session), back to that
+    form's page, which shows what was typed."""
+    kept = read_kept_form(resume)
+    again: dict[str, Any] = {"next": safe_next(next, ""), "resume": resume if kept else None}
+    if not page.csrf_valid(csrf):
+        # Never signed in without the token (login CSRF); the form comes back, fresh.
+        return page.render("signin.html", status_code=403, error=page.t("csrf.bad"), **again)
     key = api_key.strip()
     user = user_for_key(session, key) if key else None
     if user is None or not user.active:
-        return page.render(
-            "signin.html", status_code=401, next=safe_next(next, ""), error=page.t("signin.bad")
-        )
+        return page.render("signin.html", status_code=401, error=page.t("signin.bad"), **again)
     page.store.sign_in(session, user)
     page.user = user
+    if kept is not None:
+        page.store.keep_form(kept)
+        page.store.add_flash("ok", page.t("form.kept"))
     return page.redirect(safe_next(next, home_for(user)))
 
 
 @router.post("/ui/signout")
 def signout(page: Page, session: SessionDep, csrf: Csrf) -> Response:
+    if page.user is None:  # the session is over already
+        return page.redirect("/ui/signin")
     page.check_csrf(csrf)
     page.store.sign_out()
     page.store.add_flash("ok", page.t("signin.out"))

@@ -200,10 +200,24 @@ class PageSession:
         shown = list(self.anon_flash)
         if shown:
             self.anon_flash, self.dirty = [], True
-        if self.row is not None and self.row.flash and self.row.flash.get("messages"):
-            shown += self.row.flash["messages"]
-            self.row.flash = {k: v for k, v in self.row.flash.items() if k != "messages"} or None
-        return shown
+        return shown + (self._take("messages") or [])
+
+    def keep_form(self, form: dict[str, Any]) -> None:
+        """A form's fields for the next page to show again (signed in only: it needs a row)."""
+        if self.row is not None:
+            self.row.flash = {**(self.row.flash or {}), "form": form}
+
+    def take_form(self) -> dict[str, Any] | None:
+        form = self._take("form")
+        return form if isinstance(form, dict) else None
+
+    def _take(self, key: str) -> Any:
+        """Remove and return one of the row's one-shot items."""
+        if self.row is None or not self.row.flash or key not in self.row.flash:
+            return None
+        value = self.row.flash[key]
+        self.row.flash = {k: v for k, v in self.row.flash.items() if k != key} or None
+        return value
 
     def write(self, request: Request, response: Response) -> None:
         if not self.dirty:

@@ -5,7 +5,6 @@ go to test-output/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,35 +16,9 @@ from app.db import transaction
 from app.models import Base, FilmSet
 from app.planning.nightly import RunParams, create_run, execute
 from app.timeutil import today_local
-from seed.loader import load
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def keys(live_server: str) -> dict[str, str]:
-    """The Hengdian seed, loaded; API keys by user name prefix."""
-    with transaction() as s:
-        report = load(s)
-    return {name.split(" (")[0]: key for name, _role, key in report.keys}
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Any, server: str, key: str, shot: Path | None = None) -> None:
-    page.goto(f"{server}/ui/signin")
-    if shot is not None:
-        page.screenshot(path=str(shot))
-    page.fill("#api_key", key)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_load_state()
-    assert "/ui/signin" not in page.url, page.content()[:500]
 
 
 def month_of(d: date) -> str:

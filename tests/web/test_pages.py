@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from app.db import transaction
 from app.models import Blackout, Booking, WebSession, utcnow
 from app.web.i18n import MESSAGES, Translator, pick_language
 from app.web.session import SESSION_COOKIE
-from tests.factories import World, auth, day, iso
+from tests.factories import World, auth, day, iso, long_text
 
 
 def csrf_of(r: Response) -> str:
@@ -140,7 +141,7 @@ def test_a_session_ends_at_a_fixed_time_however_busy(
 
 def test_a_refusal_of_any_length_reaches_the_user(client: TestClient, world: World) -> None:
     """A 2,000-character blackout reason: the whole refusal is shown, the cookie stays small."""
-    reason = ("维修 maintenance of the Qing street façade " * 60)[:2000]
+    reason = long_text(2000)
     with transaction() as s:
         s.add(Blackout(set_id=world.set_a1, start_date=day(30), end_date=day(32), reason=reason))
     sign_in(client, world.coord1)
@@ -184,8 +185,16 @@ def test_bad_key_and_missing_csrf_are_refused(client: TestClient, world: World) 
         "start": iso(30),
         "end": iso(32),
     }
-    r = client.post("/ui/holds", data={**body, "csrf": "wrong"})
-    assert r.status_code == 403
+    # A wrong token does nothing: the form comes back with what was typed, to send again.
+    back = f"/ui/find?start={iso(30)}&last={iso(31)}"
+    r = client.post(
+        "/ui/holds",
+        data={**body, "csrf": "wrong", "note": "sc. 4 night", "back": back},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == back
+    page = client.get(back).text
+    assert "nothing was done" in page and 'value="sc. 4 night"' in page
     r = client.post("/ui/holds", data=body, headers={"Origin": "https://evil.example"})
     assert r.status_code == 403
     with transaction() as s:
@@ -529,3 +538,113 @@ def test_pages_choose_bases_by_code(client: TestClient, world: World) -> None:
     r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=BBB")
     assert r.status_code == 200 and "BBB-1" in r.text and "AAA-1" not in r.text
     assert client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=").status_code == 200
+
+
+def _end_sessions() -> None:
+    """Every session's time is up (as if its hours had passed)."""
+    with transaction() as s:
+        for row in s.scalars(select(WebSession)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+
+
+def test_a_hold_typed_after_the_session_ended_survives_sign_in(
+    client: TestClient, world: World
+) -> None:
+    """Expired session on the place-hold form: sign-in, then back to the same search with the
+    note typed, nothing sent on the user's behalf; sending it then places the hold."""
+    back = f"/ui/find?start={iso(30)}&last={iso(31)}&tags=street"
+    sign_in(client, world.coord1)
+    page = client.get(back)
+    _end_sessions()
+    note = "灯光组 sc. 12 <b>"
+    form = {"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+            "start": iso(30), "end": iso(32), "note": note, "back": back}  # fmt: skip
+    r = client.post("/ui/holds", data=form, headers={"Origin": "http://testserver"})
+    assert r.status_code == 401 and 'name="api_key"' in r.text
+    assert "what you typed is kept" in r.text
+    resume = re.search(r'name="resume" value="([^"]+)"', r.text)
+    assert resume and "csrf" not in resume.group(1)
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(r), "api_key": world.coord1, "next": back,
+              "resume": html.unescape(resume.group(1))},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == back
+    with transaction() as s:
+        assert s.query(Booking).count() == 0  # nothing replayed
+    shown = client.get(back)
+    assert "Nothing was sent yet" in shown.text
+    assert 'value="灯光组 sc. 12 &lt;b&gt;"' in shown.text and "kept" in shown.text
+    assert "Nothing was sent yet" not in client.get(back).text  # shown once
+    r = client.post("/ui/holds", data={**form, "csrf": csrf_of(shown)})
+    assert "1st hold" in r.text
+    with transaction() as s:
+        assert s.query(Booking).one().note == "灯光组 sc. 12 <b>"
+
+
+def test_a_booking_action_after_the_cookie_is_gone_comes_back_to_its_button(
+    client: TestClient, world: World
+) -> None:
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.coord1)
+    page = client.get("/ui/bookings")
+    token = csrf_of(page)
+    client.cookies.clear()  # the browser dropped the cookie: no session, no token
+    r = client.post(
+        f"/ui/bookings/{booking_id}/release",
+        data={"csrf": token, "version": 1, "back": "/ui/bookings"},
+    )
+    assert r.status_code == 401 and 'name="resume"' in r.text
+    resume = html.unescape(re.search(r'name="resume" value="([^"]+)"', r.text).group(1))  # type: ignore[union-attr]
+    client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(r), "api_key": world.coord1, "next": "/ui/bookings",
+              "resume": resume},
+        follow_redirects=False,
+    )  # fmt: skip
+    with transaction() as s:
+        assert s.get(Booking, booking_id).status == "hold"  # type: ignore[union-attr]
+    shown = client.get("/ui/bookings").text
+    row = shown[shown.index(f'id="b{booking_id}"') :]
+    assert row.startswith(f'id="b{booking_id}" class="kept"')
+    assert re.search(
+        r'action="/ui/bookings/\d+/release"[^>]*>(?:(?!</form>).)*autofocus', row, re.S
+    )
+
+
+def test_a_stale_sign_in_form_is_shown_again_not_a_dead_end(
+    client: TestClient, world: World
+) -> None:
+    kept = '{"action": "/ui/holds", "fields": {"note": "x", "back": "/ui/find"}}'
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": "stale", "api_key": world.coord1, "next": "/ui/find", "resume": kept},
+    )
+    assert r.status_code == 403 and 'name="api_key"' in r.text
+    assert 'name="next" value="/ui/find"' in r.text and 'name="resume"' in r.text
+    assert world.coord1 not in r.text
+    assert client.get("/ui/find", follow_redirects=False).status_code == 303  # not signed in
+    # A resume pointing elsewhere than a page of ours is ignored.
+    bad = '{"action": "https://evil.example/x", "fields": {}}'
+    form = client.get("/ui/signin")
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(form), "api_key": world.coord1, "next": "", "resume": bad},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/ui/find"
+    assert "Nothing was sent yet" not in client.get("/ui/find").text
+
+
+def test_a_form_from_another_origin_is_never_kept(client: TestClient, world: World) -> None:
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.coord1)
+    page = client.get("/ui/bookings")
+    _end_sessions()
+    r = client.post(
+        f"/ui/bookings/{booking_id}/cancel",
+        data={"csrf": csrf_of(page), "back": "/ui/bookings"},
+        headers={"Origin": "http://127.0.0.1:9999"},
+    )
+    assert r.status_code == 403 and 'name="resume"' not in r.text
