@@ -1,9 +1,13 @@
 """Sessions and forms in a real browser (Chromium) on the seeded Hengdian data: an ended
-session or a stale form leads through sign-in back to the form with what was typed."""
+session or a stale form leads through sign-in back to the form with what was typed, a long
+refusal reaches the user, and a page on another port cannot change feeds with the cookie."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from app.db import transaction
-from app.models import Booking, WebSession, utcnow
+from app.exports.service import create_feed
+from app.models import Blackout, Booking, FeedToken, FilmSet, User, WebSession, utcnow
+from app.security import hash_api_key
 from app.timeutil import today_local
 from tests.browser.conftest import sign_in
+from tests.factories import long_text
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +131,79 @@ def test_booking_actions_survive_an_ended_session_and_a_stale_token(
     page.keyboard.press("Enter")
     page.wait_for_selector(".flash-ok")
     assert f"Booking #{booking_id} is confirmed" in page.inner_text(".flash-ok")
+
+
+def test_a_refusal_naming_a_long_blackout_reason_is_shown_whole(
+    live_server: str, keys: dict[str, str], context: Any
+) -> None:
+    """A 2,000-character reason used to make a 6 kB cookie the browser dropped."""
+    page = context.new_page()
+    sign_in(page, live_server, keys["张伟"])
+    search(page, live_server, 55, "tang")
+    card = page.locator("li.setcard").first
+    code = card.locator("h3 .code").inner_text().strip()
+    first = today_local() + timedelta(days=55)
+    reason = long_text(2000)
+    with transaction() as s:
+        set_id = s.scalar(select(FilmSet.id).where(FilmSet.code == code))
+        s.add(
+            Blackout(set_id=set_id, start_date=first, end_date=first + timedelta(1), reason=reason)
+        )
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector(".flash-error")
+    shown = " ".join(page.inner_text(".flash-error").split())  # as the browser lays it out
+    assert " ".join(reason.split()) in shown
+
+
+@pytest.fixture
+def other_site() -> Iterator[tuple[str, dict[str, str]]]:
+    """A page served on another port of the same host (the same site to SameSite=Lax)."""
+    pages: dict[str, str] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path, "").encode("utf-8")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", pages
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_page_on_another_port_cannot_change_feeds(
+    live_server: str,
+    keys: dict[str, str],
+    context: Any,
+    other_site: tuple[str, dict[str, str]],
+) -> None:
+    with transaction() as s:
+        user = s.scalars(select(User).where(User.api_key_hash == hash_api_key(keys["张伟"]))).one()
+        feed, _ = create_feed(s, user, "crew", sorted(user.crew_ids)[0], None)
+        feed_id = feed.id
+    page = context.new_page()
+    sign_in(page, live_server, keys["张伟"])
+    site, pages = other_site
+    pages["/attack.html"] = f"""<!doctype html><body>
+<form id="f" method="post" action="{live_server}/ui/feeds/{feed_id}/revoke" target="sink">
+<input name="csrf" value="guess"></form><iframe name="sink"></iframe>
+<script>
+fetch("{live_server}/feeds/{feed_id}/revoke", {{method: "POST", credentials: "include",
+  mode: "no-cors"}}).then(() => document.title = "sent", () => document.title = "sent");
+document.getElementById("f").submit();
+</script></body>"""
+    page.goto(f"{site}/attack.html")
+    page.wait_for_function("document.title === 'sent'")
+    page.wait_for_timeout(500)  # the form's post too
+    with transaction() as s:
+        assert s.get(FeedToken, feed_id).revoked_at is None  # type: ignore[union-attr]
