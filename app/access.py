@@ -242,7 +242,11 @@ def may_manage_feed(user: User, feed: FeedToken) -> bool:
 
 
 def feed_still_allowed(session: Session, creator: User | None, feed: FeedToken) -> bool:
-    """A feed shows what its creator may see today: it dies with their key or their scope."""
+    """A feed shows what its creator may see today: it dies with their key or their scope.
+
+    Revoking or rotating the creator's key revokes their feeds (``users.service.end_access``),
+    so a rotation that makes the user active again never brings an old feed back.
+    """
     if creator is None or not creator.active or feed.revoked_at is not None:
         return False
     if feed.crew_id is not None:

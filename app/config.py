@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     max_booking_days: int = Field(default=120, ge=1, le=3660)
     # A crew may not hoard a base: at most this many active holds on one base's sets.
     max_active_holds_per_base: int = Field(default=30, ge=1)
-    # Requests per API key per minute, across all app servers (0 turns the limit off).
+    # Requests per user per minute, across all app servers and whichever way they come (API
+    # key, pages, downloads); 0 turns the limit off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
     # Page sizes are bounded so one request cannot ask for the whole table.
     max_page_size: int = Field(default=200, ge=1, le=1000)
@@ -43,7 +44,8 @@ class Settings(BaseSettings):
     # production sets BACKLOT_SECRET_KEY so that every worker and restart agrees.
     secret_key: str | None = Field(default=None, min_length=32)
     secret_key_file: Path = PROJECT_ROOT / "var" / "secret-key"
-    # A page session lasts this long; then the API key is asked for again.
+    # A page session lasts this long from sign-in, however busy (never extended); then the
+    # API key is asked for again.
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     db_max_overflow: int = Field(default=20, ge=0)
     # Threads per worker process for sync endpoints (anyio's default is 40).

@@ -53,20 +53,29 @@ def user_for_key(session: Session, key: str) -> User | None:
     return found.unique().scalar_one_or_none()
 
 
+def admit(request: Request, session: Session, user: User | None) -> None:
+    """Count a signed-in user's request against their one rate limit, whichever way it came
+    (API key, page session, download), and end the authentication's transaction.
+
+    Refused requests count too; no transaction may wait across a thread hop (app.routing).
+    """
+    try:
+        if user is not None:
+            request.state.user_id = user.id
+            count_request(session, user, utcnow())
+    finally:
+        session.commit()
+
+
 def authenticate(request: Request, session: Session, key: str | None) -> User:
     """The API key's user, its request counted against the rate limit; refused if unknown."""
     if not key:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
-    try:
-        user = user_for_key(session, key)
-        if user is None or not user.active:
-            raise Unauthorized("This API key is not valid or has been revoked.")
-        request.state.user_id = user.id
-        count_request(session, user, utcnow())
-    finally:
-        # Refused requests count too; no transaction may wait across a thread hop
-        # (see app.routing).
-        session.commit()
+    user = user_for_key(session, key)
+    valid = user is not None and user.active
+    admit(request, session, user if valid else None)
+    if user is None or not valid:
+        raise Unauthorized("This API key is not valid or has been revoked.")
     return user
 
 

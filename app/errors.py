@@ -14,6 +14,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
+from app.schemas import DATE_BOUNDS
+
 log = logging.getLogger("backlot")
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,7 +64,7 @@ _STATUS_DESCRIPTIONS: dict[int, str] = {
     412: "If-Match does not match the current version",
     413: "The request body is too large",
     422: "Invalid input: a malformed value, a field out of range, an impossible combination",
-    429: "Too many requests for this API key; see Retry-After",
+    429: "Too many requests for this user (API, pages and downloads together); see Retry-After",
     503: "The database is unreachable or busy; retry after Retry-After",
 }
 _RETRY_AFTER = {
@@ -163,6 +165,27 @@ class PayloadTooLarge(DomainError):
 
 class ServiceUnavailable(DomainError):
     status, title, slug = 503, "Service unavailable", "service-unavailable"
+
+
+OUT_OF_RANGE = "A value in the request is out of range: ids and amounts go up to 2147483647."
+DATE_OUT_OF_RANGE = (
+    f"A date in the request, or a day counted from it, is out of range: {DATE_BOUNDS}."
+)
+
+
+def overflow_detail(exc: OverflowError) -> str | None:
+    """What to tell the user when input overflowed (a 422), or None for a genuine bug.
+
+    Input is bounded where it is read (``app.schemas.IsoDate``, ``MAX_INT``); this is the
+    last line behind those bounds, so that day arithmetic past 9999-12-31 or an integer too
+    large for SQLite is never a 500.
+    """
+    text = str(exc)
+    if "date value out of range" in text:
+        return DATE_OUT_OF_RANGE
+    if "SQLite INTEGER" in text:
+        return OUT_OF_RANGE
+    return None
 
 
 def problem(
@@ -323,13 +346,9 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    def _out_of_range(request: Request) -> JSONResponse:
+    def _out_of_range(request: Request, detail: str = OUT_OF_RANGE) -> JSONResponse:
         return problem(
-            422,
-            "Invalid input",
-            "A value in the request is out of range: ids and amounts go up to 2147483647.",
-            slug="invalid-input",
-            instance=request.url.path,
+            422, "Invalid input", detail, slug="invalid-input", instance=request.url.path
         )
 
     # The database refusing a value (an id in a path or query too large for its column,
@@ -340,8 +359,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
-        if "SQLite INTEGER" in str(exc):
-            return _out_of_range(request)
+        detail = overflow_detail(exc)
+        if detail is not None:
+            return _out_of_range(request, detail)
         return await _unexpected(request, exc)
 
     @app.exception_handler(IntegrityError)

@@ -14,6 +14,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accesslog import install as install_access_log_redaction
 from app.bookings.router import router as bookings_router
 from app.catalog.router import router as catalog_router
 from app.config import get_settings
@@ -84,6 +85,7 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    install_access_log_redaction()
     install_error_handlers(app)
     install_problem_schema(app)
     app.add_middleware(BodyLimit)

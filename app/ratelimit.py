@@ -1,8 +1,9 @@
-"""Rate limit per API key: a fixed one-minute window counted in the database.
+"""Rate limit per user: a fixed one-minute window counted in the database.
 
-One upsert per authenticated request, in the short transaction that authenticates
-it, so the count is shared by any number of app servers and the row is locked only
-for an instant.
+One budget per user, whichever way a request comes: the API key, the pages' session,
+a download (``app.deps.admit``). One upsert per authenticated request, in the short
+transaction that authenticates it, so the count is shared by any number of app servers
+and the row is locked only for an instant.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from app.models import RateCounter, User
 class TooManyRequests(DomainError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(self, detail: str, retry_after: int, limit: int) -> None:
         super().__init__(detail, retry_after=retry_after)
+        self.retry_after, self.limit = retry_after, limit
         self.headers = {"Retry-After": str(retry_after)}
 
 
@@ -64,7 +66,8 @@ def count_request(session: Session, user: User, now: datetime) -> None:
     if used > limit:
         retry = max(1, math.ceil((minute + 1) * 60 - epoch))
         raise TooManyRequests(
-            f"Too many requests for this API key: at most {limit} a minute. "
-            f"Try again in {retry} s.",
+            f"Too many requests for this user: at most {limit} a minute across the API, "
+            f"the pages and downloads. Try again in {retry} s.",
             retry,
+            limit,
         )

@@ -7,25 +7,42 @@ from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
 
+# Every date the API and the pages accept lies in these bounds, far from Python's date.max
+# (9999-12-31): a range's end, a shooting window plus a booking's longest span, a scene's
+# days, "the day after" all stay representable, so no day arithmetic can overflow (a 500).
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(9000, 12, 31)
+DATE_BOUNDS = f"dates lie between {MIN_DATE} and {MAX_DATE}"
+# The same bounds as a pattern, so that the OpenAPI schema states them.
+DATE_PATTERN = r"^(?:[2-8][0-9]{3}|9000)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
 
-def _iso_date_only(value: Any) -> Any:
-    """Accept 'YYYY-MM-DD' only: no timestamps, no datetimes, no guessing."""
+
+def parse_date(value: Any) -> date:
+    """'YYYY-MM-DD' only (no timestamps, no datetimes, no guessing), within the bounds."""
     if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        day = value
+    elif not isinstance(value, str) or not _ISO_DATE.match(value):
         raise ValueError("must be a calendar date written YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"'{value}' is not a real calendar date") from exc
+    else:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a real calendar date") from exc
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"{day} is out of range: {DATE_BOUNDS}")
+    return day
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IsoDate = Annotated[
+    date,
+    BeforeValidator(parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
+]
 # Ids and amounts live in 32-bit integer columns on PostgreSQL: a larger number must be
 # refused here (422), not by the database (a 500 on one backend only).
 MAX_INT = 2**31 - 1
@@ -34,6 +51,8 @@ Yuan = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
 # The same bounds for ids in a path or a query string, declared so the schema says so.
 PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_INT)]
+# ?base= on availability and the pages: a base's id, or its code (12 or DBD).
+BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
 Code = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$", examples=["DBD-NJR"])]
 # Bases and crews keep shorter codes (their columns hold 16 characters).
 ShortCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,15}$", examples=["DBD"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +21,15 @@ def day(offset: int) -> date:
 
 def iso(offset: int) -> str:
     return day(offset).isoformat()
+
+
+def long_text(n: int) -> str:
+    """``n`` characters that do not compress, as a real reason written in Chinese would not."""
+    pick = random.Random(n)
+    return "".join(
+        chr(pick.randrange(0x4E00, 0x9FA5)) if pick.random() < 0.8 else pick.choice(" ,.;abc123")
+        for _ in range(n)
+    )
 
 
 def auth(key: str) -> dict[str, str]:

@@ -49,3 +49,47 @@ def test_upgrade_matches_models_and_downgrades(empty_url: str) -> None:
         assert "bookings" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_feeds_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str) -> None:
+    """0006: a rotation after the upgrade must not bring back a feed whose key was revoked."""
+    upgrade(empty_url, "0005")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for user_id, active in ((1, True), (2, False)):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
+                        " created_at) VALUES (:id, 'u', 'admin', :hash, 'bl_', :active,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": user_id, "hash": f"{user_id:064d}", "active": active},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO bases (id, code, name_zh, name_en, hold_ttl_hours,"
+                    " challenge_hours) VALUES (1, 'B', 'b', 'b', 168, 48)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sets (id, base_id, code, name_zh, name_en, kind, day_rate)"
+                    " VALUES (1, 1, 'B-1', 's', 's', 'stage', 0)"
+                )
+            )
+            for feed_id, creator in ((1, 1), (2, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO feed_tokens (id, kind, set_id, token_hash, token_prefix,"
+                        " created_by_id, created_at) VALUES (:id, 'set', 1, :hash, 'blf_',"
+                        " :creator, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": feed_id, "hash": f"{feed_id:064d}", "creator": creator},
+                )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, revoked_at FROM feed_tokens ORDER BY id")).all()
+        assert [(i, revoked is not None) for i, revoked in rows] == [(1, False), (2, True)]
+    finally:
+        engine.dispose()

@@ -23,9 +23,11 @@ What the ``before_call`` hook does to generated data, and why
   only 404s. The rest keep the generated value.
 * Positive data is made to honour the rules JSON Schema cannot state, which the API answers
   with 422 (each is covered by tests/api/test_bad_input.py): ranges end after they start
-  and are no longer than allowed; a booking lies inside its crew's shooting window and
-  does not start in the past; ids and codes inside a body name things that exist (a
-  scene's cast and predecessors are its crew's); a company move joins two different bases;
+  and are no longer than allowed, and dates stay within the API's bounds; a booking lies
+  inside its crew's shooting window and does not start in the past; a scene's pinned day
+  lies in its crew's window, and a window moved by a PATCH keeps the pinned days inside;
+  ids and codes inside a body name things that exist (a scene's cast and predecessors are
+  its crew's); a company move joins two different bases;
   an integer is written as a JSON integer (the API refuses 1.0 for 1, a documented choice
   JSON Schema cannot express: for it 1.0 is an integer); a scene never comes after itself.
 * Call-time state: If-Match carries the booking's current ETag (or ``*``), and an
@@ -50,7 +52,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from app.config import get_settings
 from app.db import make_engine, set_engine, transaction
@@ -73,7 +75,7 @@ from app.models import (
 from app.occupancy.service import MAX_RANGE_DAYS
 from app.planning.nightly import execute
 from app.planning.service import RunParams, create_run
-from app.schemas import MAX_INT
+from app.schemas import MAX_DATE, MAX_INT, MIN_DATE
 from app.security import hash_api_key
 from app.timeutil import today_local
 from seed.loader import load
@@ -222,10 +224,7 @@ def _date(value: object) -> date | None:
 
 
 def _shift(day: date, days: int) -> date:
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return date.max if days > 0 else date.min
+    return max(MIN_DATE, min(MAX_DATE, day + timedelta(days=days)))
 
 
 def fit_range(values: dict[str, Any], first: str, second: str, longest: int | None = None) -> None:
@@ -233,8 +232,8 @@ def fit_range(values: dict[str, Any], first: str, second: str, longest: int | No
     start, end = _date(values.get(first)), _date(values.get(second))
     if start is None or end is None:
         return
-    if start >= date.max - timedelta(days=1):
-        start = date.max - timedelta(days=2)
+    if start >= MAX_DATE - timedelta(days=1):
+        start = MAX_DATE - timedelta(days=2)
     if end <= start or (longest is not None and (end - start).days > longest):
         end = _shift(start, 1 + _hash(values.get(second)) % min(longest or 60, 60))
     values[first], values[second] = start.isoformat(), end.isoformat()
@@ -360,10 +359,21 @@ def _fit_window(body: dict[str, Any], crew_id: object) -> None:
             start = start or crew.window_start.isoformat()
             end = end or crew.window_end.isoformat()
     if start is not None and end is not None and end <= start:
-        body["window_start"], body["window_end"] = (
-            start,
-            (date.fromisoformat(start) + timedelta(days=30)).isoformat(),
-        )
+        end = _shift(date.fromisoformat(start), 30).isoformat()
+        body["window_start"], body["window_end"] = start, end
+    if start is None or end is None or not _as_id(crew_id):
+        return
+    # The window keeps the crew's pinned scenes inside it.
+    with transaction() as s:
+        first, last = s.execute(
+            select(func.min(Scene.pinned_date), func.max(Scene.pinned_date)).where(
+                Scene.crew_id == _as_id(crew_id)
+            )
+        ).one()
+    if first is not None and first < date.fromisoformat(start):
+        body["window_start"] = first.isoformat()
+    if last is not None and last >= date.fromisoformat(end):
+        body["window_end"] = (last + timedelta(days=1)).isoformat()
 
 
 def _fit_scene(body: dict[str, Any], params: dict[str, Any]) -> None:
@@ -380,11 +390,19 @@ def _fit_scene(body: dict[str, Any], params: dict[str, Any]) -> None:
             scenes.remove(scene.id)
         sets = list(s.scalars(select(FilmSet.id).order_by(FilmSet.id)))  # some were deleted
         stored = (scene.earliest, scene.latest) if scene else (None, None)
+        crew = s.get(Crew, crew_id)
+        window = (crew.window_start, crew.window_end) if crew else None
     for name, pool in (("cast", cast_ids), ("after", scenes), ("sets", sets)):
         if isinstance(body.get(name), list):
             body[name] = [v for v in (real(pool, v) for v in body[name]) if v in pool]
     if body.get("pinned_set_id") is not None:
         body["pinned_set_id"] = pick(sets, body["pinned_set_id"]) if sets else None
+    if body.get("pinned_date") is not None and window is not None:
+        # A pinned day lies in the crew's shooting window.
+        days = (window[1] - window[0]).days
+        body["pinned_date"] = (
+            window[0] + timedelta(days=_hash(body["pinned_date"]) % days)
+        ).isoformat()
     earliest = body["earliest"] if "earliest" in body else stored[0]
     latest = body["latest"] if "latest" in body else stored[1]
     if isinstance(earliest, date):

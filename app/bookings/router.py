@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -33,17 +34,25 @@ from app.errors import (
 from app.models import Booking, BookingEvent, User
 from app.pagination import PageDep, PageParams, page_of
 from app.routing import TransactionalRoute
-from app.schemas import IsoDate, Page, PathId, QueryId, TagsQuery, split_tags
-
-# ?base= on availability: a base's id, or its code.
-BASE_ID_OR_CODE = r"^(?:[0-9]{1,10}|[A-Z0-9][A-Z0-9_-]{0,31})$"
+from app.schemas import (
+    BASE_ID_OR_CODE,
+    IsoDate,
+    Page,
+    PathId,
+    QueryId,
+    TagsQuery,
+    split_tags,
+)
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
 IfMatch = Annotated[
     str | None,
     Header(
-        alias="If-Match", max_length=200, description="The booking's ETag, to refuse stale edits"
+        alias="If-Match",
+        max_length=200,
+        description="The booking's ETag, to refuse stale edits: one tag or a comma-separated "
+        "list (any current one matches; strong comparison, so W/ tags never match)",
     ),
 ]
 
@@ -59,15 +68,28 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_if_match(value: str | None) -> int | None:
-    """The version an If-Match header asks for; None when absent or '*'."""
+_ENTITY_TAG = re.compile(r'^(W/)?"([\x21\x23-\x7e]*)"$')
+
+
+def parse_if_match(value: str | None) -> frozenset[int] | None:
+    """The versions an If-Match header accepts; None when absent or '*' (any version).
+
+    RFC 9110 §13.1.1: a list of entity tags matches when any of them is current, compared
+    strongly. Our ETags are strong (``"7"``), so a weak tag (``W/"7"``) never matches, nor does
+    a tag we never issued; a list with no current tag is refused by the caller (412).
+    A header that is not a list of entity tags at all is refused here (412).
+    """
     if value is None or value.strip() == "*":
         return None
-    tag = value.split(",")[0].strip()
-    tag = tag.removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed("If-Match must be the ETag you received for this booking.")
-    return int(tag)
+    versions: set[int] = set()
+    for part in value.split(","):
+        found = _ENTITY_TAG.match(part.strip())
+        if found is None:
+            raise PreconditionFailed("If-Match must be the ETag you received for this booking.")
+        weak, tag = found.groups()
+        if not weak and tag.isascii() and tag.isdigit() and len(tag) <= 10:
+            versions.add(int(tag))
+    return frozenset(versions)
 
 
 def _answer(code: int, payload: dict[str, Any]) -> JSONResponse:

@@ -8,6 +8,7 @@ racing inserts cannot deadlock on the exclusion constraint. The database rule
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -535,12 +536,15 @@ def _place_and_explain(
     return describe(session, booking, now)
 
 
-def lock(session: Session, booking: Booking, now: datetime, expected_version: int | None) -> None:
-    """Lock the booking's set, sweep its lapsed holds, re-read and check If-Match."""
+def lock(
+    session: Session, booking: Booking, now: datetime, expected: Collection[int] | None
+) -> None:
+    """Lock the booking's set, sweep its lapsed holds, re-read and check If-Match: the
+    booking's version must be one of ``expected`` (None: any version)."""
     get_set(session, booking.set_id, for_update=True)
     sweep_expired(session, now, booking.set_id)
     session.refresh(booking)
-    if expected_version is not None and booking.version != expected_version:
+    if expected is not None and booking.version not in expected:
         raise PreconditionFailed(
             f"Booking #{booking.id} has changed since you loaded it (now version "
             f"{booking.version}); reload it and try again."

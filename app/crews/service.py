@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,8 +39,29 @@ def update_crew(session: Session, crew: Crew, fields: dict[str, object]) -> Crew
         setattr(crew, name, value)
     if crew.window_end <= crew.window_start:
         raise InvalidInput("window_end must be after window_start ([start, end), end excluded).")
+    outside = session.scalars(
+        select(Scene.number)
+        .where(Scene.crew_id == crew.id, Scene.pinned_date.is_not(None))
+        .where((Scene.pinned_date < crew.window_start) | (Scene.pinned_date >= crew.window_end))
+        .order_by(Scene.number)
+    ).all()
+    if outside:
+        raise InvalidInput(
+            f"window: scene {', '.join(outside)} {'is' if len(outside) == 1 else 'are'} pinned "
+            "to a day outside this window; unpin or move them first."
+        )
     session.flush()
     return crew
+
+
+def check_in_window(crew: Crew, day: date, what: str) -> None:
+    """A crew works only inside its shooting window [window_start, window_end)."""
+    if not crew.window_start <= day < crew.window_end:
+        last = crew.window_end - timedelta(days=1)
+        raise InvalidInput(
+            f"{what}: {day} is outside {crew.name}'s shooting window "
+            f"({crew.window_start} to {last})."
+        )
 
 
 # --- cast -------------------------------------------------------------------------------
@@ -149,6 +170,8 @@ def _apply_scene_fields(session: Session, scene: Scene, fields: dict[str, object
         scene.required_tags = sorted(set(requires))
     if scene.earliest and scene.latest and scene.latest < scene.earliest:
         raise InvalidInput("latest must not be before earliest (both dates included).")
+    if scene.pinned_date is not None:
+        check_in_window(get_crew(session, scene.crew_id), scene.pinned_date, "pinned_date")
     if scene.pinned_set_id is not None:
         _check_sets(session, [scene.pinned_set_id])
     if cast is not None:

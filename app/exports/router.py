@@ -1,4 +1,11 @@
-"""Export routes: CSV downloads (API key or page session) and iCalendar feeds by secret token."""
+"""Export routes: CSV downloads (API key or page session) and iCalendar feeds by secret token.
+
+Reads (the downloads, the list of feeds) accept the page session, so that the pages' links
+work. Changes (creating or revoking a feed) take the API key only: a browser attaches the
+session cookie to requests other sites make (a page on another port of the same host is the
+same site to SameSite=Lax), and JSON endpoints carry no CSRF token. The pages change feeds
+through their own forms, which do.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
+from app.accesslog import log_feed_as
 from app.bookings.queries import BookingFilter, list_visible
 from app.clock import NowDep
-from app.deps import ApiKey, SessionDep, authenticate
+from app.deps import ApiKey, SessionDep, admit, authenticate
 from app.errors import ANY_ROUTE, Unauthorized, problems
 from app.exports import service
 from app.exports.schemas import FeedCreate, FeedCreated, FeedOut
@@ -18,7 +26,7 @@ from app.occupancy import service as occupancy
 from app.occupancy.router import End, Start
 from app.routing import TransactionalRoute
 from app.schemas import IsoDate, PathId, QueryId
-from app.web.session import PageSession
+from app.web.session import SESSION_COOKIE, PageSession
 
 router = APIRouter(tags=["exports"], route_class=TransactionalRoute)
 CSV = "text/csv; charset=utf-8"
@@ -34,12 +42,26 @@ def export_user(
     if credentials is not None or "authorization" in request.headers:
         return authenticate(request, session, credentials.credentials if credentials else None)
     user = PageSession.read(request).user(session)
+    admit(request, session, user)
     if user is None:
         raise Unauthorized("Sign in with your API key: send 'Authorization: Bearer <key>'.")
     return user
 
 
 ExportUser = Annotated[User, Depends(export_user)]
+
+
+def key_only_user(request: Request, session: SessionDep, credentials: ApiKey) -> User:
+    """The API key's user; a request carrying only the page session is refused (401)."""
+    if credentials is None and SESSION_COOKIE in request.cookies:
+        raise Unauthorized(
+            "Changes through the API need your API key: send 'Authorization: Bearer <key>'. "
+            "The page session is not accepted here; the pages have their own forms."
+        )
+    return authenticate(request, session, credentials.credentials if credentials else None)
+
+
+KeyOnlyUser = Annotated[User, Depends(key_only_user)]
 
 
 def _download(body: str, filename: str) -> Response:
@@ -57,8 +79,8 @@ def _download(body: str, filename: str) -> Response:
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a byte-order mark"},
 }
-# An API key or a page session (these downloads are not counted against the rate limit).
-_SIGNED_IN = problems(401, 413, 422, 503)
+# An API key or a page session; either way counted against the user's rate limit.
+_SIGNED_IN = problems(401, 413, 422, 429, 503)
 
 
 @router.get(
@@ -119,7 +141,7 @@ def feed_out(session: SessionDep, feed: FeedToken) -> FeedOut:
     responses={**_SIGNED_IN, **problems(403, 404)},
     summary="Share a crew's or a set's bookings as a calendar feed (secret link)",
 )
-def create_feed(body: FeedCreate, session: SessionDep, user: ExportUser) -> FeedCreated:
+def create_feed(body: FeedCreate, session: SessionDep, user: KeyOnlyUser) -> FeedCreated:
     feed, token = service.create_feed(session, user, body.kind, body.crew_id, body.set_id)
     return FeedCreated(
         **feed_out(session, feed).model_dump(), token=token, url=f"/feeds/{token}.ics"
@@ -139,7 +161,7 @@ def list_feeds(session: SessionDep, user: ExportUser) -> list[FeedOut]:
     responses={**_SIGNED_IN, **problems(404)},
     summary="Stop a feed: its link dies",
 )
-def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: NowDep) -> FeedOut:
+def revoke_feed(feed_id: PathId, session: SessionDep, user: KeyOnlyUser, now: NowDep) -> FeedOut:
     return feed_out(session, service.revoke_feed(session, user, feed_id, now))
 
 
@@ -153,8 +175,9 @@ def revoke_feed(feed_id: PathId, session: SessionDep, user: ExportUser, now: Now
     },
     summary="An iCalendar feed (RFC 5545); the secret token is the only credential",
 )
-def feed(token: str, session: SessionDep, now: NowDep) -> Response:
+def feed(token: str, request: Request, session: SessionDep, now: NowDep) -> Response:
     item = service.feed_by_token(session, token)
+    log_feed_as(request, item.id)  # the token never reaches the access log
     body = service.feed_calendar(session, item, now)
     return Response(
         body,

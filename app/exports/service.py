@@ -1,7 +1,8 @@
 """CSV exports and iCalendar feeds, built from the same services as the pages and the API.
 
 CSV files are UTF-8 with a byte-order mark so that spreadsheet programs read Chinese
-names correctly. Calendar events use stable UIDs (``booking-<id>@backlot``,
+names correctly, and every text cell that a spreadsheet would run as a formula is written
+as text (OWASP "CSV injection"). Calendar events use stable UIDs (``booking-<id>@backlot``,
 ``blackout-<id>@backlot``) and the booking's version as SEQUENCE, so a calendar
 updates an event in place when a hold is confirmed. Feed tokens are stored hashed,
 shown once, and a feed shows what its creator may see today: revoking the token, the
@@ -42,11 +43,26 @@ FEED_PAST_DAYS = 90
 # --- CSV ------------------------------------------------------------------------------------
 
 
+# A cell starting with one of these is a formula (or starts one) to Excel, LibreOffice and
+# Google Sheets: =HYPERLINK(...) in a booking note would be a live link in the download.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(value: object) -> object:
+    """A CSV cell that no spreadsheet program runs: text that would start a formula gets a
+    leading apostrophe, which they show as text (OWASP). Numbers we write ourselves stay
+    numbers; every string is checked, whatever it holds (a name, a note, a reason)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """Every CSV download is written here: UTF-8 with BOM, formula cells neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([as_text_cell(h) for h in header])
+    writer.writerows([as_text_cell(cell) for cell in row] for row in rows)
     return BOM + out.getvalue()
 
 

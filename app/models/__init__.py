@@ -23,6 +23,7 @@ from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Trav
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.ratelimit import RateCounter
 from app.models.user import ROLES, User, UserBase, UserCrew
+from app.models.web_session import WebSession
 
 __all__ = [
     "BOOKING_STATUSES",
@@ -56,5 +57,6 @@ __all__ = [
     "User",
     "UserBase",
     "UserCrew",
+    "WebSession",
     "utcnow",
 ]

@@ -16,7 +16,7 @@ class FeedToken(Model):
     """A calendar subscription: whoever holds the token reads the feed, until it is revoked.
 
     Only the token's SHA-256 is stored (like API keys); the feed shows what its creator
-    may see, and stops when the creator's key is revoked.
+    may see, and is revoked with the creator's key (revoked or rotated) for good.
     """
 
     __tablename__ = "feed_tokens"

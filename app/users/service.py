@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.access import admins, is_admin
 from app.errors import Conflict, InvalidInput
 from app.lookup import get_or_404
-from app.models import Base, Crew, User, UserBase, UserCrew
+from app.models import Base, Crew, FeedToken, User, UserBase, UserCrew, WebSession, utcnow
 from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
 
@@ -50,11 +50,29 @@ def create_user(
     return user, key
 
 
+def end_access(session: Session, user: User) -> None:
+    """What was opened with the user's key ends with it: their page sessions and their
+    calendar feeds, marked revoked for good.
+
+    Feeds are revoked rather than checked against the key at each read: a revoked feed stays
+    dead when the key is rotated later (rotation makes the user active again), the feeds page
+    shows it as revoked, and a feed made with a leaked key dies with the rotation that answers
+    the leak. The user shares new links with their new key.
+    """
+    now = utcnow()
+    for model, owner in ((WebSession, WebSession.user_id), (FeedToken, FeedToken.created_by_id)):
+        session.execute(
+            update(model).where(owner == user.id, model.revoked_at.is_(None)).values(revoked_at=now)
+        )
+
+
 def rotate_key(session: Session, user: User) -> str:
+    """A new key; the old one, and everything opened with it, stops working."""
     key = new_api_key()
     user.api_key_hash = hash_api_key(key)
     user.api_key_prefix = key_display_prefix(key)
     user.active = True
+    end_access(session, user)
     session.flush()
     return key
 
@@ -66,6 +84,7 @@ def revoke(session: Session, user: User) -> None:
         if (active or 0) <= 1:
             raise Conflict("This is the last active administrator; create another one first.")
     user.active = False
+    end_access(session, user)
     session.flush()
 
 

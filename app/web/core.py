@@ -3,26 +3,35 @@
 Pages are server-rendered by Jinja2 in the endpoint's own thread (``WebRoute`` is a
 ``TransactionalRoute``), call the same services as the JSON API, and turn the
 services' domain errors into readable pages instead of problem+json.
+
+A form that arrives after its session ended, or with a CSRF token gone stale, is never a
+dead end: its fields are kept (never the CSRF token or an API key), the sign-in page
+carries them when the session is over, and the form's page shows them again once signed
+in, for the user to check and send. Nothing is replayed on their behalf.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from app.access import places_bookings
-from app.deps import SessionDep
-from app.errors import DomainError
+from app.deps import SessionDep, admit
+from app.errors import DomainError, overflow_detail
 from app.models import User
+from app.ratelimit import TooManyRequests
 from app.routing import TransactionalRoute
 from app.web.i18n import LANG_COOKIE, Lang, Translator, pick_language
 from app.web.session import PageSession
@@ -74,6 +83,7 @@ class PageContext:
     store: PageSession
     user: User | None
     lang_cookie: bool = False
+    db: Session | None = None
 
     @property
     def csrf(self) -> str:
@@ -84,13 +94,13 @@ class PageContext:
             raise SignInRequired()
         return self.user
 
+    def csrf_valid(self, token: str | None) -> bool:
+        """The form carries this session's token and was not posted from another origin."""
+        return not _from_elsewhere(self.request) and self.store.csrf_ok(token)
+
     def check_csrf(self, token: str | None) -> None:
         """Refuse a form without this session's token, or posted from another origin."""
-        origin = self.request.headers.get("origin")
-        own = f"{self.request.url.scheme}://{self.request.url.netloc}"
-        if origin is not None and origin != "null" and origin != own:
-            raise CsrfRefused()
-        if not self.store.csrf_ok(token):
+        if not self.csrf_valid(token):
             raise CsrfRefused()
 
     def finish(self, response: Response) -> Response:
@@ -109,14 +119,20 @@ class PageContext:
     def render(
         self, template: str, status_code: int = 200, *, fragment: bool = False, **context: Any
     ) -> Response:
-        """A page (which shows and clears the flash messages) or a fragment (which keeps them)."""
-        flash = [] if fragment else self.store.take_flash()
+        """A page (which shows and clears the flash messages) or a fragment (which keeps them).
+
+        Error pages keep them too (``keep_flash``): their transaction is already over.
+        """
+        keep = fragment or context.pop("keep_flash", False)
+        flash = [] if keep else self.store.take_flash()
+        kept = None if keep else self.store.take_form()
         response = templates.TemplateResponse(
             self.request,
             template,
-            {"page": self, "t": self.t, "user": self.user, "flash": flash, **context},
+            {"page": self, "t": self.t, "user": self.user, "flash": flash, "kept": kept,
+             **context},
             status_code=status_code,
-        )
+        )  # fmt: skip
         return self.finish(response)
 
     def redirect(self, url: str) -> Response:
@@ -147,15 +163,50 @@ class PageContext:
 
 
 def page_context(request: Request, session: SessionDep) -> PageContext:
+    """The page's context; a signed-in user's page counts against their rate limit."""
     store = PageSession.read(request)
     cookie = request.cookies.get(LANG_COOKIE)
     lang = pick_language(cookie, request.headers.get("accept-language"))
-    ctx = PageContext(request, lang, Translator(lang), store, store.user(session))
+    ctx = PageContext(request, lang, Translator(lang), store, store.user(session), db=session)
     request.state.page = ctx
+    admit(request, session, ctx.user)
     return ctx
 
 
 Page = Annotated[PageContext, Depends(page_context)]
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+# Fields a kept form never holds: the stale token, and a key typed into the sign-in form.
+NEVER_KEPT = frozenset({"csrf", "api_key", "resume"})
+MAX_KEPT_FIELDS = 30
+MAX_KEPT_CHARS = 2000
+
+
+def kept_form(action: str, fields: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """A form's typed fields, to be shown again: text only, bounded."""
+    kept: dict[str, str] = {}
+    for name, value in fields:
+        if isinstance(value, str) and name not in NEVER_KEPT and len(kept) < MAX_KEPT_FIELDS:
+            kept.setdefault(name[:100], value[:MAX_KEPT_CHARS])
+    return {"action": action, "fields": kept}
+
+
+def read_kept_form(raw: str) -> dict[str, Any] | None:
+    """A kept form sent back by the sign-in page, checked: it came through the browser."""
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
+        return None
+    action = data.get("action")
+    if not isinstance(action, str) or safe_next(action, "") != action:
+        return None
+    return kept_form(action, data["fields"].items())
 
 
 def safe_next(value: str | None, default: str = "/ui/") -> str:
@@ -172,7 +223,9 @@ def _error_page(request: Request, status: int, title_key: str, detail: str) -> R
             request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
         )
         ctx = PageContext(request, lang, Translator(lang), PageSession.read(request), None)
-    return ctx.render("error.html", status_code=status, title_key=title_key, detail=detail)
+    return ctx.render(
+        "error.html", status_code=status, title_key=title_key, detail=detail, keep_flash=True
+    )
 
 
 class WebRoute(TransactionalRoute):
@@ -184,17 +237,33 @@ class WebRoute(TransactionalRoute):
         async def page_handler(request: Request) -> Response:
             try:
                 return await handler(request)
-            except SignInRequired:
+            except (SignInRequired, CsrfRefused) as exc:
+                if request.method == "POST" and _posted_here(request):
+                    return await _interrupted_form(request)
+                if isinstance(exc, CsrfRefused):
+                    t = Translator(_lang_of(request))
+                    return _error_page(request, 403, "error.title", t("csrf.bad"))
+                if request.method != "GET":
+                    return secure(RedirectResponse("/ui/signin", status_code=303), request)
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 response = RedirectResponse(
                     "/ui/signin?" + urlencode({"next": target}), status_code=303
                 )
                 return secure(response, request)
-            except CsrfRefused:
+            except TooManyRequests as exc:
                 t = Translator(_lang_of(request))
-                return _error_page(request, 403, "error.title", t("csrf.bad"))
+                detail = t("error.too_many", limit=exc.limit, retry=exc.retry_after)
+                page = _error_page(request, 429, "error.too_many_title", detail)
+                page.headers.update(exc.headers)
+                return page
             except DomainError as exc:
                 return _error_page(request, exc.status, "error.title", exc.detail)
+            except OverflowError as exc:
+                # Input past what the bounds allow, met in day arithmetic: the API's 422 too.
+                found = overflow_detail(exc)
+                if found is None:
+                    raise
+                return _error_page(request, 422, "error.title", found)
             except RequestValidationError as exc:
                 errors = exc.errors()
                 fields = ", ".join(
@@ -204,6 +273,62 @@ class WebRoute(TransactionalRoute):
                 return _error_page(request, 400, "error.title", f"{t('error.input')} {fields}")
 
         return page_handler
+
+
+def _from_elsewhere(request: Request) -> bool:
+    """Sent by another site, or another origin of this one (another port of the host).
+
+    Browsers say so in Sec-Fetch-Site; older ones in Origin. Our pages' own form posts carry
+    ``Origin: null`` (their Referrer-Policy is no-referrer), which says nothing either way.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    return origin is not None and origin != "null" and origin != own_origin(request)
+
+
+def _posted_here(request: Request) -> bool:
+    """Known to come from one of our pages: only such a form is kept (an attacker's never)."""
+    if _from_elsewhere(request):
+        return False
+    if "sec-fetch-site" in request.headers:
+        return True
+    return request.headers.get("origin", own_origin(request)) == own_origin(request)
+
+
+async def _interrupted_form(request: Request) -> Response:
+    """A form whose session ended or whose token went stale: keep what was typed.
+
+    Signed out (the session expired or ended elsewhere): the sign-in page, carrying the
+    fields and coming back to the form's page. Still signed in (a token from before another
+    sign-in): straight back to the form's page, the fields kept in the session.
+    """
+    ctx: PageContext | None = getattr(request.state, "page", None)
+    if ctx is None:
+        return _error_page(request, 403, "error.title", Translator(_lang_of(request))("csrf.bad"))
+    form = await request.form()
+    kept = kept_form(request.url.path, form.multi_items())
+    back = safe_next(kept["fields"].get("back"), "/ui/")
+    if ctx.user is None or ctx.db is None:
+        return ctx.render(
+            "signin.html",
+            status_code=401,
+            next=back,
+            error=None,
+            notice=ctx.t("signin.resume"),
+            resume=json.dumps(kept, ensure_ascii=False),
+            keep_flash=True,
+        )
+    db = ctx.db
+
+    def keep() -> None:
+        ctx.store.keep_form(kept)
+        ctx.store.add_flash("error", ctx.t("form.expired"))
+        db.commit()
+
+    await run_in_threadpool(keep)
+    return ctx.redirect(back)
 
 
 def _lang_of(request: Request) -> Lang:

@@ -50,6 +50,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Please sign in to continue.",
         "请先登录后继续。",
     ),
+    "signin.resume": (
+        "Your session has ended. Sign in again: what you typed is kept, and you will be "
+        "taken back to the form.",
+        "您的会话已结束。请重新登录：您填写的内容已保留，登录后将返回原表单。",
+    ),
+    "form.kept": (
+        "You are signed in again. Nothing was sent yet: what you typed is kept below; "
+        "check it and send the form again.",
+        "您已重新登录。表单尚未提交：您填写的内容已保留在下方，请核对后再次提交。",
+    ),
+    "form.expired": (
+        "This form had expired, so nothing was done. What you typed is kept below; "
+        "check it and send the form again.",
+        "此表单已过期，操作未执行。您填写的内容已保留在下方，请核对后再次提交。",
+    ),
     "csrf.bad": (
         "This form has expired or did not come from this site. Reload the page and try again.",
         "表单已过期或并非来自本站。请刷新页面后重试。",
@@ -201,6 +216,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fail.title": ("Not done", "操作未完成"),
     "fail.conflict": ("It could not be done:", "无法完成，原因如下："),
+    "conflict.heading_own": (
+        "Your crew already has these days (to accept a plan over holds it does not use, tick "
+        "the box that releases them):",
+        "本剧组已占有这些日期（接受方案时如需释放未用的意向，请勾选释放选项）：",
+    ),
     "conflict.heading": (
         "These days are not free; everything in the way:",
         "这些日期不可用，全部冲突如下：",
@@ -309,7 +329,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.back": ("Back to the start", "返回首页"),
     "error.forbidden": ("You may not open this page.", "您无权访问此页面。"),
     "error.notfound": ("Not found.", "未找到。"),
+    "error.no_page_title": ("Page not found", "页面不存在"),
+    "error.no_page": (
+        "There is no page at this address. Check the link, or start again from the menu.",
+        "此地址没有页面。请检查链接，或从菜单重新开始。",
+    ),
     "error.input": ("Please check the form:", "请检查填写内容："),
+    "error.too_many_title": ("Please slow down", "请求过于频繁"),
+    "error.too_many": (
+        "You have made more than {limit} requests in a minute (pages, downloads and the API "
+        "together). Please wait {retry} seconds, then reload the page.",
+        "您在一分钟内的请求超过了 {limit} 次（页面、下载和 API 合计）。"
+        "请等待 {retry} 秒后刷新页面。",
+    ),
     "common.all": ("All", "全部"),
     "common.yes": ("Yes", "是"),
     "common.none": ("—", "—"),

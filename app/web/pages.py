@@ -34,6 +34,7 @@ from app.access import (
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
 from app.bookings.queries import BookingFilter, list_visible
+from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.deps import SessionDep, user_for_key
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -43,15 +44,19 @@ from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
 from app.planning.schedule import crew_schedule
+from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
-from app.web.core import Page, PageContext, WebRoute, safe_next
+from app.web.core import Page, PageContext, WebRoute, read_kept_form, safe_next
 from app.web.i18n import LANGS, Translator
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 Csrf = Annotated[str, Form(max_length=200)]
+# ?base= in page addresses: a base's id or its code (?base=DBD); empty for none.
+BASE_REF = BASE_ID_OR_CODE + "|^$"
+BaseRef = Annotated[str | None, Query(pattern=BASE_REF)]
 
 
 def home_for(user: User) -> str:
@@ -86,21 +91,31 @@ def signin(
     csrf: Csrf,
     api_key: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    resume: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    page.check_csrf(csrf)
+    """Sign in; with ``resume`` (a form interrupted by the end of a session), back to that
+    form's page, which shows what was typed."""
+    kept = read_kept_form(resume)
+    again: dict[str, Any] = {"next": safe_next(next, ""), "resume": resume if kept else None}
+    if not page.csrf_valid(csrf):
+        # Never signed in without the token (login CSRF); the form comes back, fresh.
+        return page.render("signin.html", status_code=403, error=page.t("csrf.bad"), **again)
     key = api_key.strip()
     user = user_for_key(session, key) if key else None
     if user is None or not user.active:
-        return page.render(
-            "signin.html", status_code=401, next=safe_next(next, ""), error=page.t("signin.bad")
-        )
-    page.store.sign_in(user)
+        return page.render("signin.html", status_code=401, error=page.t("signin.bad"), **again)
+    page.store.sign_in(session, user)
     page.user = user
+    if kept is not None:
+        page.store.keep_form(kept)
+        page.store.add_flash("ok", page.t("form.kept"))
     return page.redirect(safe_next(next, home_for(user)))
 
 
 @router.post("/ui/signout")
-def signout(page: Page, csrf: Csrf) -> Response:
+def signout(page: Page, session: SessionDep, csrf: Csrf) -> Response:
+    if page.user is None:  # the session is over already
+        return page.redirect("/ui/signin")
     page.check_csrf(csrf)
     page.store.sign_out()
     page.store.add_flash("ok", page.t("signin.out"))
@@ -199,7 +214,9 @@ def _refused(page: PageContext, session: SessionDep, exc: DomainError) -> None:
     each thing once, in the page's language (its English sentence would repeat them)."""
     session.rollback()
     lines = _conflict_lines(page.t, exc)
-    page.store.add_flash("error", page.t("conflict.heading") if lines else exc.detail, lines)
+    own = all(c.get("kind") == "own" for c in exc.extra.get("conflicts") or [{}])
+    heading = page.t("conflict.heading_own" if own else "conflict.heading")
+    page.store.add_flash("error", heading if lines else exc.detail, lines)
 
 
 # --- occupancy board --------------------------------------------------------------------------
@@ -210,9 +227,9 @@ def _cell_param(value: str | None) -> tuple[int, date] | None:
         return None
     set_part, _, day_part = value.partition(":")
     try:
-        return int(set_part), date.fromisoformat(day_part)
+        return int(set_part), parse_date(day_part)
     except ValueError as exc:
-        raise InvalidInput("cell must be written SET_ID:YYYY-MM-DD.") from exc
+        raise InvalidInput(f"cell must be written SET_ID:YYYY-MM-DD ({DATE_BOUNDS}).") from exc
 
 
 @router.get("/ui/board")
@@ -220,7 +237,7 @@ def board(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    base: int | None = None,
+    base: BaseRef = None,
     month: Annotated[str | None, Query(max_length=7)] = None,
     cell: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
@@ -228,7 +245,7 @@ def board(
     bases = _bases_for(session, user)
     if not bases:
         raise NotFound("There is no base you may see.")
-    chosen = base if base is not None else bases[0].id
+    chosen = get_base_by_ref(session, base).id if base else bases[0].id
     first = _month(month, today_local(now))
     last = _next_month(first)
     occ = occupancy.base_occupancy(session, user, chosen, first, last, now)
@@ -257,13 +274,14 @@ def board_cell(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    base: int,
+    base: Annotated[str, Query(pattern=BASE_ID_OR_CODE)],
     set_id: Annotated[int, Query(alias="set")],
-    day: Annotated[date, Query(alias="date")],
+    day: Annotated[IsoDate, Query(alias="date")],
 ) -> Response:
     """The details panel of one cell, for the board's script (the page works without it)."""
     user = page.require_user()
-    occ = occupancy.base_occupancy(session, user, base, day, day + timedelta(days=1), now)
+    base_id = get_base_by_ref(session, base).id
+    occ = occupancy.base_occupancy(session, user, base_id, day, day + timedelta(days=1), now)
     found = board_view.detail(occ, set_id, day)
     if found is None:
         raise NotFound("No such set on this base.")
@@ -286,16 +304,17 @@ def find(
     page: Page,
     session: SessionDep,
     now: NowDep,
-    start: Annotated[date | None, Query()] = None,
-    last: Annotated[date | None, Query()] = None,
+    start: Annotated[IsoDate | None, Query()] = None,
+    last: Annotated[IsoDate | None, Query()] = None,
     tags: Annotated[list[str] | None, Query(max_length=30)] = None,
-    base_param: Annotated[str | None, Query(alias="base", pattern=r"^\d{0,9}$")] = None,
+    base_param: Annotated[str | None, Query(alias="base", pattern=BASE_REF)] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
     p: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     user = page.require_user()
     today = today_local(now)
-    base = int(base_param) if base_param else None  # the form sends '' for any base
+    # The form sends '' for any base.
+    base = get_base_by_ref(session, base_param).id if base_param else None
     wanted = _tags(tags or [])
     all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
     bases = list(session.scalars(select(Base).order_by(Base.code)))
@@ -343,8 +362,8 @@ def place_hold(
     csrf: Csrf,
     set_id: Annotated[int, Form(ge=1)],
     crew_id: Annotated[int, Form(ge=1)],
-    start: Annotated[date, Form()],
-    end: Annotated[date, Form()],
+    start: Annotated[IsoDate, Form()],
+    end: Annotated[IsoDate, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
     back: Annotated[str, Form(max_length=2000)] = "/ui/find",
 ) -> Response:
@@ -425,7 +444,7 @@ def booking_action(
     t = page.t
     try:
         booking = booking_to_change(session, user, booking_id)
-        bookings.lock(session, booking, now, version)
+        bookings.lock(session, booking, now, None if version is None else {version})
         result = perform(session, user, booking, now, "")
     except DomainError as exc:
         _refused(page, session, exc)
@@ -565,3 +584,24 @@ def revoke_feed(page: Page, session: SessionDep, now: NowDep, feed_id: int, csrf
     exports.revoke_feed(session, user, feed_id, now)
     page.store.add_flash("ok", page.t("feeds.done_revoke"))
     return page.redirect("/ui/feeds")
+
+
+# --- anything else under /ui/ ------------------------------------------------------------------
+
+
+@router.get("/ui")
+def ui_without_slash() -> Response:
+    return RedirectResponse("/ui/", status_code=303)
+
+
+# Registered last: every /ui/ address no page answers (or not with this method) is a page
+# in the reader's language, not the API's JSON.
+@router.api_route("/ui/{rest:path}", methods=["GET", "HEAD", "POST"])
+def unknown_page(page: Page, rest: str) -> Response:
+    return page.render(
+        "error.html",
+        status_code=404,
+        title_key="error.no_page_title",
+        detail=page.t("error.no_page"),
+        keep_flash=True,
+    )

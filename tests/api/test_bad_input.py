@@ -241,6 +241,50 @@ def test_inverted_empty_and_too_long_ranges_are_422(api: Api) -> None:
         api.refused("POST", "/bookings", json=booking(api.ctx, start=far, end="9999-12-31"))
 
 
+EDGE_DATES = ["9999-12-31", "9999-12-30", "9001-01-01", "1999-12-31", "0001-01-01"]
+
+
+def test_dates_at_the_edges_of_the_calendar_are_422_never_500(api: Api) -> None:
+    """Dates lie in 2000-01-01..9000-12-31 everywhere: no day arithmetic can overflow."""
+    w = api.ctx.w
+    for name, site in DATE_SITES.items():
+        for value in EDGE_DATES:
+            detail = site.send(api, value)["detail"]
+            assert "out of range" in detail and "9000-12-31" in detail, (name, value, detail)
+    ranges = {
+        "/availability": {},
+        "/occupancy/summary": {},
+        f"/bases/{w.base_a}/occupancy": {},
+        f"/bases/{w.base_a}/occupancy.csv": {},
+        "/bookings.csv": {},
+    }
+    for path in ranges:
+        for start, end in [("9999-12-30", "9999-12-31"), ("9000-12-31", "9999-12-31")]:
+            api.refused("GET", path, params={"start": start, "end": end})
+    # The last day allowed works: a crew shooting until the end of 9000, a booking on its
+    # last days, the grid and the CSV of those days.
+    made = api.send("POST", "/crews", json=crew(api.ctx, window_end="9000-12-31"))
+    assert made.status_code == 201, made.text
+    last = {"start": "9000-12-29", "end": "9000-12-31"}
+    assert api.send("GET", "/availability", params=last).status_code == 200
+    assert api.send("GET", f"/bases/{w.base_a}/occupancy.csv", params=last).status_code == 200
+
+
+def test_a_pinned_date_lies_in_the_crews_window(api: Api) -> None:
+    ctx, w = api.ctx, api.ctx.w
+    outside = [iso(-6), iso(200), iso(400)]  # the window is [day -5, day 200)
+    for day in outside:
+        body = api.refused("POST", f"/crews/{w.crew1}/scenes", json=scene(ctx, pinned_date=day))
+        assert "shooting window" in body["detail"]
+        api.refused("PATCH", f"/scenes/{ctx.scene}", json={"pinned_date": day})
+    ok = api.send("POST", f"/crews/{w.crew1}/scenes", json=scene(ctx, pinned_date=iso(199)))
+    assert ok.status_code == 201, ok.text
+    # Nor may the window move away from a pinned scene.
+    body = api.refused("PATCH", f"/crews/{w.crew1}", json={"window_end": iso(150)})
+    assert "99Z" in body["detail"]
+    assert api.send("PATCH", f"/crews/{w.crew1}", json={"window_end": iso(250)}).status_code == 200
+
+
 # --- ids -------------------------------------------------------------------------------------
 
 ID_CASES = [c for c in CASES if _id_params(c)]

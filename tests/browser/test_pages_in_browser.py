@@ -5,7 +5,6 @@ go to test-output/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,35 +17,9 @@ from app.models import Base, FilmSet
 from app.planning.nightly import execute
 from app.planning.service import RunParams, create_run
 from app.timeutil import today_local
-from seed.loader import load
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def keys(live_server: str) -> dict[str, str]:
-    """The Hengdian seed, loaded; API keys by user name prefix."""
-    with transaction() as s:
-        report = load(s)
-    return {name.split(" (")[0]: key for name, _role, key in report.keys}
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
-    ctx.set_default_timeout(15_000)
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Any, server: str, key: str, shot: Path | None = None) -> None:
-    page.goto(f"{server}/ui/signin")
-    if shot is not None:
-        page.screenshot(path=str(shot))
-    page.fill("#api_key", key)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_load_state()
-    assert "/ui/signin" not in page.url, page.content()[:500]
 
 
 def month_of(d: date) -> str:
@@ -203,6 +176,9 @@ def test_stripboard_and_day_out_of_days_for_a_seeded_crew(
     page.screenshot(path=str(shots / "plan.png"), full_page=True)
     accept = page.locator("button", has_text="Accept as holds")
     if accept.count():
+        release = page.locator("input[name=release_unused]")
+        if release.count():  # the crew's holds the plan does not use: release them too
+            release.check()
         accept.click()
         page.wait_for_selector(".flash")
         outcome = page.inner_text(".flash")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -10,11 +11,12 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
+from app.config import get_settings
 from app.db import transaction
-from app.models import Booking, utcnow
+from app.models import Blackout, Booking, WebSession, utcnow
 from app.web.i18n import MESSAGES, Translator, pick_language
 from app.web.session import SESSION_COOKIE
-from tests.factories import World, auth, day, iso
+from tests.factories import World, auth, day, iso, long_text
 
 
 def csrf_of(r: Response) -> str:
@@ -48,6 +50,117 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_it(
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin?next=")
 
 
+def test_signing_out_ends_the_session_on_the_server(
+    client: TestClient, world: World, engine: object
+) -> None:
+    """A copy of the cookie taken before signing out opens nothing after: no page, no
+    download, no change."""
+    from app.main import create_app
+
+    sign_in(client, world.coord1)
+    board = client.get("/ui/find")
+    copied, token = client.cookies[SESSION_COOKIE], csrf_of(board)
+    client.post("/ui/signout", data={"csrf": token})
+    with TestClient(create_app(), cookies={SESSION_COOKIE: copied}) as thief:
+        r = thief.get("/ui/bookings", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin")
+        assert thief.get("/bookings.csv").status_code == 401
+        thief.cookies.set(SESSION_COOKIE, copied)
+        r = thief.post(
+            "/ui/holds",
+            data={
+                "csrf": token,
+                "set_id": world.set_a1,
+                "crew_id": world.crew1,
+                "start": iso(30),
+                "end": iso(32),
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code in (303, 401, 403)
+    with transaction() as s:
+        assert s.query(Booking).count() == 0
+        (row,) = s.scalars(select(WebSession)).all()
+        assert row.revoked_at is not None
+
+
+def test_rotating_the_key_ends_every_session_of_the_user(
+    client: TestClient, world: World, engine: object
+) -> None:
+    from app.main import create_app
+
+    sign_in(client, world.coord1)
+    with TestClient(create_app()) as other:
+        sign_in(other, world.coord1)
+        assert other.get("/ui/bookings", follow_redirects=False).status_code == 200
+        me = client.get("/me", headers=auth(world.coord1)).json()
+        new_key = client.post(f"/users/{me['id']}/rotate-key", headers=auth(world.admin))
+        for browser in (client, other):
+            r = browser.get("/ui/bookings", follow_redirects=False)
+            assert r.status_code == 303 and "/ui/signin" in r.headers["location"]
+        sign_in(other, new_key.json()["api_key"])
+        assert other.get("/ui/bookings", follow_redirects=False).status_code == 200
+    with transaction() as s:
+        assert sorted(r.revoked_at is None for r in s.scalars(select(WebSession))) == [
+            False,
+            False,
+            True,
+        ]
+
+
+def test_a_session_ends_at_a_fixed_time_however_busy(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lifetime counts from sign-in: pages, flashes and re-issued cookies never extend it."""
+    import app.web.session
+
+    hours = get_settings().session_hours
+    signed_in = utcnow()
+    sign_in(client, world.coord1)
+    with transaction() as s:
+        row = s.scalars(select(WebSession)).one()
+        assert row.expires_at - row.created_at == timedelta(hours=hours)
+        expires = row.expires_at
+    for late in (timedelta(hours=1), timedelta(hours=hours) - timedelta(minutes=1)):
+        monkeypatch.setattr(app.web.session, "utcnow", lambda late=late: signed_in + late)
+        page = client.get("/ui/find", follow_redirects=False)
+        assert page.status_code == 200
+        # An action re-issues the cookie with a message: the session keeps its end.
+        client.post(
+            "/ui/holds",
+            data={"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+                  "start": iso(300), "end": iso(301)},
+        )  # fmt: skip
+    with transaction() as s:
+        row = s.scalars(select(WebSession)).one()
+        assert row.expires_at == expires and row.last_seen > signed_in + timedelta(hours=1)
+    monkeypatch.setattr(app.web.session, "utcnow", lambda: expires + timedelta(seconds=1))
+    r = client.get("/ui/find", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/signin")
+
+
+def test_a_refusal_of_any_length_reaches_the_user(client: TestClient, world: World) -> None:
+    """A 2,000-character blackout reason: the whole refusal is shown, the cookie stays small."""
+    reason = long_text(2000)
+    with transaction() as s:
+        s.add(Blackout(set_id=world.set_a1, start_date=day(30), end_date=day(32), reason=reason))
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}")
+    r = client.post(
+        "/ui/holds",
+        data={"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+              "start": iso(30), "end": iso(32)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    assert len(r.headers.get("set-cookie", "")) < 1000
+    shown = client.get(r.headers["location"])
+    assert shown.text.count(reason.replace("'", "&#39;")) >= 1
+    assert 'class="flash flash-error"' in shown.text
+    again = client.get(r.headers["location"])  # shown once
+    assert reason not in again.text
+
+
 def test_cookie_is_secure_over_https(engine: object, world: World) -> None:
     from app.main import create_app
 
@@ -72,8 +185,16 @@ def test_bad_key_and_missing_csrf_are_refused(client: TestClient, world: World) 
         "start": iso(30),
         "end": iso(32),
     }
-    r = client.post("/ui/holds", data={**body, "csrf": "wrong"})
-    assert r.status_code == 403
+    # A wrong token does nothing: the form comes back with what was typed, to send again.
+    back = f"/ui/find?start={iso(30)}&last={iso(31)}"
+    r = client.post(
+        "/ui/holds",
+        data={**body, "csrf": "wrong", "note": "sc. 4 night", "back": back},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == back
+    page = client.get(back).text
+    assert "nothing was done" in page and 'value="sc. 4 night"' in page
     r = client.post("/ui/holds", data=body, headers={"Origin": "https://evil.example"})
     assert r.status_code == 403
     with transaction() as s:
@@ -306,3 +427,224 @@ def test_accepting_a_proposal_is_refused_alike_by_the_api_and_the_page(
     with transaction() as s:
         held = s.scalars(select(Booking).where(Booking.crew_id == world.crew1)).all()
     assert len(held) == 1  # only the hold placed above
+
+
+def test_dates_at_the_edge_of_the_calendar_are_error_pages(
+    client: TestClient, world: World
+) -> None:
+    """Year 9999, a range ending past 9999-12-31: an error page, never a 500."""
+    sign_in(client, world.coord1)
+    far = "9999-12-31"
+    for path in (
+        f"/ui/find?start=9999-12-30&last={far}",
+        f"/ui/find?start={far}&last={far}",
+        f"/ui/board/cell?base={world.base_a}&set={world.set_a1}&date={far}",
+        f"/ui/board?base={world.base_a}&cell={world.set_a1}:{far}",
+        "/ui/board?month=9999-12",
+    ):
+        r = client.get(path)
+        assert 400 <= r.status_code < 500, (path, r.status_code)
+        assert r.headers["content-type"].startswith("text/html"), path
+    page = client.get("/ui/find")
+    r = client.post(
+        "/ui/holds",
+        data={
+            "csrf": csrf_of(page),
+            "set_id": world.set_a1,
+            "crew_id": world.crew1,
+            "start": "9999-12-30",
+            "end": far,
+        },
+    )
+    assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("text/html")
+
+
+def test_day_arithmetic_overflowing_on_stored_data_is_an_error_page(
+    client: TestClient, world: World
+) -> None:
+    """Data stored before the bounds (a scene pinned to 9999-12-31 that runs two days)."""
+    from app.models import Crew, Scene
+
+    with transaction() as s:
+        crew = s.get(Crew, world.crew1)
+        assert crew is not None
+        crew.window_end = day(0).replace(year=9999, month=12, day=31)
+        s.add(
+            Scene(
+                crew_id=world.crew1,
+                number="1",
+                int_ext="INT",
+                day_night="DAY",
+                minutes=2000,
+                pinned_date=day(0).replace(year=9999, month=12, day=31),
+            )
+        )
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/schedule?crew={world.crew1}")
+    assert r.status_code == 422 and "9000-12-31" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+
+
+def test_the_session_cookie_alone_cannot_change_feeds(client: TestClient, world: World) -> None:
+    """JSON endpoints that change state take the API key only: no CSRF token protects them,
+    and a browser sends the cookie with requests from another port of the same host."""
+    made = client.post(
+        "/feeds", json={"kind": "crew", "crew_id": world.crew1}, headers=auth(world.coord1)
+    ).json()
+    sign_in(client, world.coord1)
+    r = client.post(f"/feeds/{made['id']}/revoke", headers={"Origin": "http://127.0.0.1:9999"})
+    assert r.status_code == 401 and "API key" in r.json()["detail"]
+    r = client.post("/feeds", json={"kind": "crew", "crew_id": world.crew1})
+    assert r.status_code == 401
+    assert client.get(str(made["url"])).status_code == 200  # still alive
+    # Reads keep working from the pages (the CSV links, the list).
+    assert client.get("/feeds").status_code == 200
+    assert client.get("/bookings.csv").status_code == 200
+    # The API key still works, cookie or not.
+    r = client.post(f"/feeds/{made['id']}/revoke", headers=auth(world.coord1))
+    assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_unknown_ui_addresses_are_a_page_in_the_readers_language(
+    client: TestClient, world: World
+) -> None:
+    for path, lang, words in (
+        ("/ui/nowhere", "en", "There is no page at this address"),
+        ("/ui/board/extra/bits?x=1", "zh", "此地址没有页面"),
+        ("/ui/holds", "en", "Page not found"),  # a form's address, opened as a page
+    ):
+        r = client.get(path, headers={"Accept-Language": lang})
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert words in r.text, (path, r.text[:300])
+    sign_in(client, world.coord1)
+    r = client.post("/ui/nowhere", data={"x": "1"})
+    assert r.status_code == 404 and "Page not found" in r.text
+    assert client.get("/ui", follow_redirects=False).headers["location"] == "/ui/"
+    # The API's unknown addresses stay problem+json.
+    assert client.get("/nowhere").headers["content-type"] == "application/problem+json"
+
+
+def test_pages_choose_bases_by_code(client: TestClient, world: World) -> None:
+    sign_in(client, world.manager_a)
+    r = client.get("/ui/board?base=AAA")
+    assert r.status_code == 200 and "Base AAA" in r.text
+    r = client.get(f"/ui/board/cell?base=AAA&set={world.set_a1}&date={iso(3)}")
+    assert r.status_code == 200 and 'class="detail"' in r.text
+    assert client.get("/ui/board?base=BBB").status_code == 404  # not her base
+    assert client.get("/ui/board?base=ZZZ").status_code == 404
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=BBB")
+    assert r.status_code == 200 and "BBB-1" in r.text and "AAA-1" not in r.text
+    assert client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&base=").status_code == 200
+
+
+def _end_sessions() -> None:
+    """Every session's time is up (as if its hours had passed)."""
+    with transaction() as s:
+        for row in s.scalars(select(WebSession)):
+            row.expires_at = utcnow() - timedelta(seconds=1)
+
+
+def test_a_hold_typed_after_the_session_ended_survives_sign_in(
+    client: TestClient, world: World
+) -> None:
+    """Expired session on the place-hold form: sign-in, then back to the same search with the
+    note typed, nothing sent on the user's behalf; sending it then places the hold."""
+    back = f"/ui/find?start={iso(30)}&last={iso(31)}&tags=street"
+    sign_in(client, world.coord1)
+    page = client.get(back)
+    _end_sessions()
+    note = "灯光组 sc. 12 <b>"
+    form = {"csrf": csrf_of(page), "set_id": world.set_a1, "crew_id": world.crew1,
+            "start": iso(30), "end": iso(32), "note": note, "back": back}  # fmt: skip
+    r = client.post("/ui/holds", data=form, headers={"Origin": "http://testserver"})
+    assert r.status_code == 401 and 'name="api_key"' in r.text
+    assert "what you typed is kept" in r.text
+    resume = re.search(r'name="resume" value="([^"]+)"', r.text)
+    assert resume and "csrf" not in resume.group(1)
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(r), "api_key": world.coord1, "next": back,
+              "resume": html.unescape(resume.group(1))},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == back
+    with transaction() as s:
+        assert s.query(Booking).count() == 0  # nothing replayed
+    shown = client.get(back)
+    assert "Nothing was sent yet" in shown.text
+    assert 'value="灯光组 sc. 12 &lt;b&gt;"' in shown.text and "kept" in shown.text
+    assert "Nothing was sent yet" not in client.get(back).text  # shown once
+    r = client.post("/ui/holds", data={**form, "csrf": csrf_of(shown)})
+    assert "1st hold" in r.text
+    with transaction() as s:
+        assert s.query(Booking).one().note == "灯光组 sc. 12 <b>"
+
+
+def test_a_booking_action_after_the_cookie_is_gone_comes_back_to_its_button(
+    client: TestClient, world: World
+) -> None:
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.coord1)
+    page = client.get("/ui/bookings")
+    token = csrf_of(page)
+    client.cookies.clear()  # the browser dropped the cookie: no session, no token
+    r = client.post(
+        f"/ui/bookings/{booking_id}/release",
+        data={"csrf": token, "version": 1, "back": "/ui/bookings"},
+    )
+    assert r.status_code == 401 and 'name="resume"' in r.text
+    resume = html.unescape(re.search(r'name="resume" value="([^"]+)"', r.text).group(1))  # type: ignore[union-attr]
+    client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(r), "api_key": world.coord1, "next": "/ui/bookings",
+              "resume": resume},
+        follow_redirects=False,
+    )  # fmt: skip
+    with transaction() as s:
+        assert s.get(Booking, booking_id).status == "hold"  # type: ignore[union-attr]
+    shown = client.get("/ui/bookings").text
+    row = shown[shown.index(f'id="b{booking_id}"') :]
+    assert row.startswith(f'id="b{booking_id}" class="kept"')
+    assert re.search(
+        r'action="/ui/bookings/\d+/release"[^>]*>(?:(?!</form>).)*autofocus', row, re.S
+    )
+
+
+def test_a_stale_sign_in_form_is_shown_again_not_a_dead_end(
+    client: TestClient, world: World
+) -> None:
+    kept = '{"action": "/ui/holds", "fields": {"note": "x", "back": "/ui/find"}}'
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": "stale", "api_key": world.coord1, "next": "/ui/find", "resume": kept},
+    )
+    assert r.status_code == 403 and 'name="api_key"' in r.text
+    assert 'name="next" value="/ui/find"' in r.text and 'name="resume"' in r.text
+    assert world.coord1 not in r.text
+    assert client.get("/ui/find", follow_redirects=False).status_code == 303  # not signed in
+    # A resume pointing elsewhere than a page of ours is ignored.
+    bad = '{"action": "https://evil.example/x", "fields": {}}'
+    form = client.get("/ui/signin")
+    r = client.post(
+        "/ui/signin",
+        data={"csrf": csrf_of(form), "api_key": world.coord1, "next": "", "resume": bad},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/ui/find"
+    assert "Nothing was sent yet" not in client.get("/ui/find").text
+
+
+def test_a_form_from_another_origin_is_never_kept(client: TestClient, world: World) -> None:
+    booking_id = _hold_for(world.crew1, world.set_a1, 30, 33, hours_ago=1)
+    sign_in(client, world.coord1)
+    page = client.get("/ui/bookings")
+    _end_sessions()
+    r = client.post(
+        f"/ui/bookings/{booking_id}/cancel",
+        data={"csrf": csrf_of(page), "back": "/ui/bookings"},
+        headers={"Origin": "http://127.0.0.1:9999"},
+    )
+    assert r.status_code == 403 and 'name="resume"' not in r.text

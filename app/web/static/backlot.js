@@ -40,7 +40,9 @@
       panel.setAttribute("aria-busy", "true");
       fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) {
-          if (!response.ok) throw new Error(String(response.status));
+          // Redirected (the session ended: to the sign-in page) or refused: open the cell's
+          // own page instead, which signs in and comes back.
+          if (!response.ok || response.redirected) throw new Error(String(response.status));
           return response.text();
         })
         .then(function (html) {
