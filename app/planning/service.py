@@ -259,22 +259,16 @@ def accept(
     plan = _plan_days(pending)
     use = _own_use(run, plan, _own_live(session, crew.id, now))
     if use.clashing:
-        listed = "; ".join(
-            f"#{b.id} {b.film_set.code} {b.start_date}–{b.end_date - timedelta(days=1)}"
-            for b in use.clashing
-        )
         raise Conflict(
-            f"{crew.name} is confirmed elsewhere on days this proposal shoots: {listed}. "
+            f"{crew.name} is confirmed elsewhere on days this proposal shoots: "
+            f"{_listed(use.clashing)}. "
             "Nothing was held; wait for tonight's plan, which keeps your confirmed days.",
             conflicts=[_own_conflict(b) for b in use.clashing],
         )
     if use.in_the_way and not release_unused:
-        listed = "; ".join(
-            f"#{b.id} {b.film_set.code} {b.start_date}–{b.end_date - timedelta(days=1)}"
-            for b in use.in_the_way
-        )
         raise Conflict(
-            f"{crew.name} holds other sets on days this proposal shoots: {listed}. "
+            f"{crew.name} holds other sets on days this proposal shoots: "
+            f"{_listed(use.in_the_way)}. "
             "Accept again with release_unused_holds to release them in the same step.",
             conflicts=[_own_conflict(b) for b in use.in_the_way],
         )
@@ -318,6 +312,13 @@ def accept(
     session.flush()
     unused = [] if release_unused else [describe(session, b, now) for b in use.unused]
     return Acceptance(placed=placed, released=released, unused_holds=unused)
+
+
+def _listed(bookings: list[Booking]) -> str:
+    return "; ".join(
+        f"#{b.id} {b.film_set.code} {b.start_date}–{b.end_date - timedelta(days=1)}"
+        for b in bookings
+    )
 
 
 def _own_conflict(b: Booking) -> dict[str, Any]:
