@@ -104,18 +104,22 @@ def read_upload(data: bytes, filename: str, max_bytes: int, max_rows: int) -> Pa
     if stripped.startswith("<"):
         if "<FinalDraft" not in stripped[:4096]:
             raise UnsupportedFile(
-                f"This is an XML or HTML file, not a Final Draft script. {WHAT_WE_READ}"
+                f"This is an XML or HTML file, not a Final Draft script. {WHAT_WE_READ}",
+                code="kind",
             )
         try:
             return _within(screenplay.read_fdx(data), max_rows)
         except screenplay.ScriptRefused as exc:
-            raise UnreadableFile(str(exc)) from exc
+            raise UnreadableFile(str(exc), code=exc.code) from exc
     extension = _extension(filename)
     if extension == "fdx":
-        raise UnreadableFile("This file is named .fdx but is not a Final Draft (XML) file.")
+        raise UnreadableFile(
+            "This file is named .fdx but is not a Final Draft (XML) file.", code="not_fdx"
+        )
     if extension in ("xlsx", "xlsm", "xls"):
         raise UnreadableFile(
-            f"This file is named .{extension} but is not an Excel workbook (it is plain text)."
+            f"This file is named .{extension} but is not an Excel workbook (it is plain text).",
+            code="kind",
         )
     kind = TEXT_EXTENSIONS.get(extension) or _guess_text(text)
     try:
@@ -123,7 +127,7 @@ def read_upload(data: bytes, filename: str, max_bytes: int, max_rows: int) -> Pa
             return _within(read_table("csv", _limited(_csv_rows(text), max_rows)), max_rows)
         return _within(screenplay.read_fountain(text), max_rows)
     except screenplay.ScriptRefused as exc:
-        raise UnreadableFile(str(exc)) from exc
+        raise UnreadableFile(str(exc), code=exc.code) from exc
 
 
 def _within(parsed: Parsed, max_rows: int) -> Parsed:
@@ -141,17 +145,22 @@ def _decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise UnreadableFile("The file says it is UTF-16 text but is not.") from exc
+            raise UnreadableFile(
+                "The file says it is UTF-16 text but is not.", code="encoding"
+            ) from exc
     if b"\x00" in data:
         raise UnsupportedFile(
-            f"This is a binary file of a kind Backlot does not read. {WHAT_WE_READ}"
+            f"This is a binary file of a kind Backlot does not read. {WHAT_WE_READ}",
+            code="kind",
         )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("The text is neither UTF-8 nor GB18030 (GBK): save it as UTF-8.")
+    raise UnreadableFile(
+        "The text is neither UTF-8 nor GB18030 (GBK): save it as UTF-8.", code="encoding"
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -167,7 +176,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, Sequence[object]]]:
             yield reader.line_num, cells[:MAX_COLUMNS]
     except csv.Error as exc:
         raise UnreadableFile(
-            f"The CSV file is malformed at line {reader.line_num}: {exc}."
+            f"The CSV file is malformed at line {reader.line_num}: {exc}.", code="csv"
         ) from exc
 
 
@@ -188,7 +197,8 @@ def _limited(
         if scanned > MAX_SCANNED_ROWS:
             raise UnreadableFile(
                 f"The sheet runs past {MAX_SCANNED_ROWS:,} rows (blank ones included): delete "
-                "the rows below the breakdown and upload it again."
+                "the rows below the breakdown and upload it again.",
+                code="too_many_rows",
             )
         if any(c is not None and str(c).strip() for c in cells):
             filled += 1
@@ -219,7 +229,8 @@ def _xlsx(data: bytes, max_rows: int) -> Parsed:
         raise UnreadableFile(
             f"The workbook unpacks to more than {MAX_XLSX_UNCOMPRESSED // 1_000_000} MB: a "
             "breakdown is far smaller. Copy the breakdown sheet into a new workbook and upload "
-            "that."
+            "that.",
+            code="too_large",
         )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -245,7 +256,7 @@ def _xlsx(data: bytes, max_rows: int) -> Parsed:
             raise UnreadableFile(
                 "The workbook declares XML entities or a DTD, which Backlot refuses (a known "
                 "attack; Excel never writes them).",
-                code="damaged",
+                code="entities",
             ) from exc
         raise UnreadableFile(
             "The workbook is damaged and cannot be read. Open it in Excel, save it again and "

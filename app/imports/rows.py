@@ -51,3 +51,8 @@ class Parsed:
     rows: list[SceneRow] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Every scene number the file names, rows with errors included (so that a continuity
+    # reference to a faulty row is not reported again as unknown).
+    numbers: set[str] = field(default_factory=set)
+    # A breakdown's headers as written, by field: problems found later name the column so.
+    columns: dict[str, str] = field(default_factory=dict)

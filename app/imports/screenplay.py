@@ -36,6 +36,10 @@ MAX_SCENES = 2000
 class ScriptRefused(ValueError):
     """The file cannot be read as a screenplay at all (not one row of it: the whole file)."""
 
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 @dataclass
 class Element:
@@ -199,7 +203,9 @@ def scenes_from(elements: list[Element], fmt: str, unit: str) -> Parsed:
     for element in elements:
         if element.kind == "heading":
             if len(scenes) >= MAX_SCENES:
-                raise ScriptRefused(f"The script has more than {MAX_SCENES} scenes.")
+                raise ScriptRefused(
+                    f"The script has more than {MAX_SCENES} scenes.", "too_many_rows"
+                )
             heading = _parse_heading(element)
             if heading is None:
                 continue
@@ -423,15 +429,18 @@ def fdx_elements(data: bytes) -> list[Element]:
     except DefusedXmlException as exc:
         raise ScriptRefused(
             "The Final Draft file declares XML entities or a DTD, which Backlot refuses "
-            "(a known attack; Final Draft itself never writes them)."
+            "(a known attack; Final Draft itself never writes them).",
+            "entities",
         ) from exc
     except (ParseError, ValueError) as exc:
         raise ScriptRefused(
-            f"The Final Draft file is damaged: its XML cannot be read ({exc})."
+            f"The Final Draft file is damaged: its XML cannot be read ({exc}).", "script_damaged"
         ) from exc
     content = root.find("Content") if root.tag == "FinalDraft" else None
     if content is None:
-        raise ScriptRefused("This XML file is not a Final Draft script (no FinalDraft content).")
+        raise ScriptRefused(
+            "This XML file is not a Final Draft script (no FinalDraft content).", "not_fdx"
+        )
     elements = []
     for index, paragraph in enumerate(_fdx_paragraphs(content), start=1):
         kind = FDX_KINDS.get(paragraph.get("Type", ""))

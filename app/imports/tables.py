@@ -259,6 +259,7 @@ def read_table(fmt: str, rows: Iterable[tuple[int, Sequence[object]]]) -> Parsed
         return parsed
     for text in header.ignored:
         parsed.warnings.append(Problem("ignored_column", header.at, None, {"value": text}))
+    parsed.columns = dict(header.names)
 
     episode: str | None = None
     first_at: dict[str, int] = {}
@@ -388,6 +389,8 @@ class _RowReader:
             if len(numbers) > 200:
                 self.problem("too_many", "after", limit=200)
             fields["after"] = sorted(set(numbers))
+        if number is not None:
+            self.parsed.numbers.add(v.canonical_number(number))
         if not self.ok or number is None:
             return None
         return SceneRow(self.at, number, fields)
