@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=50, ge=1, le=1000)
     # Largest accepted request body in bytes.
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Imports (a crew's breakdown or screenplay): the largest file and the most scenes. A
+    # feature's Final Draft file is often past the general body limit, hence its own.
+    max_import_bytes: int = Field(default=5_000_000, ge=1024)
+    max_import_rows: int = Field(default=2000, ge=1, le=20_000)
     timezone: str = "Asia/Shanghai"
     # Planning: cost of moving between two sets of one base, and of leaving a scene out.
     same_base_move_cost: int = Field(default=2000, ge=0)

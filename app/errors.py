@@ -63,6 +63,7 @@ _STATUS_DESCRIPTIONS: dict[int, str] = {
     409: "Conflicts with the current state (taken days, a duplicate code, a run in progress…)",
     412: "If-Match does not match the current version",
     413: "The request body is too large",
+    415: "The file is not of a kind this route reads",
     422: "Invalid input: a malformed value, a field out of range, an impossible combination",
     429: "Too many requests for this user (API, pages and downloads together); see Retry-After",
     503: "The database is unreachable or busy; retry after Retry-After",

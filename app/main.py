@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,7 @@ from app.crews.router import router as crews_router
 from app.db import get_engine
 from app.errors import install_error_handlers, install_problem_schema, problem, problems
 from app.exports.router import router as exports_router
+from app.imports.router import router as imports_router
 from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
 from app.users.router import router as users_router
@@ -37,6 +39,19 @@ is integer yuan. Errors are RFC 9457 `application/problem+json`.
 """
 
 
+# Uploads of a breakdown or screenplay (API and page) take files up to the import limit.
+IMPORT_UPLOADS = re.compile(r"^/(?:ui/)?crews/[0-9]{1,10}/imports?/?$")
+# The multipart envelope and the form's other fields around the file.
+MULTIPART_SLACK = 64 * 1024
+
+
+def body_limit(scope: Scope) -> int:
+    settings = get_settings()
+    if scope.get("method") == "POST" and IMPORT_UPLOADS.match(scope.get("path", "")):
+        return max(settings.max_body_bytes, settings.max_import_bytes + MULTIPART_SLACK)
+    return settings.max_body_bytes
+
+
 class BodyLimit:
     """Refuse oversized bodies: by Content-Length before reading, and by counting the bytes
     of a body sent without one (chunked), which the length check alone would let through."""
@@ -48,7 +63,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = get_settings().max_body_bytes
+        limit = body_limit(scope)
         detail = f"Request bodies are limited to {limit} bytes."
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -95,6 +110,7 @@ def create_app() -> FastAPI:
     app.include_router(plans_router)
     app.include_router(occupancy_router)
     app.include_router(exports_router)
+    app.include_router(imports_router)
     app.include_router(users_router)
     install_pages(app)
 

@@ -27,7 +27,7 @@ What the ``before_call`` hook does to generated data, and why
   inside its crew's shooting window and does not start in the past; a scene's pinned day
   lies in its crew's window, and a window moved by a PATCH keeps the pinned days inside;
   ids and codes inside a body name things that exist (a scene's cast and predecessors are
-  its crew's); a company move joins two different bases;
+  its crew's); a company move joins two different bases; an uploaded file is a breakdown;
   an integer is written as a JSON integer (the API refuses 1.0 for 1, a documented choice
   JSON Schema cannot express: for it 1.0 is an integer); a scene never comes after itself.
 * Call-time state: If-Match carries the booking's current ETag (or ``*``), and an
@@ -57,6 +57,9 @@ from sqlalchemy import Engine, func, select, text
 from app.config import get_settings
 from app.db import make_engine, set_engine, transaction
 from app.exports.service import create_feed
+from app.imports.files import read_upload
+from app.imports.service import create_preview
+from app.imports.template import template_csv
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import (
@@ -70,7 +73,9 @@ from app.models import (
     Model,
     PlanRun,
     Scene,
+    SceneImport,
     User,
+    utcnow,
 )
 from app.occupancy.service import MAX_RANGE_DAYS
 from app.planning.nightly import execute
@@ -209,6 +214,7 @@ PATH_KINDS = {
     "run_id": "plans",
     "user_id": "users",
     "feed_id": "feeds",
+    "import_id": "imports",
 }
 
 
@@ -310,6 +316,11 @@ def _map_body(method: str, path: str, case: schemathesis.Case) -> None:
         _fit_window(body, case.path_parameters.get("crew_id") if method == "PATCH" else None)
     elif path in ("/crews/{crew_id}/scenes", "/scenes/{scene_id}"):
         _fit_scene(body, case.path_parameters)
+    elif path == "/crews/{crew_id}/imports":
+        # Any file the schema allows is not a breakdown: send one (other files are refused
+        # with a 4xx, as tests/api/test_imports.py checks).
+        number = f"F{next(_fresh)}"
+        body["file"] = f"场次,内/外,日/夜,页数\n{number},内,日,1 3/8\n"
     elif path == "/users":
         codes_of = {"bases": ACTOR.reality.base_codes, "crews": ACTOR.reality.crew_codes}
         for name, codes in codes_of.items():
@@ -479,6 +490,12 @@ def _populate() -> Reality:
             create_feed(s, coordinator, "crew", crew, None)[1],
             create_feed(s, manager, "set", None, feed_set.id)[1],
         ]
+        # A preview of the breakdown template for the coordinator's crew, to read and apply.
+        template = template_csv("zh")
+        parsed = read_upload(template, "template.csv", 1_000_000, 100)
+        crew_row = s.get(Crew, crew)
+        assert crew_row is not None
+        create_preview(s, crew_row, coordinator, parsed, template, "template.csv", utcnow())
         for kind, model in (
             ("bases", Base),
             ("sets", FilmSet),
@@ -490,6 +507,7 @@ def _populate() -> Reality:
             ("plans", PlanRun),
             ("users", User),
             ("feeds", FeedToken),
+            ("imports", SceneImport),
         ):
             world.ids[kind] = list(s.scalars(select(model.id).order_by(model.id)))
         world.ids["spare_users"] = [u for u in world.ids["users"] if u not in world.actor_ids]
@@ -503,6 +521,9 @@ def _populate() -> Reality:
                 "bookings": list(s.scalars(select(Booking.id).where(Booking.crew_id.in_(crews)))),
                 "cast": list(s.scalars(select(CastMember.id).where(CastMember.crew_id.in_(crews)))),
                 "scenes": list(s.scalars(select(Scene.id).where(Scene.crew_id.in_(crews)))),
+                "imports": list(
+                    s.scalars(select(SceneImport.id).where(SceneImport.crew_id.in_(crews)))
+                ),
             },
             "base_manager": {
                 "bases": bases,

@@ -21,7 +21,17 @@ from app.schemas import (
 )
 
 Minutes = Annotated[int, Strict(), Field(ge=1, le=60 * 24 * 60)]
-SceneNumber = Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,15}$", examples=["12A"])]
+SceneNumber = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-/]{0,15}$",
+        examples=["12A", "3-12A"],
+        description="A series writes the episode first: 3-12A is episode 3, scene 12A",
+    ),
+]
+MinutesPerPage = Annotated[int, Strict(), Field(ge=1, le=24 * 60)]
+Extras = Annotated[int, Strict(), Field(ge=0, le=100_000)]
+SetDescription = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 class CrewCreate(InputModel):
@@ -33,6 +43,9 @@ class CrewCreate(InputModel):
     window_end: IsoDate
     day_cost: Yuan
     max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] = 720
+    minutes_per_page: MinutesPerPage = Field(
+        default=60, description="Shooting minutes per page of script (imports use it)"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> CrewCreate:
@@ -49,6 +62,7 @@ class CrewUpdate(InputModel):
     window_end: IsoDate | None = None
     day_cost: Yuan | None = None
     max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] | None = None
+    minutes_per_page: MinutesPerPage | None = None
 
 
 class CrewOut(OutputModel):
@@ -61,6 +75,7 @@ class CrewOut(OutputModel):
     window_end: date
     day_cost: int
     max_minutes_per_day: int
+    minutes_per_page: int
 
 
 class CastCreate(InputModel):
@@ -87,6 +102,8 @@ class SceneFields(InputModel):
     int_ext: Literal["INT", "EXT"]
     day_night: Literal["DAY", "NIGHT"]
     description: Text = ""
+    set_description: SetDescription = ""
+    extras: Extras = 0
     requires: Annotated[list[Tag], Field(max_length=30)] = []
     minutes: Minutes
     page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] = 0
@@ -119,6 +136,8 @@ class SceneUpdate(InputModel):
     int_ext: Literal["INT", "EXT"] | None = None
     day_night: Literal["DAY", "NIGHT"] | None = None
     description: Text | None = None
+    set_description: SetDescription | None = None
+    extras: Extras | None = None
     requires: Annotated[list[Tag], Field(max_length=30)] | None = None
     minutes: Minutes | None = None
     page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] | None = None
@@ -139,6 +158,8 @@ class SceneOut(OutputModel):
     int_ext: str
     day_night: str
     description: str
+    set_description: str
+    extras: int
     requires: list[str]
     minutes: int
     page_eighths: int

@@ -227,6 +227,8 @@ def scene_out_fields(scene: Scene) -> dict[str, object]:
         "int_ext": scene.int_ext,
         "day_night": scene.day_night,
         "description": scene.description,
+        "set_description": scene.set_description,
+        "extras": scene.extras,
         "requires": list(scene.required_tags),
         "minutes": scene.minutes,
         "page_eighths": scene.page_eighths,

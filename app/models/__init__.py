@@ -19,6 +19,7 @@ from app.models.crew import (
     ScenePredecessor,
 )
 from app.models.feed import FEED_KINDS, FeedToken
+from app.models.imports import IMPORT_FORMATS, IMPORT_STATUSES, SceneImport
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.ratelimit import RateCounter
@@ -28,6 +29,8 @@ from app.models.web_session import WebSession
 __all__ = [
     "BOOKING_STATUSES",
     "FEED_KINDS",
+    "IMPORT_FORMATS",
+    "IMPORT_STATUSES",
     "NO_DOUBLE_BOOKING",
     "ROLES",
     "RUN_STATUSES",
@@ -50,6 +53,7 @@ __all__ = [
     "Scene",
     "SceneAllowedSet",
     "SceneCast",
+    "SceneImport",
     "ScenePredecessor",
     "SetTag",
     "Travel",

@@ -28,6 +28,7 @@ class Crew(Model):
         CheckConstraint("window_start < window_end", name="window_not_empty"),
         CheckConstraint("day_cost >= 0", name="day_cost_not_negative"),
         CheckConstraint("max_minutes_per_day > 0", name="max_minutes_positive"),
+        CheckConstraint("minutes_per_page > 0", name="minutes_per_page_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,9 @@ class Crew(Model):
     window_end: Mapped[date] = mapped_column(Date)
     day_cost: Mapped[int] = mapped_column(Integer)
     max_minutes_per_day: Mapped[int] = mapped_column(Integer, default=720)
+    # Shooting minutes per page of script: turns an imported scene's length in eighths of a
+    # page into the minutes the optimizer plans with.
+    minutes_per_page: Mapped[int] = mapped_column(Integer, default=60)
 
 
 class CastMember(Model):
@@ -72,6 +76,7 @@ class Scene(Model):
         CheckConstraint("day_night IN ('DAY', 'NIGHT')", name="day_night_known"),
         CheckConstraint("minutes > 0", name="minutes_positive"),
         CheckConstraint("page_eighths >= 0", name="page_eighths_not_negative"),
+        CheckConstraint("extras >= 0", name="extras_not_negative"),
         CheckConstraint("status IN ('unscheduled', 'scheduled', 'shot')", name="status_known"),
         CheckConstraint(
             "earliest IS NULL OR latest IS NULL OR earliest <= latest",
@@ -81,10 +86,15 @@ class Scene(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"), index=True)
+    # A series writes the episode in front: "3-12A" is episode 3, scene 12A (集-场).
     number: Mapped[str] = mapped_column(String(16))
     int_ext: Mapped[str] = mapped_column(String(3))
     day_night: Mapped[str] = mapped_column(String(5))
+    # The synopsis (内容); the set as the script names it (场景), e.g. "客栈大堂".
     description: Mapped[str] = mapped_column(Text, default="")
+    set_description: Mapped[str] = mapped_column(String(200), default="")
+    # Background artists (群演) the scene needs.
+    extras: Mapped[int] = mapped_column(Integer, default=0)
     required_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     minutes: Mapped[int] = mapped_column(Integer)
     page_eighths: Mapped[int] = mapped_column(Integer, default=0)

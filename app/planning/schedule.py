@@ -35,6 +35,7 @@ class Strip:
     minutes: int
     cast: tuple[int, ...]  # cast numbers, as in the Day Out of Days
     source: str  # pinned | accepted | proposed | unscheduled | shot
+    set_description: str = ""  # the set as the script names it (场景)
     set_code: str | None = None
     set_name_zh: str | None = None
     set_name_en: str | None = None
@@ -178,6 +179,7 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
             int_ext=scene.int_ext,
             day_night=scene.day_night,
             description=scene.description,
+            set_description=scene.set_description,
             page_eighths=scene.page_eighths,
             minutes=scene.minutes,
             cast=numbers,

@@ -261,6 +261,140 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.legend": ("Strip colours", "条板颜色"),
     "schedule.daysof": ("day {i} of {n}", "第 {i}/{n} 天"),
     "schedule.crew": ("Crew", "剧组"),
+    "schedule.import": ("Import scenes", "导入场次"),
+    # importing a breakdown or a screenplay
+    "import.title": ("Import scenes", "导入场次"),
+    "import.lead": (
+        "From a breakdown sheet (Excel .xlsx or CSV) or a screenplay (Fountain .fountain, "
+        "Final Draft .fdx): see first what will be created and updated, then apply it all at once.",
+        "从分场表（Excel .xlsx 或 CSV）或剧本（Fountain .fountain、Final Draft .fdx）导入："
+        "先预览将新建和更新的场次，再一次性全部应用。",
+    ),
+    "import.file": ("Breakdown or screenplay", "分场表或剧本"),
+    "import.preview": ("Preview", "预览"),
+    "import.limits": (
+        "Up to {mb} MB and {rows} scenes. Scenes are matched by number, the episode included "
+        "(3-12A): a re-import updates them and never duplicates; shot or booked scenes are "
+        "never changed.",
+        "文件不超过 {mb} MB、{rows} 场。按场次号（含集数，如 3-12A）匹配已有场次：重新导入只更新、"
+        "不重复；已拍摄或已排期的场次不会被修改。",
+    ),
+    "import.template": ("Breakdown template", "分场表模板"),
+    "import.template_zh": ("Chinese headers", "中文表头"),
+    "import.template_en": ("English headers", "英文表头"),
+    "import.file_info": ("{filename} · read {when}", "{filename} · 读取于 {when}"),
+    "import.summary": (
+        "{create} new · {update} to update · {unchanged} unchanged · {left_alone} left alone",
+        "新建 {create} · 更新 {update} · 无变化 {unchanged} · 保持不变 {left_alone}",
+    ),
+    "import.action.create": ("New", "新建"),
+    "import.action.update": ("Update", "更新"),
+    "import.action.unchanged": ("Unchanged", "无变化"),
+    "import.action.left_alone": ("Left alone", "保持不变"),
+    "import.reason.shot": ("already shot", "已拍摄"),
+    "import.reason.accepted": ("in an accepted plan", "已接受排期"),
+    "import.reason.pinned": ("pinned to a day or set", "已锁定日期或场景"),
+    "import.reason.scheduled": ("scheduled", "已排期"),
+    "import.errors": (
+        "Problems to fix in the file before it can be applied",
+        "应用前需在文件中修正的问题",
+    ),
+    "import.warnings": ("Worth knowing", "提示"),
+    "import.new_cast": (
+        "New cast members, created when you apply (day cost ¥0: set it later)",
+        "将新建的演员（应用时创建，日薪 ¥0，可稍后修改）",
+    ),
+    "import.apply": ("Apply this import", "应用导入"),
+    "import.apply_note": (
+        "All or nothing: if the crew's scenes changed since this preview, nothing is applied.",
+        "全部应用或全部不应用：如预览后剧组场次有变动，将不做任何更改。",
+    ),
+    "import.cannot_apply": (
+        "Fix the problems in the file and upload it again.",
+        "请修正文件中的问题后重新上传。",
+    ),
+    "import.expired": (
+        "This preview has expired: upload the file again.",
+        "此预览已过期，请重新上传文件。",
+    ),
+    "import.applied": ("This import has been applied.", "此导入已应用。"),
+    "import.unit.row": ("Row", "行"),
+    "import.unit.line": ("Line", "行"),
+    "import.unit.paragraph": ("Paragraph", "段落"),
+    "import.col.column": ("Column", "列"),
+    "import.col.problem": ("Problem", "问题"),
+    "import.col.action": ("Action", "操作"),
+    "import.col.changes": ("Changes", "变更"),
+    "import.field.int_ext": ("INT/EXT", "内/外"),
+    "import.field.day_night": ("DAY/NIGHT", "日/夜"),
+    "import.field.set_description": ("set", "场景"),
+    "import.field.description": ("synopsis", "内容"),
+    "import.field.page_eighths": ("pages", "页数"),
+    "import.field.minutes": ("minutes", "时长"),
+    "import.field.cast": ("cast", "演员"),
+    "import.field.extras": ("extras", "群演"),
+    "import.field.requires": ("requirements", "要求"),
+    "import.field.earliest": ("earliest", "最早日期"),
+    "import.field.latest": ("latest", "最晚日期"),
+    "import.field.after": ("continuity", "接戏"),
+    "import.done": (
+        "Imported: {created} scene(s) created, {updated} updated, {cast} cast member(s) added.",
+        "导入完成：新建 {created} 场，更新 {updated} 场，新增演员 {cast} 位。",
+    ),
+    "import.refused": (
+        "The file cannot be imported; nothing was changed:",
+        "文件无法导入，未做任何更改：",
+    ),
+    "import.refused.password": (
+        "The workbook is password-protected. Remove the password in Excel (File > Info > "
+        "Protect Workbook), save it and upload it again.",
+        "该工作簿设有密码。请在 Excel 中取消密码（文件 > 信息 > 保护工作簿），保存后重新上传。",
+    ),
+    "import.refused.xls": (
+        "This is an old Excel .xls file: save it as Excel Workbook (.xlsx) and upload that.",
+        "这是旧版 Excel .xls 文件：请另存为 Excel 工作簿（.xlsx）后上传。",
+    ),
+    "import.refused.damaged": (
+        "The workbook is damaged. Open it in Excel, save it again and upload that.",
+        "工作簿已损坏。请在 Excel 中打开并重新保存后上传。",
+    ),
+    "import.refused.too_large": (
+        "The file is too large for an import.",
+        "文件过大，无法导入。",
+    ),
+    "import.refused.too_many_rows": (
+        "The file has too many scenes for one import: import it one episode or block at a time.",
+        "文件场次过多：请按集或分段分批导入。",
+    ),
+    "import.refused.kind": (
+        "Backlot reads breakdowns as Excel (.xlsx) or CSV, and screenplays as Fountain or "
+        "Final Draft (.fdx): this file is none of those.",
+        "本系统可导入 Excel（.xlsx）或 CSV 分场表，以及 Fountain 或 Final Draft（.fdx）剧本："
+        "此文件不属于这些类型。",
+    ),
+    "import.refused.empty": ("The file is empty.", "文件为空。"),
+    "import.refused.entities": (
+        "The file declares XML entities or a DTD, which Backlot refuses (a known attack; "
+        "Excel and Final Draft never write them).",
+        "文件中声明了 XML 实体或 DTD，出于安全原因拒绝导入"
+        "（Excel 和 Final Draft 不会写入这些内容）。",
+    ),
+    "import.refused.script_damaged": (
+        "The Final Draft file is damaged: save it again in Final Draft and upload that.",
+        "Final Draft 文件已损坏：请在 Final Draft 中重新保存后上传。",
+    ),
+    "import.refused.not_fdx": (
+        "This is not a Final Draft script.",
+        "这不是 Final Draft 剧本文件。",
+    ),
+    "import.refused.encoding": (
+        "The text is neither UTF-8 nor GBK: save it as UTF-8 and upload it again.",
+        "文本编码既不是 UTF-8 也不是 GBK：请另存为 UTF-8 后重新上传。",
+    ),
+    "import.refused.csv": (
+        "The CSV file is malformed (an unclosed quote?): save it again from Excel.",
+        "CSV 文件格式有误（可能有未闭合的引号）：请从 Excel 重新保存。",
+    ),
     # plans
     "plans.title": ("Optimizer runs", "排期优化"),
     "run.queued": ("queued", "排队中"),

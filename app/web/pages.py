@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.responses import Response
@@ -36,9 +36,14 @@ from app.bookings.availability import find_free_sets
 from app.bookings.queries import BookingFilter, list_visible
 from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
+from app.config import get_settings
 from app.deps import SessionDep, user_for_key
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
+from app.imports import service as imports
+from app.imports.messages import render as render_problem
+from app.imports.router import import_out, preview_upload
+from app.imports.values import pages_text
 from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
@@ -48,7 +53,7 @@ from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, read_kept_form, safe_next
-from app.web.i18n import LANGS, Translator
+from app.web.i18n import LANGS, MESSAGES, Translator
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -466,7 +471,102 @@ def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Respon
     crews = _crews_seen(session, user)
     chosen = _pick_crew(session, user, crew, crews)
     plan = crew_schedule(session, chosen)
-    return page.render("schedule.html", plan=plan, crews=crews, crew=chosen)
+    return page.render(
+        "schedule.html",
+        plan=plan,
+        crews=crews,
+        crew=chosen,
+        can_import=works_for_crew(user, chosen.id),
+    )
+
+
+# --- importing a breakdown or screenplay ------------------------------------------------------
+
+
+def _import_page(
+    page: PageContext, session: SessionDep, crew: Crew, preview: dict[str, Any] | None
+) -> Response:
+    user = page.require_user()
+    unit = preview["unit"] if preview else "row"
+    return page.render(
+        "import.html",
+        crew=crew,
+        crews=_crews_for(session, user),
+        preview=preview,
+        problem=lambda p: render_problem(p, page.lang, unit),
+        pages_text=pages_text,
+        limits={
+            "mb": get_settings().max_import_bytes // 1_000_000,
+            "rows": f"{get_settings().max_import_rows:,}",
+        },
+    )
+
+
+@router.get("/ui/crews/{crew_id}/import")
+def import_form(page: Page, session: SessionDep, crew_id: int) -> Response:
+    crew = own_crew(session, page.require_user(), crew_id)
+    return _import_page(page, session, crew, None)
+
+
+@router.post("/ui/crews/{crew_id}/import")
+def import_upload(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    crew_id: int,
+    csrf: Csrf,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    crew = own_crew(session, user, crew_id)
+    back = f"/ui/crews/{crew.id}/import"
+    try:
+        found = preview_upload(session, crew, user, file, now)
+    except DomainError as exc:
+        # The file as a whole cannot be read: say why, in the reader's language when known.
+        session.rollback()
+        code = exc.extra.get("code")
+        text = page.t(f"import.refused.{code}") if f"import.refused.{code}" in MESSAGES else ""
+        page.store.add_flash("error", page.t("import.refused"), [text or exc.detail])
+        return page.redirect(back)
+    return page.redirect(f"{back}/{found.id}")
+
+
+@router.get("/ui/crews/{crew_id}/import/{import_id}")
+def import_preview(
+    page: Page, session: SessionDep, now: NowDep, crew_id: int, import_id: int
+) -> Response:
+    crew = own_crew(session, page.require_user(), crew_id)
+    found = imports.get_import(session, crew, import_id)
+    return _import_page(page, session, crew, import_out(found, now))
+
+
+@router.post("/ui/crews/{crew_id}/import/{import_id}/apply")
+def import_apply(
+    page: Page, session: SessionDep, now: NowDep, crew_id: int, import_id: int, csrf: Csrf
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    crew = own_crew(session, user, crew_id)
+    found = imports.get_import(session, crew, import_id)
+    back = f"/ui/crews/{crew.id}/import/{found.id}"
+    try:
+        done = imports.apply_import(session, crew, found, now)
+    except DomainError as exc:
+        session.rollback()
+        page.store.add_flash("error", exc.detail, list(exc.extra.get("differences") or []))
+        return page.redirect(back)
+    page.store.add_flash(
+        "ok",
+        page.t(
+            "import.done",
+            created=len(done.created),
+            updated=len(done.updated),
+            cast=len(done.cast_created),
+        ),
+    )
+    return page.redirect(f"/ui/schedule?crew={crew_id}#pool")
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from app.crews.schemas import SceneCreate
 from app.crews.service import create_cast, create_scene, get_crew
 from app.db import transaction
 from app.exports.service import create_feed
+from app.imports.files import read_upload
+from app.imports.service import create_preview
 from app.main import create_app
 from app.models import Model, PlanRun, Proposal, User, utcnow
 from app.users.service import create_user
@@ -191,6 +193,15 @@ class Ctx:
             )
             return run.id
 
+    def new_import(self) -> int:
+        """A preview of a one-scene breakdown for C1, made by C1's coordinator."""
+        with transaction() as s:
+            creator = s.scalars(select(User).where(User.name == "coord 1")).one()
+            data = breakdown(self)
+            parsed = read_upload(data, "b.csv", 1_000_000, 100)
+            crew = get_crew(s, self.w.crew1)
+            return create_preview(s, crew, creator, parsed, data, "b.csv", utcnow()).id
+
     def no_run_active(self) -> dict[str, int]:
         """Finish earlier runs, so that starting one is not refused as 'already running'."""
         with transaction() as s:
@@ -201,6 +212,11 @@ class Ctx:
 
 def scene_body(ctx: Ctx) -> dict[str, Any]:
     return {"number": f"{ctx.n()}A", "int_ext": "INT", "day_night": "DAY", "minutes": 30}
+
+
+def breakdown(ctx: Ctx) -> bytes:
+    """A one-scene breakdown (CSV) with a fresh scene number."""
+    return f"场次,内/外,日/夜,页数\nI{ctx.n()},内,日,1\n".encode()
 
 
 def user_body(ctx: Ctx) -> dict[str, Any]:
@@ -246,6 +262,7 @@ class Case:
     params: Params = lambda ctx: {}
     body: Callable[[Ctx], Any] | None = None
     check: Check | None = None  # what a successful answer must (not) reveal to this actor
+    files: Callable[[Ctx], Any] | None = None  # a multipart upload instead of a JSON body
 
     @property
     def id(self) -> str:
@@ -511,6 +528,38 @@ CASES: list[Case] = [
         body=lambda ctx: {"description": f"take {ctx.n()}", "status": "scheduled"},
     ),
     Case("DELETE", "/scenes/{scene_id}", crew_only(204), _c("scene_id", Ctx.new_scene)),
+    # --- imports: only the crew's coordinators (and admins) import its breakdown.
+    Case(
+        "GET",
+        "/crews/{crew_id}/imports/template.xlsx",
+        crew_only(mgr_own=403),
+        _w("crew_id=crew1"),
+    ),
+    Case(
+        "GET",
+        "/crews/{crew_id}/imports/template.csv",
+        crew_only(mgr_own=403),
+        _w("crew_id=crew1"),
+    ),
+    Case(
+        "POST",
+        "/crews/{crew_id}/imports",
+        crew_only(201, mgr_own=403),
+        _w("crew_id=crew1"),
+        files=lambda ctx: {"file": ("b.csv", breakdown(ctx), "text/csv")},
+    ),
+    Case(
+        "GET",
+        "/crews/{crew_id}/imports/{import_id}",
+        crew_only(mgr_own=403),
+        lambda ctx: {"crew_id": ctx.w.crew1, "import_id": ctx.new_import()},
+    ),
+    Case(
+        "POST",
+        "/crews/{crew_id}/imports/{import_id}/apply",
+        crew_only(mgr_own=403),
+        lambda ctx: {"crew_id": ctx.w.crew1, "import_id": ctx.new_import()},
+    ),
     # --- bookings: the crew acts, the base's managers watch, everyone else never saw them.
     Case("GET", "/bookings", everyone(), check=sees(OWN, item_ids, lambda ctx: ctx.booking)),
     Case(
@@ -642,8 +691,9 @@ def check_case(case: Case, ctx: Ctx, engine: Engine) -> None:
         key = ctx.key(actor)
         headers = auth(key) if key else {}
         before = snapshot(engine)
+        files = case.files(ctx) if case.files else None
         r = ctx.client.request(
-            case.method, path, json=body, params=query_for(case), headers=headers
+            case.method, path, json=body, files=files, params=query_for(case), headers=headers
         )
         wanted = case.expect[actor]
         where = f"{case.id} as {actor}"

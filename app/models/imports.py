@@ -1,0 +1,46 @@
+"""Breakdown and screenplay imports: a preview kept on the server until it is applied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models._base import Model, UTCDateTime, utcnow
+
+IMPORT_STATUSES = ("previewed", "applied", "expired")
+IMPORT_FORMATS = ("xlsx", "csv", "fountain", "fdx")
+
+
+class SceneImport(Model):
+    """One uploaded file, read into scenes: applying it applies exactly what was previewed.
+
+    ``rows`` are the scenes as the file gives them (normalised, independent of the database);
+    ``preview`` is what applying them would do when the preview was made (create, update,
+    left alone; new cast; errors). Apply recomputes the preview and refuses if it differs.
+    """
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed', 'applied', 'expired')", name="status_known"),
+        CheckConstraint("format IN ('xlsx', 'csv', 'fountain', 'fdx')", name="format_known"),
+        Index("ix_imports_crew_created", "crew_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(12), default="previewed")
+    format: Mapped[str] = mapped_column(String(12))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    # SHA-256 of the uploaded bytes: which file this preview came from.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rows: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    preview: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "SceneImport"]
