@@ -207,7 +207,7 @@ class PayRuleIn(InputModel):
     night_per_hour: Yuan_ = 0
     night_start: Annotated[int, Strict(), Field(ge=0, le=23)] = 0
     night_end: Hour = 5
-    surcharges: Annotated[dict[Tag, Yuan_], Field(max_length=30)] = {}
+    surcharges: Annotated[dict[str, Yuan_], Field(max_length=30)] = {}
     commission_pct: Annotated[int, Strict(), Field(ge=0, le=100)] = 10
 
 

@@ -90,7 +90,7 @@ def get_performer(session: Session, performer_id: int) -> Performer:
 
 def create_performer(session: Session, body: PerformerCreate) -> Performer:
     if taken(session, Performer.card_no == body.card_no):
-        raise Conflict(f"A performer with guild card {body.card_no} is already registered.")
+        raise Conflict(f"A performer with guild card number {body.card_no} already exists.")
     performer = Performer(**body.model_dump())
     session.add(performer)
     session.flush()
@@ -99,7 +99,10 @@ def create_performer(session: Session, body: PerformerCreate) -> Performer:
 
 def update_performer(session: Session, performer: Performer, changes: dict[str, Any]) -> None:
     days = changes.pop("unavailable", None)
+    nullable = {"birth_year", "height_cm"}
     for name, value in changes.items():
+        if value is None and name not in nullable:
+            continue  # null for a required field leaves it as it is
         setattr(performer, name, value)
     if days is not None:
         performer.unavailable = [PerformerUnavailable(day=d) for d in sorted(set(days))]
@@ -377,6 +380,7 @@ def put_pay_rule(
         session.add(rule)
     for name, value in body.model_dump().items():
         setattr(rule, name, value)
+    rule.surcharges = {k.replace("\x00", ""): v for k, v in body.surcharges.items()}
     session.flush()
     return rule
 
