@@ -511,3 +511,16 @@ def gini(values: Iterable[int]) -> float:
         return 0.0
     cum = np.cumsum(xs)
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
+
+
+def free_by_profile(problem: Problem, profiles: Iterable[Profile]) -> dict[Profile, int]:
+    """Supply for the day board: active performers of each profile free that day and under
+    their weekly limit (confirmed assignments of the day count as busy)."""
+    reg = _register(problem)
+    busy = np.zeros(len(reg.ids), dtype=np.bool_)
+    for f in problem.fixed:
+        i = reg.index.get(f.performer)
+        if i is not None:
+            busy[i] = True
+    free = reg.available & reg.under_limit & ~busy
+    return {p: int((_matches(reg, p) & free).sum()) for p in set(profiles)}
