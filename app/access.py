@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound
 from app.lookup import get_or_404
-from app.models import Base, Booking, Crew, FeedToken, FilmSet, User
+from app.models import Base, Booking, Crew, ExtrasRequest, FeedToken, FilmSet, User
 from app.schemas import PathId
 
 ADMIN, BASE_MANAGER, COORDINATOR = "admin", "base_manager", "coordinator"
+EXTRAS_OFFICE = "extras_office"
 
 # --- roles ---------------------------------------------------------------------------------
 
@@ -34,6 +35,10 @@ def is_coordinator(user: User) -> bool:
 
 def is_base_manager(user: User) -> bool:
     return user.role == BASE_MANAGER
+
+
+def is_extras_office(user: User) -> bool:
+    return user.role == EXTRAS_OFFICE
 
 
 def admins() -> ColumnElement[bool]:
@@ -144,6 +149,8 @@ def visible_crews_stmt(user: User) -> Select[Crew]:
         return stmt
     if is_coordinator(user):
         return stmt.where(Crew.id.in_(sorted(user.crew_ids)))
+    if not is_base_manager(user):
+        return stmt.where(false())
     on_my_bases = exists().where(
         Booking.crew_id == Crew.id,
         Booking.set_id == FilmSet.id,
@@ -187,7 +194,7 @@ def booking_crew(session: Session, user: User, crew_id: int) -> Crew:
 
 def sees_all_unscheduled(user: User) -> bool:
     """A run's unscheduled scenes name crews: coordinators see only their own crews'."""
-    return not is_coordinator(user)
+    return is_admin(user) or is_base_manager(user)
 
 
 # --- bookings ------------------------------------------------------------------------------
@@ -208,6 +215,8 @@ def booking_scope(user: User) -> ColumnElement[bool]:
     if is_coordinator(user):
         ids = sorted(user.crew_ids)
         return Booking.crew_id.in_(ids) if ids else false()
+    if not is_base_manager(user):
+        return false()
     ids = sorted(user.base_ids)
     if not ids:
         return false()
@@ -255,6 +264,70 @@ def feed_still_allowed(session: Session, creator: User | None, feed: FeedToken) 
     return film_set is not None and manages_base(creator, film_set.base_id)
 
 
+# --- the extras pool -----------------------------------------------------------------------
+
+
+def keeps_register(user: User) -> bool:
+    """The 横漂 register (with phone numbers and birth years): the extras office and admins."""
+    return is_admin(user) or is_extras_office(user)
+
+
+def require_keeps_register(user: User) -> None:
+    if not keeps_register(user):
+        raise Forbidden("Only the extras office or an administrator may do this.")
+
+
+def dispatches_base(user: User, base_id: int | None) -> bool:
+    """The office dispatches its bases (no base: the whole town); ``None`` asks for the town."""
+    if is_admin(user):
+        return True
+    if not is_extras_office(user):
+        return False
+    return not user.base_ids or (base_id is not None and base_id in user.base_ids)
+
+
+def require_dispatches(user: User, base_id: int | None) -> None:
+    if not dispatches_base(user, base_id):
+        where = "the whole town" if base_id is None else "this base"
+        raise Forbidden(f"Only the extras office of {where} or an administrator may do this.")
+
+
+def extras_requests_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: the extras requests a user may list (crews' own, the office's bases)."""
+    if is_admin(user) or (is_extras_office(user) and not user.base_ids):
+        return true()
+    if is_extras_office(user):
+        return ExtrasRequest.base_id.in_(sorted(user.base_ids))
+    if is_coordinator(user) and user.crew_ids:
+        return ExtrasRequest.crew_id.in_(sorted(user.crew_ids))
+    return false()
+
+
+def can_see_extras_request(user: User, request: ExtrasRequest) -> bool:
+    return works_for_crew(user, request.crew_id) or dispatches_base(user, request.base_id)
+
+
+def visible_extras_request(session: Session, user: User, request_id: int) -> ExtrasRequest:
+    found = get_or_404(
+        session, ExtrasRequest, request_id, f"Extras request {request_id} not found."
+    )
+    if not can_see_extras_request(user, found):
+        raise NotFound(f"Extras request {request_id} not found.")
+    return found
+
+
+def sees_performer_contacts(user: User) -> bool:
+    """Phone numbers and birth years: the office only; crews see name, card and profile."""
+    return keeps_register(user)
+
+
+def may_cancel_extras_request(user: User, request: ExtrasRequest, before_cutoff: bool) -> bool:
+    """The crew cancels before the base's cut-off; after it, only the office (or an admin)."""
+    if dispatches_base(user, request.base_id):
+        return True
+    return works_for_crew(user, request.crew_id) and before_cutoff
+
+
 # --- the same rules as request dependencies ------------------------------------------------
 
 
@@ -270,6 +343,17 @@ def _visible_booking(booking_id: PathId, session: SessionDep, user: CurrentUser)
     return visible_booking(session, user, booking_id)
 
 
+def _extras_office(user: CurrentUser) -> User:
+    require_keeps_register(user)
+    return user
+
+
+def _visible_extras_request(
+    request_id: PathId, session: SessionDep, user: CurrentUser
+) -> ExtrasRequest:
+    return visible_extras_request(session, user, request_id)
+
+
 def _plan_runner(user: CurrentUser) -> User:
     require_runs_plans(user)
     return user
@@ -283,3 +367,7 @@ VisibleBooking = Annotated[Booking, Depends(_visible_booking)]
 """The path's ``booking_id``: a booking the caller may see (404 otherwise)."""
 PlanRunner = Annotated[User, Depends(_plan_runner)]
 """The caller, when they may start and stop optimizer runs (403 otherwise)."""
+ExtrasOffice = Annotated[User, Depends(_extras_office)]
+"""The caller, when they keep the extras register: the extras office or an admin (403)."""
+VisibleExtrasRequest = Annotated[ExtrasRequest, Depends(_visible_extras_request)]
+"""The path's ``request_id``: an extras request of the caller's crew or office bases (404)."""

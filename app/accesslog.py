@@ -18,6 +18,8 @@ from starlette.requests import Request
 PATH_LOGGERS = ("uvicorn.access", "backlot")
 _FEED_SEGMENT = re.compile(r"/feeds/([^/?#\s\"]+)")
 REDACTED = "/feeds/<token>.ics"
+# A performer's private link (/p/<token>, its page, calendar and form) is redacted whole.
+_PERFORMER_LINK = re.compile(r"/p/blp_[^/?#\s\"]*")
 
 
 def redact(text: str) -> str:
@@ -27,13 +29,13 @@ def redact(text: str) -> str:
         segment = found.group(1)
         return found.group(0) if segment.removesuffix(".ics").isdigit() else REDACTED
 
-    return _FEED_SEGMENT.sub(keep_ids, text)
+    return _PERFORMER_LINK.sub("/p/<token>", _FEED_SEGMENT.sub(keep_ids, text))
 
 
 class RedactFeedTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/feeds/" in message:
+        if "/feeds/" in message or "/p/blp_" in message:
             record.msg, record.args = redact(message), None
         return True
 

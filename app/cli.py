@@ -84,18 +84,22 @@ def sweep() -> None:
 
 @user_cli.command("create")
 def user_create(
-    role: Annotated[str, typer.Option(help="admin | base_manager | coordinator")],
+    role: Annotated[str, typer.Option(help="admin | base_manager | coordinator | extras_office")],
     name: Annotated[str, typer.Option(help="Person's name")],
-    base: Annotated[list[str] | None, typer.Option(help="Base code (base managers)")] = None,
+    base: Annotated[
+        list[str] | None,
+        typer.Option(help="Base code (base managers; extras office: none for the whole town)"),
+    ] = None,
     crew: Annotated[list[str] | None, typer.Option(help="Crew code (coordinators)")] = None,
 ) -> None:
     """Create a user; its new API key is the last line printed."""
     from app.db import transaction
     from app.errors import DomainError
+    from app.models import ROLES
     from app.users.service import create_user
 
-    if role not in ("admin", "base_manager", "coordinator"):
-        typer.echo("role must be admin, base_manager or coordinator", err=True)
+    if role not in ROLES:
+        typer.echo("role must be admin, base_manager, coordinator or extras_office", err=True)
         raise typer.Exit(2)
     try:
         with transaction() as session:

@@ -281,6 +281,10 @@ UNIQUE_CLASHES: dict[str, str] = {
     "user_bases": "The user already manages this base.",
     "user_crews": "The user already works for this crew.",
     "rate_counters": "Too many requests at the same moment; please retry.",
+    "performers": "A performer with this guild card number already exists.",
+    "performer_unavailable": "This day is already marked unavailable.",
+    "extras_assignments": "This performer already works that day; please retry.",
+    "extras_pay_rules": "This pay rule was changed at the same time; please retry.",
 }
 
 

@@ -23,6 +23,9 @@ from app.crews.router import router as crews_router
 from app.db import get_engine
 from app.errors import install_error_handlers, install_problem_schema, problem, problems
 from app.exports.router import router as exports_router
+from app.extras.pages import pages as extras_pages
+from app.extras.router import public as extras_public_router
+from app.extras.router import router as extras_router
 from app.imports.router import router as imports_router
 from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
@@ -112,6 +115,9 @@ def create_app() -> FastAPI:
     app.include_router(exports_router)
     app.include_router(imports_router)
     app.include_router(users_router)
+    app.include_router(extras_router)
+    app.include_router(extras_public_router)
+    app.include_router(extras_pages)
     install_pages(app)
 
     @app.get(

@@ -42,6 +42,9 @@ class BaseUpdate(InputModel):
     name_en: Name | None = None
     hold_ttl_hours: Hours | None = None
     challenge_hours: Hours | None = None
+    extras_cutoff_hour: Annotated[int, Strict(), Field(ge=0, le=23)] | None = Field(
+        default=None, description="Extras requests for a day close at this hour the day before"
+    )
 
 
 class BaseOut(OutputModel):
@@ -51,6 +54,7 @@ class BaseOut(OutputModel):
     name_en: str
     hold_ttl_hours: int
     challenge_hours: int
+    extras_cutoff_hour: int
 
 
 class SetCreate(InputModel):

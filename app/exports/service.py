@@ -66,6 +66,10 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return BOM + out.getvalue()
 
 
+write_csv = _csv
+"""The one CSV writer, for other domains' downloads (the extras pay sheet)."""
+
+
 OCCUPANCY_HEADER = (
     "date", "base", "set_code", "set_name_zh", "set_name_en", "state", "crew", "booking_id",
     "holds", "proposed", "blackout_reason",

@@ -18,6 +18,19 @@ from app.models.crew import (
     SceneCast,
     ScenePredecessor,
 )
+from app.models.extras import (
+    ASSIGNMENT_STATUSES,
+    ATTENDANCE,
+    PERFORMER_CATEGORIES,
+    DispatchRun,
+    ExtrasAssignment,
+    ExtrasRequest,
+    ExtrasRequestEvent,
+    PayRule,
+    Performer,
+    PerformerLink,
+    PerformerUnavailable,
+)
 from app.models.feed import FEED_KINDS, FeedToken
 from app.models.imports import IMPORT_FORMATS, IMPORT_STATUSES, SceneImport
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
@@ -27,11 +40,14 @@ from app.models.user import ROLES, User, UserBase, UserCrew
 from app.models.web_session import WebSession
 
 __all__ = [
+    "ASSIGNMENT_STATUSES",
+    "ATTENDANCE",
     "BOOKING_STATUSES",
     "FEED_KINDS",
     "IMPORT_FORMATS",
     "IMPORT_STATUSES",
     "NO_DOUBLE_BOOKING",
+    "PERFORMER_CATEGORIES",
     "ROLES",
     "RUN_STATUSES",
     "SCENE_STATUSES",
@@ -43,10 +59,18 @@ __all__ = [
     "CastMember",
     "CastUnavailable",
     "Crew",
+    "DispatchRun",
+    "ExtrasAssignment",
+    "ExtrasRequest",
+    "ExtrasRequestEvent",
     "FeedToken",
     "FilmSet",
     "IdempotencyRecord",
     "Model",
+    "PayRule",
+    "Performer",
+    "PerformerLink",
+    "PerformerUnavailable",
     "PlanRun",
     "Proposal",
     "RateCounter",

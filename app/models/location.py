@@ -27,6 +27,8 @@ class Base(Model):
     name_en: Mapped[str] = mapped_column(String(200))
     hold_ttl_hours: Mapped[int] = mapped_column(Integer, default=168)
     challenge_hours: Mapped[int] = mapped_column(Integer, default=48)
+    # Extras requests for a day close at this hour of the day before (Asia/Shanghai).
+    extras_cutoff_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
 
     sets: Mapped[list[FilmSet]] = relationship(back_populates="base", order_by="FilmSet.code")
 

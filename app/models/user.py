@@ -9,13 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._base import Model, UTCDateTime, utcnow
 
-ROLES = ("admin", "base_manager", "coordinator")
+ROLES = ("admin", "base_manager", "coordinator", "extras_office")
 
 
 class User(Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'base_manager', 'coordinator')", name="role_known"),
+        CheckConstraint(
+            "role IN ('admin', 'base_manager', 'coordinator', 'extras_office')", name="role_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

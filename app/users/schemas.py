@@ -10,7 +10,7 @@ from pydantic.config import JsonDict
 
 from app.schemas import InputModel, Name, OutputModel, ShortCode
 
-Role = Literal["admin", "base_manager", "coordinator"]
+Role = Literal["admin", "base_manager", "coordinator", "extras_office"]
 
 
 def _scoped(role: str, scope: str | None) -> JsonDict:
@@ -32,6 +32,8 @@ class UserCreate(InputModel):
                 _scoped("admin", None),
                 _scoped("base_manager", "bases"),
                 _scoped("coordinator", "crews"),
+                # The extras office: some bases, or none for the whole town.
+                {"properties": {"role": {"const": "extras_office"}, "crews": {"maxItems": 0}}},
             ]
         }
     )
@@ -39,7 +41,9 @@ class UserCreate(InputModel):
     name: Name
     role: Role
     bases: Annotated[list[ShortCode], Field(max_length=100)] = Field(
-        default=[], description="Base codes a base manager looks after"
+        default=[],
+        description="Base codes a base manager looks after (an extras office: its bases, "
+        "none for the whole town)",
     )
     crews: Annotated[list[ShortCode], Field(max_length=100)] = Field(
         default=[], description="Crew codes a coordinator works for"

@@ -30,13 +30,15 @@ def _ids(
 def create_user(
     session: Session, name: str, role: str, bases: Sequence[str] = (), crews: Sequence[str] = ()
 ) -> tuple[User, str]:
-    """Create a user and return it with its new API key (never stored in clear)."""
+    """Create a user and return it with its new API key (never stored in clear).
+
+    An extras office without bases serves the whole town."""
     if role == "base_manager" and not bases:
         raise InvalidInput("bases: a base manager needs at least one base.")
     if role == "coordinator" and not crews:
         raise InvalidInput("crews: a coordinator needs at least one crew.")
-    if role != "base_manager" and bases:
-        raise InvalidInput("bases: only base managers are scoped to bases.")
+    if role not in ("base_manager", "extras_office") and bases:
+        raise InvalidInput("bases: only base managers and extras offices are scoped to bases.")
     if role != "coordinator" and crews:
         raise InvalidInput("crews: only coordinators are scoped to crews.")
     key = new_api_key()

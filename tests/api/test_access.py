@@ -91,6 +91,8 @@ class Ctx:
     user: int = 0
     feed: int = 0
     feed_token: str = ""
+    performer_token: str = ""
+    shooting: bool = False
     _n: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     # Days of fresh bookings on AAA-1: after C1's hold (days 60-63), disjoint from each other.
     _days: Iterator[int] = field(default_factory=lambda: itertools.count(64, 3))
@@ -202,6 +204,65 @@ class Ctx:
             crew = get_crew(s, self.w.crew1)
             return create_preview(s, crew, creator, parsed, data, "b.csv", utcnow()).id
 
+    # --- the extras pool: C1 shoots on AAA-1 on day 150 (confirmed), with one request.
+    def extras_request(self) -> int:
+        from app.extras.schemas import RequestCreate
+        from app.extras.service import create_request
+
+        if not self.shooting:
+            self.new_booking("confirmed", start=150)
+            self.shooting = True
+        with transaction() as s:
+            actor = s.scalars(select(User).where(User.name == "coord 1")).one()
+            body = {"set_id": self.w.set_a1, "day": iso(150), "count": 2}
+            return create_request(
+                s, actor, get_crew(s, self.w.crew1), RequestCreate.model_validate(body), utcnow()
+            ).id
+
+    def new_performer(self) -> int:
+        from app.models import Performer
+
+        with transaction() as s:
+            n = self.n()
+            p = Performer(name=f"演员{n}", gender="m", card_no=f"AC-{n}", phone="13800000000")
+            s.add(p)
+            s.flush()
+            return p.id
+
+    def new_link(self) -> int:
+        from app.extras.service import create_link, get_performer
+
+        performer = self.new_performer()
+        with transaction() as s:
+            actor = s.scalars(select(User).where(User.role == "admin")).first()
+            assert actor is not None
+            return create_link(s, actor, get_performer(s, performer))[0].id
+
+    def new_dispatch_run(self, status: str = "succeeded") -> int:
+        from app.models import DispatchRun
+
+        with transaction() as s:
+            run = DispatchRun(day=day(150), status=status)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def confirmed_assignment(self) -> int:
+        from app.models import ExtrasAssignment
+
+        rid, performer = self.extras_request(), self.new_performer()
+        with transaction() as s:
+            a = ExtrasAssignment(
+                request_id=rid,
+                performer_id=performer,
+                day=day(150),
+                status="confirmed",
+                tasks=[],
+            )
+            s.add(a)
+            s.flush()
+            return a.id
+
     def no_run_active(self) -> dict[str, int]:
         """Finish earlier runs, so that starting one is not refused as 'already running'."""
         with transaction() as s:
@@ -226,6 +287,7 @@ def user_body(ctx: Ctx) -> dict[str, Any]:
 def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) -> Ctx:
     # Starting a plan run spawns a solver process; here only the request matters.
     monkeypatch.setattr("app.planning.router.spawn", lambda run_id, url: None)
+    monkeypatch.setattr("app.extras.run.spawn", lambda run_id, url: None)
     c = Ctx(client, world)
     with transaction() as s:
         gone, c.revoked_key = create_user(s, "gone", "admin")
@@ -240,6 +302,13 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
         creator = s.scalars(select(User).where(User.name == "coord 1")).one()
         feed, c.feed_token = create_feed(s, creator, "crew", world.crew1, None)
         c.feed = feed.id
+    from app.extras.service import create_link, get_performer
+
+    performer = c.new_performer()
+    with transaction() as s:
+        actor = s.scalars(select(User).where(User.role == "admin")).first()
+        assert actor is not None
+        c.performer_token = create_link(s, actor, get_performer(s, performer))[1]
     return c
 
 
@@ -645,6 +714,92 @@ CASES: list[Case] = [
         crew_only(mgr_own=403),
         lambda ctx: {"run_id": ctx.new_run(), "crew_id": ctx.w.crew1},
     ),
+    # --- the extras pool: the register is the extras office's (admins here); a crew orders
+    # and reads its own requests and pay sheets, never phone numbers; managers see none of it.
+    # The extras office's own scope is tested in tests/api/test_extras.py.
+    Case("GET", "/performers", admin_only()),
+    Case(
+        "POST",
+        "/performers",
+        admin_only(201),
+        body=lambda ctx: {"name": "演员", "gender": "f", "card_no": f"NEW-{ctx.n()}"},
+    ),
+    Case("GET", "/performers/{performer_id}", admin_only(), _c("performer_id", Ctx.new_performer)),
+    Case(
+        "PATCH",
+        "/performers/{performer_id}",
+        admin_only(),
+        _c("performer_id", Ctx.new_performer),
+        body=lambda ctx: {"skills": ["dance"]},
+    ),
+    Case(
+        "POST",
+        "/performers/{performer_id}/links",
+        admin_only(201),
+        _c("performer_id", Ctx.new_performer),
+    ),
+    Case("POST", "/performer-links/{link_id}/revoke", admin_only(), _c("link_id", Ctx.new_link)),
+    Case(
+        "GET",
+        "/p/{token}.ics",
+        everyone() | {"anon": 200, "revoked": 200},
+        lambda ctx: {"token": ctx.performer_token},
+    ),
+    Case(
+        "POST",
+        "/crews/{crew_id}/extras-requests",
+        crew_only(201, mgr_own=403),
+        lambda ctx: (ctx.extras_request(), {"crew_id": ctx.w.crew1})[1],
+        body=lambda ctx: {"set_id": ctx.w.set_a1, "day": iso(150), "count": 3},
+    ),
+    Case("GET", "/crews/{crew_id}/extras-requests", crew_only(mgr_own=403), _w("crew_id=crew1")),
+    Case("GET", "/extras-requests", everyone()),
+    Case(
+        "GET",
+        "/extras-requests/{request_id}",
+        crew_only(),
+        _c("request_id", Ctx.extras_request),
+        check=lambda ctx, actor, r: _no_phone(r),
+    ),
+    Case(
+        "POST",
+        "/extras-requests/{request_id}/cancel",
+        crew_only(),
+        _c("request_id", Ctx.extras_request),
+    ),
+    Case(
+        "POST",
+        "/extras/dispatch-runs",
+        admin_only(202),
+        body=lambda ctx: {"day": iso(151 + ctx.n())},
+    ),
+    Case("GET", "/extras/dispatch-runs/{run_id}", admin_only(), _c("run_id", Ctx.new_dispatch_run)),
+    Case(
+        "POST",
+        "/extras/dispatch-runs/{run_id}/cancel",
+        admin_only(),
+        _c("run_id", lambda ctx: ctx.new_dispatch_run("queued")),
+    ),
+    Case("POST", "/extras/publish", admin_only(), body=lambda ctx: {"day": iso(150)}),
+    Case("GET", "/extras/board", admin_only()),
+    Case(
+        "PUT",
+        "/extras-assignments/{assignment_id}/attendance",
+        expect(admin=200, mgr_own=404, mgr_other=404, coord_own=403, coord_other=404),
+        _c("assignment_id", Ctx.confirmed_assignment),
+        body=lambda ctx: {"attendance": "present", "hours_worked": 9},
+    ),
+    Case("GET", "/bases/{base_id}/extras-pay-rules", admin_only(), _w("base_id=base_a")),
+    Case(
+        "PUT",
+        "/bases/{base_id}/extras-pay-rules/{category}",
+        admin_only(),
+        lambda ctx: {"base_id": ctx.w.base_a, "category": "ordinary"},
+        body=lambda ctx: {"base_fee": 120},
+    ),
+    Case("GET", "/crews/{crew_id}/extras-pay-sheet", crew_only(), _w("crew_id=crew1")),
+    Case("GET", "/crews/{crew_id}/extras-pay-sheet.csv", crew_only(), _w("crew_id=crew1")),
+    Case("GET", "/crews/{crew_id}/extras-pay-sheet.xlsx", crew_only(), _w("crew_id=crew1")),
     # --- users: administrators only; /me for everyone signed in.
     Case("GET", "/users", admin_only()),
     Case("POST", "/users", admin_only(201), body=user_body),
@@ -654,7 +809,21 @@ CASES: list[Case] = [
 ]
 
 
+def _no_phone(r: Response) -> None:
+    """A crew's view of a request never carries performers' phone numbers or birth years."""
+    assert "phone" not in r.text and "birth_year" not in r.text
+
+
 def query_for(case: Case) -> dict[str, str]:
+    if case.path in (
+        "/crews/{crew_id}/extras-requests",
+        "/extras-requests",
+        "/extras/board",
+        "/crews/{crew_id}/extras-pay-sheet",
+        "/crews/{crew_id}/extras-pay-sheet.csv",
+        "/crews/{crew_id}/extras-pay-sheet.xlsx",
+    ):
+        return {"day": iso(150)}
     if case.path in (
         "/availability",
         "/bases/{base_id}/occupancy",

@@ -70,11 +70,20 @@ RACES: dict[str, Body] = {
         {"from_base": "AAA", "to_base": "BBB", "cost": 5000},
         lambda w: w.admin,
     ),
+    "uq_performers_card_no": lambda w: (
+        "POST",
+        "/performers",
+        {"name": "重复", "gender": "m", "card_no": "HD-DUP"},
+        lambda w: w.admin,
+    ),
 }
 # Unique rules no request can race: values the server draws at random (256-bit secrets).
 NOT_RACEABLE = {
     "uq_users_api_key_hash": "API keys are random secrets drawn by the server",
     "uq_feed_tokens_token_hash": "feed tokens are random secrets drawn by the server",
+    "uq_performer_links_token_hash": "performer links are random secrets drawn by the server",
+    "uq_extras_assignments_performer_day": "written only by a dispatch run's swap, never by a "
+    "request (two swaps at once: the later one fails and its run is recorded failed)",
 }
 
 

@@ -1,0 +1,433 @@
+"""Routes of the extras pool: the office's register, runs, board, attendance and pay rules;
+crews' requests and dispatch lists; the performer's private calendar (token only)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import func, select
+
+from app.access import (
+    ExtrasOffice,
+    OwnCrew,
+    VisibleExtrasRequest,
+    extras_requests_scope,
+    require_dispatches,
+)
+from app.catalog.service import get_base
+from app.clock import NowDep
+from app.db import get_engine
+from app.deps import CurrentUser, SessionDep
+from app.errors import ANY_ROUTE, API_KEY_ROUTE, Conflict, problems
+from app.extras import run as runs
+from app.extras import service
+from app.extras.calendar import performer_calendar
+from app.extras.schemas import (
+    Attendance,
+    CancelRequest,
+    Category,
+    DayBoard,
+    DispatchRunOut,
+    DispatchStart,
+    LinkCreated,
+    LinkOut,
+    PayLine,
+    PayRuleIn,
+    PayRuleOut,
+    PerformerCreate,
+    PerformerCrewView,
+    PerformerOut,
+    PerformerUpdate,
+    Publish,
+    Published,
+    RequestCreate,
+    RequestOut,
+)
+from app.models import DispatchRun, ExtrasAssignment, ExtrasRequest, PayRule, Performer
+from app.pagination import PageDep, page_of
+from app.routing import TransactionalRoute
+from app.schemas import IsoDate, Page, PathId, QueryId
+
+router = APIRouter(tags=["extras"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
+public = APIRouter(tags=["extras"], route_class=TransactionalRoute)
+Day = Annotated[IsoDate, Query(description="The shooting day")]
+
+
+# --- the register (the extras office) --------------------------------------------------------
+
+
+@router.get("/performers", response_model=Page[PerformerOut], responses=problems(403))
+def list_performers(
+    session: SessionDep,
+    user: ExtrasOffice,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=100, description="Name or card number")] = None,
+) -> Page[PerformerOut | PerformerCrewView]:
+    stmt = select(Performer).order_by(Performer.name, Performer.id)
+    if q:
+        stmt = stmt.where((Performer.name.contains(q)) | (Performer.card_no == q))
+    return page_of(session, stmt, page, lambda p: service.performer_out(p, user))
+
+
+@router.post(
+    "/performers",
+    response_model=PerformerOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 409),
+)
+def create_performer(
+    body: PerformerCreate, session: SessionDep, user: ExtrasOffice
+) -> PerformerOut | PerformerCrewView:
+    return service.performer_out(service.create_performer(session, body), user)
+
+
+@router.get("/performers/{performer_id}", response_model=PerformerOut, responses=problems(403, 404))
+def get_performer(
+    performer_id: PathId, session: SessionDep, user: ExtrasOffice
+) -> PerformerOut | PerformerCrewView:
+    return service.performer_out(service.get_performer(session, performer_id), user)
+
+
+@router.patch(
+    "/performers/{performer_id}", response_model=PerformerOut, responses=problems(403, 404)
+)
+def update_performer(
+    performer_id: PathId, body: PerformerUpdate, session: SessionDep, user: ExtrasOffice
+) -> PerformerOut | PerformerCrewView:
+    performer = service.get_performer(session, performer_id)
+    service.update_performer(session, performer, body.model_dump(exclude_unset=True))
+    return service.performer_out(performer, user)
+
+
+@router.post(
+    "/performers/{performer_id}/links",
+    response_model=LinkCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 404),
+    summary="A performer's private link (page and calendar); the token is shown once",
+)
+def create_link(performer_id: PathId, session: SessionDep, user: ExtrasOffice) -> LinkCreated:
+    link, token = service.create_link(session, user, service.get_performer(session, performer_id))
+    return LinkCreated(
+        id=link.id,
+        performer_id=link.performer_id,
+        token_prefix=link.token_prefix,
+        created_at=link.created_at,
+        token=token,
+        url=f"/p/{token}",
+    )
+
+
+@router.post(
+    "/performer-links/{link_id}/revoke",
+    response_model=LinkOut,
+    responses=problems(403, 404),
+    summary="Stop a performer's link: page and calendar die",
+)
+def revoke_link(link_id: PathId, session: SessionDep, user: ExtrasOffice, now: NowDep) -> LinkOut:
+    return LinkOut.model_validate(service.revoke_link(session, link_id, now), from_attributes=True)
+
+
+# --- crews' requests -----------------------------------------------------------------------
+
+
+@router.post(
+    "/crews/{crew_id}/extras-requests",
+    response_model=RequestOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 404, 409),
+    summary="Order extras for a shooting day (closes at the base's cut-off the day before)",
+)
+def create_request(
+    crew: OwnCrew, body: RequestCreate, session: SessionDep, user: CurrentUser, now: NowDep
+) -> RequestOut:
+    r = service.create_request(session, user, crew, body, now)
+    return service.request_out(session, r, user)
+
+
+@router.get(
+    "/crews/{crew_id}/extras-requests",
+    response_model=list[RequestOut],
+    responses=problems(403, 404),
+    summary="The crew's requests for a day with their dispatch lists",
+)
+def crew_requests(
+    crew: OwnCrew, day: Day, session: SessionDep, user: CurrentUser
+) -> list[RequestOut]:
+    found = session.scalars(
+        select(ExtrasRequest)
+        .where(ExtrasRequest.crew_id == crew.id, ExtrasRequest.day == day)
+        .order_by(ExtrasRequest.id)
+    )
+    reasons = _reasons(session, day)
+    return [service.request_out(session, r, user, reasons.get(r.id)) for r in found]
+
+
+@router.get(
+    "/extras-requests",
+    response_model=Page[RequestOut],
+    summary="Requests of a day you may see (your crews', your office's bases)",
+)
+def list_requests(
+    day: Day, session: SessionDep, user: CurrentUser, page: PageDep
+) -> Page[RequestOut]:
+    stmt = (
+        select(ExtrasRequest)
+        .where(ExtrasRequest.day == day, extras_requests_scope(user))
+        .order_by(ExtrasRequest.id)
+    )
+    reasons = _reasons(session, day)
+    return page_of(
+        session, stmt, page, lambda r: service.request_out(session, r, user, reasons.get(r.id))
+    )
+
+
+def _reasons(session: SessionDep, day: date) -> dict[int, str]:
+    """Why slots stay empty, per request, from the day's latest runs."""
+    out: dict[int, str] = {}
+    for run in session.scalars(
+        select(DispatchRun)
+        .where(DispatchRun.day == day, DispatchRun.status == "succeeded")
+        .order_by(DispatchRun.id)
+    ):
+        for u in run.unfilled or []:
+            out[int(u["request_id"])] = f"{u['missing']} unfilled: {u['reason']}"
+    return out
+
+
+@router.get("/extras-requests/{request_id}", response_model=RequestOut, responses=problems(404))
+def get_request(r: VisibleExtrasRequest, session: SessionDep, user: CurrentUser) -> RequestOut:
+    return service.request_out(session, r, user, _reasons(session, r.day).get(r.id))
+
+
+@router.post(
+    "/extras-requests/{request_id}/cancel",
+    response_model=RequestOut,
+    responses=problems(403, 404),
+    summary="Cancel a request (the crew before the cut-off, the office any time); audited",
+)
+def cancel_request(
+    r: VisibleExtrasRequest,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    body: CancelRequest | None = None,
+) -> RequestOut:
+    service.cancel_request(session, user, r, (body or CancelRequest()).reason, now)
+    return service.request_out(session, r, user)
+
+
+# --- dispatch (the extras office) ----------------------------------------------------------
+
+
+@router.post(
+    "/extras/dispatch-runs",
+    response_model=DispatchRunOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problems(403, 409),
+    summary="Dispatch a day's requests in a worker process (409: a run of the day is going)",
+)
+def start_dispatch(body: DispatchStart, session: SessionDep, user: CurrentUser) -> JSONResponse:
+    require_dispatches(user, body.base_id)
+    going = session.scalar(
+        select(func.count())
+        .select_from(DispatchRun)
+        .where(DispatchRun.day == body.day, DispatchRun.status.in_(("queued", "running")))
+    )
+    if going:
+        raise Conflict(f"A dispatch run of {body.day} is in progress; wait for it or cancel it.")
+    run = runs.create_run(session, user, body.day, body.base_id)
+    session.commit()
+    runs.spawn(run.id, get_engine().url.render_as_string(hide_password=False))
+    out = runs.run_out(run).model_dump(mode="json")
+    return JSONResponse(
+        out, status_code=202, headers={"Location": f"/extras/dispatch-runs/{run.id}"}
+    )
+
+
+def _office_run(session: SessionDep, user: CurrentUser, run_id: int) -> DispatchRun:
+    run = runs.get_run(session, run_id)
+    require_dispatches(user, run.base_id)
+    return run
+
+
+@router.get(
+    "/extras/dispatch-runs/{run_id}", response_model=DispatchRunOut, responses=problems(403, 404)
+)
+def get_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> DispatchRunOut:
+    return runs.run_out(_office_run(session, user, run_id))
+
+
+@router.post(
+    "/extras/dispatch-runs/{run_id}/cancel",
+    response_model=DispatchRunOut,
+    responses=problems(403, 404),
+    summary="Stop a run before it swaps the day's proposals",
+)
+def cancel_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> DispatchRunOut:
+    run = _office_run(session, user, run_id)
+    if run.status in ("queued", "running"):
+        run.cancel_requested = True
+        session.flush()
+    return runs.run_out(run)
+
+
+@router.post(
+    "/extras/publish",
+    response_model=Published,
+    responses=problems(403),
+    summary="Confirm the day's proposed assignments: later runs never move them",
+)
+def publish(body: Publish, session: SessionDep, user: CurrentUser, now: NowDep) -> Published:
+    require_dispatches(user, body.base_id)
+    where = [ExtrasRequest.day == body.day, ExtrasRequest.status == "open"]
+    if body.base_id is not None:
+        where.append(ExtrasRequest.base_id == body.base_id)
+    ids = select(ExtrasRequest.id).where(*where)
+    n = 0
+    for a in session.scalars(
+        select(ExtrasAssignment).where(
+            ExtrasAssignment.request_id.in_(ids), ExtrasAssignment.status == "proposed"
+        )
+    ):
+        a.status = "confirmed"
+        a.confirmed_at = now
+        n += 1
+    session.flush()
+    return Published(day=body.day, confirmed=n)
+
+
+@router.get(
+    "/extras/board",
+    response_model=DayBoard,
+    responses=problems(403),
+    summary="The office's day board: demand against supply by profile, unfilled slots",
+)
+def board(day: Day, session: SessionDep, user: CurrentUser, base_id: QueryId = None) -> DayBoard:
+    from app.extras.board import day_board
+
+    require_dispatches(user, base_id)
+    return day_board(session, day, base_id)
+
+
+@router.put(
+    "/extras-assignments/{assignment_id}/attendance",
+    response_model=PayLine,
+    responses=problems(403, 404, 409),
+    summary="Attendance, hours and special tasks of a confirmed assignment (the office)",
+)
+def attendance(
+    assignment_id: PathId, body: Attendance, session: SessionDep, user: CurrentUser
+) -> PayLine:
+    a = service.assignment_for_office(session, user, assignment_id)
+    service.record_attendance(session, a, body)
+    r = session.get(ExtrasRequest, a.request_id)
+    p = session.get(Performer, a.performer_id)
+    assert r is not None and p is not None
+    from app.models import Crew
+
+    crew = session.get(Crew, r.crew_id)
+    assert crew is not None
+    return service.pay_line(a, r, p, crew, session.get(PayRule, (r.base_id, p.category)))
+
+
+# --- pay -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/bases/{base_id}/extras-pay-rules",
+    response_model=list[PayRuleOut],
+    responses=problems(403, 404),
+)
+def pay_rules(base_id: PathId, session: SessionDep, user: CurrentUser) -> list[PayRuleOut]:
+    base = get_base(session, base_id)
+    require_dispatches(user, base.id)
+    rules = session.scalars(select(PayRule).where(PayRule.base_id == base.id))
+    return [PayRuleOut.model_validate(r, from_attributes=True) for r in rules]
+
+
+@router.put(
+    "/bases/{base_id}/extras-pay-rules/{category}",
+    response_model=PayRuleOut,
+    responses=problems(403, 404),
+    summary="The guild's rates for a category as this base applies them",
+)
+def put_pay_rule(
+    base_id: PathId, category: Category, body: PayRuleIn, session: SessionDep, user: CurrentUser
+) -> PayRuleOut:
+    rule = service.put_pay_rule(session, user, get_base(session, base_id), category, body)
+    return PayRuleOut.model_validate(rule, from_attributes=True)
+
+
+@router.get(
+    "/crews/{crew_id}/extras-pay-sheet",
+    response_model=list[PayLine],
+    responses=problems(404),
+    summary="A crew's pay sheet for a day (its coordinators, the office of its bases)",
+)
+def pay_sheet(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser) -> list[PayLine]:
+    return service.pay_sheet(session, user, day, crew_id)
+
+
+@router.get(
+    "/crews/{crew_id}/extras-pay-sheet.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV"}, **problems(404)},
+)
+def pay_sheet_csv(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser) -> Response:
+    body = service.pay_csv(service.pay_sheet(session, user, day, crew_id))
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="pay-{crew_id}-{day}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/crews/{crew_id}/extras-pay-sheet.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "An Excel workbook"}, **problems(404)},
+)
+def pay_sheet_xlsx(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser) -> Response:
+    body = service.pay_xlsx(service.pay_sheet(session, user, day, crew_id))
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="pay-{crew_id}-{day}.xlsx"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- the performer's calendar: the secret token is the only credential -----------------------
+
+
+@public.get(
+    "/p/{token}.ics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"},
+        **ANY_ROUTE,
+        **problems(404),
+    },
+    summary="A performer's own assignments as an iCalendar feed",
+)
+def performer_feed(token: str, session: SessionDep, now: NowDep) -> Response:
+    performer = service.performer_by_token(session, token)
+    since = now.date() - timedelta(days=90)
+    body = performer_calendar(session, performer, since, now)
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )

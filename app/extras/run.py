@@ -1,0 +1,330 @@
+"""A dispatch run: the day's open requests and the register into :mod:`scheduler.dispatch`,
+and the result back as the day's proposed assignments, swapped in one transaction.
+
+Like plan runs: recorded first (``queued``), executed in a process of its own
+(``python -m app.extras.worker RUN_ID``, or ``backlot extras dispatch``), with progress,
+cancellation before the swap, the inputs' hash (unchanged inputs keep the previous run's
+proposals) and the number of changes since the last run. Confirmed assignments enter as
+``fixed``; performers working for another base's crew that day are busy. A crash or a
+cancel before the swap leaves the previous proposals whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.orm import Session
+
+from app.db import transaction
+from app.extras.schemas import DispatchRunOut
+from app.extras.service import profile_of
+from app.lookup import get_or_404
+from app.models import (
+    DispatchRun,
+    ExtrasAssignment,
+    ExtrasRequest,
+    Performer,
+    PerformerUnavailable,
+    User,
+    utcnow,
+)
+from scheduler import dispatch as dp
+
+FAIRNESS_DAYS = dp.FAIRNESS_WINDOW_DAYS
+
+
+def create_run(session: Session, user: User | None, day: date, base_id: int | None) -> DispatchRun:
+    run = DispatchRun(
+        day=day, base_id=base_id, status="queued", requested_by_id=user.id if user else None
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def run_out(run: DispatchRun) -> DispatchRunOut:
+    out = DispatchRunOut.model_validate(run, from_attributes=True)
+    out.fill_rate = (run.filled or 0) / run.slots if run.slots else None
+    return out
+
+
+def get_run(session: Session, run_id: int) -> DispatchRun:
+    return get_or_404(session, DispatchRun, run_id, f"Dispatch run {run_id} not found.")
+
+
+def spawn(run_id: int, database_url: str) -> None:
+    """The run in its own process; the web process never solves."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.extras.worker", str(run_id)],
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    threading.Thread(target=proc.wait, daemon=True).start()
+
+
+def _scope(base_id: int | None, day: date) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [ExtrasRequest.day == day, ExtrasRequest.status == "open"]
+    if base_id is not None:
+        where.append(ExtrasRequest.base_id == base_id)
+    return where
+
+
+def build_problem(session: Session, day: date, base_id: int | None) -> dp.Problem:
+    """The register, the day's open requests in scope, and what is already fixed."""
+    requests = list(
+        session.scalars(
+            select(ExtrasRequest).where(*_scope(base_id, day)).order_by(ExtrasRequest.id)
+        )
+    )
+    in_scope = {r.id for r in requests}
+    off: dict[int, set[date]] = defaultdict(set)
+    for pid in session.scalars(
+        select(PerformerUnavailable.performer_id).where(PerformerUnavailable.day == day)
+    ):
+        off[pid].add(day)
+    fixed: list[dp.Fixed] = []
+    continuity_of = {r.continuity_of_id for r in requests if r.continuity_of_id}
+    earlier: dict[int, set[int]] = defaultdict(set)
+    for a in session.scalars(
+        select(ExtrasAssignment).where(
+            (ExtrasAssignment.day == day) | ExtrasAssignment.request_id.in_(continuity_of)
+        )
+    ):
+        if a.request_id in continuity_of:
+            earlier[a.request_id].add(a.performer_id)
+        if a.day != day:
+            continue
+        if a.request_id not in in_scope:
+            off[a.performer_id].add(day)  # working for a crew outside this run
+        elif a.status == "confirmed":
+            fixed.append(dp.Fixed(a.request_id, a.performer_id))
+    worked: dict[int, set[date]] = defaultdict(set)
+    for pid, d in session.execute(
+        select(ExtrasAssignment.performer_id, ExtrasAssignment.day).where(
+            ExtrasAssignment.day >= day - timedelta(days=FAIRNESS_DAYS),
+            ExtrasAssignment.day < day,
+            ExtrasAssignment.status == "confirmed",
+            (ExtrasAssignment.attendance.is_(None)) | (ExtrasAssignment.attendance != "absent"),
+        )
+    ):
+        worked[pid].add(d)
+    performers = tuple(
+        dp.Performer(
+            id=pid,
+            gender=gender,
+            category=category,
+            tags=frozenset((skills or []) + (looks or []) + (dialects or [])),
+            birth_year=birth_year,
+            height_cm=height,
+            max_days_per_week=limit,
+            active=status == "active",
+            unavailable=frozenset(off.get(pid, ())),
+            worked=frozenset(worked.get(pid, ())),
+        )
+        for pid, gender, category, skills, looks, dialects, birth_year, height, limit, status in (
+            session.execute(
+                select(
+                    Performer.id,
+                    Performer.gender,
+                    Performer.category,
+                    Performer.skills,
+                    Performer.looks,
+                    Performer.dialects,
+                    Performer.birth_year,
+                    Performer.height_cm,
+                    Performer.max_days_per_week,
+                    Performer.status,
+                ).order_by(Performer.id)
+            )
+        )
+    )
+    return dp.Problem(
+        day=day,
+        performers=performers,
+        requests=tuple(
+            dp.Request(
+                id=r.id,
+                crew=r.crew_id,
+                count=r.count,
+                profile=profile_of(r),
+                priority=r.priority,
+                continuity=frozenset(earlier.get(r.continuity_of_id or 0, ())),
+            )
+            for r in requests
+        ),
+        fixed=tuple(sorted(fixed, key=lambda f: (f.request, f.performer))),
+    )
+
+
+def inputs_hash(problem: dp.Problem) -> str:
+    def pro(p: dp.Profile) -> list[object]:
+        return [sorted(p.tags), sorted(p.categories), p.gender, p.age_min, p.age_max,
+                p.height_min, p.height_max]  # fmt: skip
+
+    body = {
+        "day": problem.day.isoformat(),
+        "performers": [
+            [
+                p.id,
+                p.gender,
+                p.category,
+                sorted(p.tags),
+                p.birth_year,
+                p.height_cm,
+                p.max_days_per_week,
+                p.active,
+                sorted(d.isoformat() for d in p.unavailable),
+                sorted(d.isoformat() for d in p.worked),
+            ]
+            for p in problem.performers
+        ],
+        "requests": [
+            [r.id, r.crew, r.count, pro(r.profile), r.priority, sorted(r.continuity)]
+            for r in problem.requests
+        ],
+        "fixed": [[f.request, f.performer] for f in problem.fixed],
+    }
+    return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()
+
+
+def execute(run_id: int) -> DispatchRun:
+    """Run dispatch ``run_id`` to the end (a failure is recorded on the run)."""
+    try:
+        return _execute(run_id)
+    except Exception as exc:
+        with transaction() as session:
+            run = session.get(DispatchRun, run_id)
+            if run is not None and run.status in ("queued", "running"):
+                run.status = "failed"
+                run.finished_at = utcnow()
+                run.message = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
+        raise
+
+
+def _proposed(session: Session, request_ids: set[int]) -> set[tuple[int, int]]:
+    return {
+        (r, p)
+        for r, p in session.execute(
+            select(ExtrasAssignment.request_id, ExtrasAssignment.performer_id).where(
+                ExtrasAssignment.request_id.in_(request_ids),
+                ExtrasAssignment.status == "proposed",
+            )
+        )
+    }
+
+
+def _execute(run_id: int) -> DispatchRun:
+    with transaction() as session:
+        run = get_run(session, run_id)
+        run.status = "running"
+        run.started_at = utcnow()
+        run.progress = {"phase": "loading"}
+        day, base_id = run.day, run.base_id
+    with transaction() as session:
+        problem = build_problem(session, day, base_id)
+        digest = inputs_hash(problem)
+        previous = session.scalars(
+            select(DispatchRun)
+            .where(
+                DispatchRun.day == day,
+                DispatchRun.base_id.is_(None)
+                if base_id is None
+                else DispatchRun.base_id == base_id,
+                DispatchRun.status == "succeeded",
+                DispatchRun.id != run_id,
+            )
+            .order_by(DispatchRun.id.desc())
+        ).first()
+        if previous is not None and previous.inputs_hash == digest:
+            run = get_run(session, run_id)
+            for name in ("slots", "filled", "fairness", "unfilled"):
+                setattr(run, name, getattr(previous, name))
+            run.inputs_hash = digest
+            run.changes = 0
+            run.status = "succeeded"
+            run.finished_at = utcnow()
+            run.progress = {"phase": "done"}
+            run.message = f"inputs unchanged since run {previous.id}: its proposals stand"
+            return run
+        get_run(session, run_id).progress = {"phase": "solving"}
+    result = dp.dispatch(problem)
+    with transaction() as session:
+        run = get_run(session, run_id)
+        session.refresh(run)
+        if run.cancel_requested:
+            run.status = "stopped"
+            run.finished_at = utcnow()
+            run.message = "cancelled before the swap: the previous proposals stand"
+            run.progress = {"phase": "done"}
+            return run
+        ids = {r.id for r in problem.requests}
+        before = _proposed(session, ids)
+        session.execute(
+            delete(ExtrasAssignment).where(
+                ExtrasAssignment.request_id.in_(ids), ExtrasAssignment.status == "proposed"
+            )
+        )
+        session.flush()
+        session.add_all(
+            ExtrasAssignment(
+                request_id=a.request,
+                performer_id=a.performer,
+                day=day,
+                run_id=run.id,
+                status="proposed",
+                continuity=a.continuity,
+                tasks=[],
+            )
+            for a in result.assignments
+            if not a.fixed
+        )
+        session.flush()
+        after = _proposed(session, ids)
+        run.inputs_hash = digest
+        run.slots = result.slots
+        run.filled = result.filled
+        run.changes = len(before ^ after)
+        run.unfilled = [
+            {
+                "request_id": u.request,
+                "missing": u.missing,
+                "code": u.code,
+                "reason": u.reason,
+            }
+            for u in result.unfilled
+        ]
+        run.fairness = _fairness(problem, result)
+        run.status = "succeeded"
+        run.finished_at = utcnow()
+        run.progress = {"phase": "done", "seconds": round(result.seconds, 3)}
+        return run
+
+
+def _fairness(problem: dp.Problem, result: dp.Dispatch) -> dict[str, float | int]:
+    """Days worked in the last 30 days, today's assignments included."""
+    since = problem.day - timedelta(days=FAIRNESS_DAYS)
+    today = {a.performer for a in result.assignments}
+    counts = {
+        p.id: sum(1 for d in p.worked if d >= since) + (p.id in today)
+        for p in problem.performers
+        if p.active
+    }
+    assigned = [counts[pid] for pid in today if pid in counts]
+    return {
+        "gini_days_30_active": round(dp.gini(counts.values()), 4),
+        "assigned_mean_days_30": round(sum(assigned) / len(assigned), 2) if assigned else 0,
+        "assigned_max_days_30": max(assigned, default=0),
+        "continuity_kept": sum(1 for a in result.assignments if a.continuity),
+        "rounds": result.rounds,
+    }

@@ -1,0 +1,260 @@
+"""The extras pool in and out. Performers have two outputs: the office's (phone, birth year)
+and the crews' (name, card number, profile tags); a crew never gets the office's model."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Strict
+
+from app.schemas import Id, InputModel, IsoDate, OutputModel, ShortName, Tag, Text, Yuan
+
+Category = Literal["ordinary", "group_featured", "featured_small", "featured_mid", "featured_large"]
+Gender = Literal["m", "f"]
+Tags = Annotated[list[Tag], Field(max_length=30)]
+Year = Annotated[int, Strict(), Field(ge=1900, le=2100)]
+Height = Annotated[int, Strict(), Field(ge=50, le=250)]
+Age = Annotated[int, Strict(), Field(ge=0, le=120)]
+CardNo = Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,32}$", examples=["HD-2024-01234"])]
+Phone = Annotated[str, Field(pattern=r"^[0-9+ -]{0,32}$", examples=["138 0000 0000"])]
+Hour = Annotated[int, Strict(), Field(ge=0, le=24)]
+Yuan_ = Yuan
+
+
+class PerformerCreate(InputModel):
+    name: ShortName
+    gender: Gender
+    card_no: CardNo
+    birth_year: Year | None = None
+    height_cm: Height | None = None
+    phone: Phone = ""
+    category: Category = "ordinary"
+    skills: Tags = []
+    looks: Tags = []
+    dialects: Tags = []
+    wardrobe: Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")] = ""
+    status: Literal["active", "inactive"] = "active"
+    max_days_per_week: Annotated[int, Strict(), Field(ge=1, le=7)] = 6
+
+
+class PerformerUpdate(InputModel):
+    name: ShortName | None = None
+    birth_year: Year | None = None
+    height_cm: Height | None = None
+    phone: Phone | None = None
+    category: Category | None = None
+    skills: Tags | None = None
+    looks: Tags | None = None
+    dialects: Tags | None = None
+    wardrobe: Annotated[str, Field(max_length=100, pattern=r"^[^\x00]*$")] | None = None
+    status: Literal["active", "inactive"] | None = None
+    max_days_per_week: Annotated[int, Strict(), Field(ge=1, le=7)] | None = None
+    unavailable: Annotated[list[IsoDate], Field(max_length=366)] | None = None
+
+
+class PerformerCrewView(OutputModel):
+    """What a crew sees of a performer: never phone or birth year."""
+
+    id: int
+    name: str
+    card_no: str
+    category: str
+    tags: list[str]
+
+
+class PerformerOut(PerformerCrewView):
+    """The office's view of the register."""
+
+    gender: str
+    birth_year: int | None
+    height_cm: int | None
+    phone: str
+    skills: list[str]
+    looks: list[str]
+    dialects: list[str]
+    wardrobe: str
+    status: str
+    max_days_per_week: int
+    unavailable: list[date]
+
+
+class LinkCreated(OutputModel):
+    id: int
+    performer_id: int
+    token_prefix: str
+    created_at: datetime
+    token: str = Field(description="Shown once: hand it to the performer")
+    url: str
+
+
+class LinkOut(OutputModel):
+    id: int
+    performer_id: int
+    token_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class RequestCreate(InputModel):
+    set_id: Id
+    day: IsoDate
+    count: Annotated[int, Strict(), Field(ge=1, le=2000)]
+    gender: Gender | None = None
+    age_min: Age | None = None
+    age_max: Age | None = None
+    height_min: Height | None = None
+    height_max: Height | None = None
+    categories: Annotated[list[Category], Field(max_length=5)] = []
+    tags: Tags = []
+    priority: Annotated[int, Strict(), Field(ge=0, le=9)] = 5
+    call_time: Annotated[str, Field(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")] = "07:00"
+    hours: Annotated[int, Strict(), Field(ge=1, le=24)] = 8
+    wardrobe_notes: Text = ""
+    continuity_of: Id | None = Field(
+        default=None, description="Same people as on this earlier request of the crew"
+    )
+
+
+class CancelRequest(InputModel):
+    reason: Text = ""
+
+
+class AssignmentOut(OutputModel):
+    id: int
+    request_id: int
+    day: date
+    status: str
+    continuity: bool
+    attendance: str | None
+    hours_worked: int | None
+    tasks: list[str]
+    performer: PerformerCrewView | PerformerOut
+
+
+class RequestOut(OutputModel):
+    id: int
+    crew_id: int
+    crew_name: str
+    set_id: int
+    set_code: str
+    base_id: int
+    day: date
+    count: int
+    profile: str
+    gender: str | None
+    age_min: int | None
+    age_max: int | None
+    height_min: int | None
+    height_max: int | None
+    categories: list[str]
+    tags: list[str]
+    priority: int
+    call_time: str
+    hours: int
+    wardrobe_notes: str
+    continuity_of: int | None
+    status: str
+    cutoff: datetime = Field(description="After this the crew's changes go to the office")
+    assignments: list[AssignmentOut] = []
+    unfilled: str | None = Field(default=None, description="Why slots stay empty (last run)")
+
+
+class DispatchStart(InputModel):
+    day: IsoDate
+    base_id: Id | None = Field(default=None, description="None: the whole town")
+
+
+class DispatchRunOut(OutputModel):
+    id: int
+    day: date
+    base_id: int | None
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    inputs_hash: str | None
+    slots: int | None
+    filled: int | None
+    fill_rate: float | None = None
+    fairness: dict[str, Any]
+    unfilled: list[dict[str, Any]]
+    changes: int | None
+    progress: dict[str, Any]
+    message: str
+
+
+class Publish(InputModel):
+    day: IsoDate
+    base_id: Id | None = None
+
+
+class Published(OutputModel):
+    day: date
+    confirmed: int
+
+
+class Attendance(InputModel):
+    attendance: Literal["present", "late", "absent"]
+    hours_worked: Annotated[int, Strict(), Field(ge=0, le=24)] | None = None
+    tasks: Annotated[list[Tag], Field(max_length=10)] = []
+
+
+class PayRuleIn(InputModel):
+    base_fee: Yuan_
+    standard_hours: Annotated[int, Strict(), Field(ge=1, le=24)] = 8
+    overtime_per_hour: Yuan_ = 0
+    night_per_hour: Yuan_ = 0
+    night_start: Annotated[int, Strict(), Field(ge=0, le=23)] = 0
+    night_end: Hour = 5
+    surcharges: Annotated[dict[str, Yuan_], Field(max_length=30)] = {}
+    commission_pct: Annotated[int, Strict(), Field(ge=0, le=100)] = 10
+
+
+class PayRuleOut(OutputModel):
+    base_id: int
+    category: str
+    base_fee: int
+    standard_hours: int
+    overtime_per_hour: int
+    night_per_hour: int
+    night_start: int
+    night_end: int
+    surcharges: dict[str, int]
+    commission_pct: int
+
+
+class PayLine(OutputModel):
+    assignment_id: int
+    performer: str
+    card_no: str
+    category: str
+    crew: str
+    day: date
+    attendance: str | None
+    hours: int
+    base_fee: int
+    overtime: int
+    night: int
+    surcharges: int
+    gross: int
+    commission: int = Field(description="The guild's commission, shown apart")
+    net: int
+
+
+class ProfileDemand(OutputModel):
+    profile: str
+    requests: int
+    slots: int
+    filled: int
+    eligible_free: int = Field(description="Active performers of the profile free that day")
+
+
+class DayBoard(OutputModel):
+    day: date
+    base_id: int | None
+    slots: int
+    filled: int
+    profiles: list[ProfileDemand]
+    unfilled: list[dict[str, Any]]
+    last_run: DispatchRunOut | None

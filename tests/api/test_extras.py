@@ -1,0 +1,223 @@
+"""The extras pool end to end, on both databases: register, request, dispatch, the
+performer's link, publish, attendance, pay sheet; and who sees what along the way."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from icalendar import Calendar
+
+from app.bookings.service import place
+from app.crews.service import get_crew
+from app.db import transaction
+from app.extras import run as runs
+from app.models import User, utcnow
+from app.users.service import create_user
+from tests.api.test_access import assert_problem
+from tests.factories import World, auth, day, iso
+
+SHOOT = 10  # days from today: well before the cut-off
+
+
+def _office(bases: tuple[str, ...] = ()) -> str:
+    with transaction() as s:
+        return create_user(s, f"office {bases}", "extras_office", list(bases))[1]
+
+
+def _shooting_day(world: World, crew: int, offset: int = SHOOT) -> None:
+    with transaction() as s:
+        admin = s.query(User).filter(User.role == "admin").first()
+        assert admin is not None
+        place(
+            s, admin, get_crew(s, crew), world.set_a1, day(offset), day(offset + 1),
+            confirm_now=True, note="", now=utcnow(),
+        )  # fmt: skip
+
+
+def _performer(client: TestClient, key: str, n: int, **kw: Any) -> dict[str, Any]:
+    body = {"name": f"演员{n}", "gender": "m", "card_no": f"HD-{n:05d}", "phone": f"138{n:08d}",
+            "birth_year": 1995, "height_cm": 178} | kw  # fmt: skip
+    r = client.post("/performers", json=body, headers=auth(key))
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _dispatch(client: TestClient, key: str, offset: int = SHOOT) -> dict[str, Any]:
+    r = client.post("/extras/dispatch-runs", json={"day": iso(offset)}, headers=auth(key))
+    assert r.status_code == 202, r.text
+    runs.execute(r.json()["id"])
+    got = client.get(f"/extras/dispatch-runs/{r.json()['id']}", headers=auth(key))
+    return dict(got.json())
+
+
+@pytest.fixture(autouse=True)
+def _no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.extras.run.spawn", lambda run_id, url: None)
+
+
+def test_the_whole_path(client: TestClient, world: World) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1)
+    riders = [_performer(client, office, i, skills=["horse-riding"]) for i in range(1, 4)]
+    others = [_performer(client, office, i) for i in range(4, 9)]
+    # The crew orders 2 riders and 4 anyone; a request for a day it does not shoot is refused.
+    coord = world.coord1
+    path = f"/crews/{world.crew1}/extras-requests"
+    want = {"set_id": world.set_a1, "day": iso(SHOOT), "count": 2, "tags": ["horse-riding"],
+            "priority": 7, "call_time": "22:00", "hours": 10}  # fmt: skip
+    r1 = client.post(path, json=want, headers=auth(coord))
+    assert r1.status_code == 201, r1.text
+    r2 = client.post(
+        path, json={**want, "count": 4, "tags": [], "priority": 5}, headers=auth(coord)
+    )
+    assert r2.status_code == 201
+    assert_problem(
+        client.post(path, json={**want, "day": iso(SHOOT + 3)}, headers=auth(coord)), 409
+    )
+    r3 = client.post(path, json={**want, "count": 1, "tags": ["stunt"]}, headers=auth(coord))
+    assert r3.status_code == 201
+
+    run = _dispatch(client, office)
+    assert run["status"] == "succeeded" and run["slots"] == 7 and run["filled"] == 6
+    (gap,) = run["unfilled"]
+    assert gap["request_id"] == r3.json()["id"] and "stunt" in gap["reason"]
+    assert run["changes"] == 6 and len(run["inputs_hash"]) == 64
+    # Unchanged inputs: the next run keeps the proposals.
+    again = _dispatch(client, office)
+    assert again["changes"] == 0 and "unchanged" in again["message"]
+
+    # The crew's dispatch list: names and card numbers, never phone numbers or birth years.
+    listed = client.get(path, params={"day": iso(SHOOT)}, headers=auth(coord))
+    assert listed.status_code == 200
+    riders_got = {a["performer"]["card_no"] for a in listed.json()[0]["assignments"]}
+    assert riders_got == {p["card_no"] for p in riders[:3]} & riders_got and len(riders_got) == 2
+    assert "138" not in listed.text and "birth_year" not in listed.text
+    assert "stunt" in listed.json()[2]["unfilled"]
+    # The office sees the phone numbers.
+    seen = client.get(f"/extras-requests/{r1.json()['id']}", headers=auth(office))
+    assert "phone" in seen.json()["assignments"][0]["performer"]
+    # Other crews never see the request.
+    assert_problem(
+        client.get(f"/extras-requests/{r1.json()['id']}", headers=auth(world.coord2)), 404
+    )
+
+    # Publish; the performer's link shows their own day only.
+    pub = client.post("/extras/publish", json={"day": iso(SHOOT)}, headers=auth(office))
+    assert pub.json()["confirmed"] == 6
+    rider = next(a["performer"] for a in seen.json()["assignments"])
+    link = client.post(f"/performers/{rider['id']}/links", headers=auth(office)).json()
+    page = client.get(link["url"], params={"lang": "en"})
+    assert page.status_code == 200 and "Production C1" in page.text and "confirmed" in page.text
+    idle = next(p for p in others + riders if p["id"] not in _assigned(client, office))
+    idle_link = client.post(f"/performers/{idle['id']}/links", headers=auth(office)).json()
+    assert "Production C1" not in client.get(idle_link["url"]).text
+    ics = Calendar.from_ical(client.get(link["url"] + ".ics").content)
+    assert len([e for e in ics.walk("VEVENT")]) == 1
+
+    # Marking a day off: the page's own origin only.
+    form = {"day": iso(SHOOT + 5), "off": "1"}
+    assert_problem(client.post(link["url"] + "/unavailable", data=form), 403)
+    evil = {"Origin": "http://evil.example"}
+    assert_problem(client.post(link["url"] + "/unavailable", data=form, headers=evil), 403)
+    ok = client.post(
+        link["url"] + "/unavailable", data=form, headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert ok.status_code == 303
+    me = client.get(f"/performers/{rider['id']}", headers=auth(office)).json()
+    assert me["unavailable"] == [iso(SHOOT + 5)]
+
+    # Attendance and pay: 120 yuan for 8 hours, 20/h overtime, 30/h at night (0-5), a corpse
+    # surcharge of 50, commission 10 %.
+    rule = {"base_fee": 120, "standard_hours": 8, "overtime_per_hour": 20,
+            "night_per_hour": 30,
+            "night_start": 0, "night_end": 5, "surcharges": {"corpse": 50},
+            "commission_pct": 10}  # fmt: skip
+    put = client.put(
+        f"/bases/{world.base_a}/extras-pay-rules/ordinary", json=rule, headers=auth(office)
+    )
+    assert put.status_code == 200, put.text
+    assignment = seen.json()["assignments"][0]["id"]
+    assert_problem(
+        client.put(f"/extras-assignments/{assignment}/attendance",
+                   json={"attendance": "present"}, headers=auth(coord)), 403)  # fmt: skip
+    line = client.put(
+        f"/extras-assignments/{assignment}/attendance",
+        json={"attendance": "present", "hours_worked": 10, "tasks": ["corpse"]},
+        headers=auth(office),
+    ).json()
+    # 22:00 + 10 h: 2 h overtime (40), 5 h in 0-5 (150), corpse 50 → gross 360, commission 36.
+    assert (line["base_fee"], line["overtime"], line["night"], line["surcharges"]) == (
+        120,
+        40,
+        150,
+        50,
+    )
+    assert (line["gross"], line["commission"], line["net"]) == (360, 36, 324)
+    sheet = client.get(f"/crews/{world.crew1}/extras-pay-sheet.csv", params={"day": iso(SHOOT)},
+                       headers=auth(coord))  # fmt: skip
+    rows = list(csv.reader(io.StringIO(sheet.text.lstrip("\ufeff"))))
+    assert rows[0][-2] == "guild_commission_yuan" and len(rows) == 7
+    xlsx = client.get(f"/crews/{world.crew1}/extras-pay-sheet.xlsx", params={"day": iso(SHOOT)},
+                      headers=auth(office))  # fmt: skip
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+    # A second run never moves confirmed assignments.
+    third = _dispatch(client, office)
+    assert third["filled"] == 6 and third["changes"] == 0
+    # Revoking the link kills page and calendar.
+    client.post(f"/performer-links/{link['id']}/revoke", headers=auth(office))
+    assert_problem(client.get(link["url"] + ".ics"), 404)
+
+
+def _assigned(client: TestClient, office: str) -> set[int]:
+    items = client.get("/extras-requests", params={"day": iso(SHOOT)}, headers=auth(office))
+    return {a["performer"]["id"] for r in items.json()["items"] for a in r["assignments"]}
+
+
+def test_cutoff_and_cancellation(client: TestClient, world: World) -> None:
+    """Past the cut-off the crew neither orders nor cancels; the office still cancels, audited."""
+    office = _office(("AAA",))
+    _shooting_day(world, world.crew1, offset=1)
+    with transaction() as s:
+        from app.models import Base
+
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    path = f"/crews/{world.crew1}/extras-requests"
+    body = {"set_id": world.set_a1, "day": iso(1), "count": 3}
+    assert_problem(client.post(path, json=body, headers=auth(world.coord1)), 409)
+    with transaction() as s:
+        from app.extras.schemas import RequestCreate
+        from app.extras.service import create_request
+
+        office_user = s.query(User).filter(User.role == "extras_office").one()
+        rid = create_request(
+            s, office_user, get_crew(s, world.crew1), RequestCreate.model_validate(body), utcnow()
+        ).id
+    assert_problem(client.post(f"/extras-requests/{rid}/cancel", headers=auth(world.coord1)), 403)
+    done = client.post(
+        f"/extras-requests/{rid}/cancel", json={"reason": "rain"}, headers=auth(office)
+    )
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    # An office of another base cannot dispatch or see this base's requests.
+    other = _office(("BBB",))
+    assert_problem(client.get(f"/extras-requests/{rid}", headers=auth(other)), 404)
+    assert_problem(
+        client.post("/extras/dispatch-runs", json={"day": iso(1)}, headers=auth(other)), 403
+    )
+
+
+def test_crews_and_managers_never_read_the_register(client: TestClient, world: World) -> None:
+    office = _office()
+    _performer(client, office, 1)
+    for key in (world.coord1, world.manager_a):
+        assert_problem(client.get("/performers", headers=auth(key)), 403)
+    # The office sees no crew lists nor bookings through the older endpoints.
+    assert client.get("/crews", headers=auth(office)).json()["items"] == []
+    assert client.get("/bookings", headers=auth(office)).json()["items"] == []
