@@ -194,6 +194,7 @@ def crew_proposal(session: Session, run: PlanRun, crew: Crew, now: datetime) -> 
             set_id=set_id,
             set_code=sets[set_id].code,
             set_name=sets[set_id].name_en,
+            set_name_zh=sets[set_id].name_zh,
             base_code=base_codes[sets[set_id].base_id],
             scenes=scenes,
         )

@@ -113,12 +113,10 @@ def crews_chart(occ: BaseOccupancy, t: Translator) -> Chart:
     for i, d in enumerate(occ.crews_on_site):
         h = round(plot * d.crews / top)
         names = ", ".join(d.names or [])
-        title = f"{t.day(d.date)}: {d.crews} {t('board.crews_axis')}" + (
-            f" — {names}" if names else ""
-        )
+        title = f"{t.day(d.date)}: {t.count(d.crews, 'crew')}" + (f" — {names}" if names else "")
         bars.append(
             (i * step + 4, 10 + plot - h, step - 8, h, str(d.crews) if d.crews else "", title)
         )
         if i == 0 or d.date.day in (1, 8, 15, 22, 29):
-            ticks.append((i * step + step // 2, f"{d.date.month}/{d.date.day}"))
+            ticks.append((i * step + step // 2, t.short(d.date)))
     return Chart(width=len(bars) * step, height=plot + 34, bars=bars, ticks=ticks, top=top)

@@ -81,11 +81,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.util": ("Utilisation", "利用率"),
     "board.legend": ("Legend", "图例"),
     "board.crews_on_site": ("Crews on site per day", "每日在场剧组数"),
-    "board.crews_axis": ("crews", "个剧组"),
     "board.figures": ("This month", "本月概况"),
     "board.revenue": ("Confirmed revenue", "已确认收入"),
     "board.pipeline": ("Holds pipeline", "意向预订"),
-    "board.pipeline_value": ("if the 1st holds confirm", "若第一意向全部确认"),
+    "board.pipeline_value": ("if the 1st holds confirm", "若第1意向全部确认"),
     "board.available": ("Available set-days", "可用场景天数"),
     "board.confirmed_days": ("Confirmed set-days", "已确认场景天数"),
     "board.details": ("Details", "详情"),
@@ -104,7 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "state.free": ("Free", "空闲"),
     "state.blackout": ("Blackout", "停用"),
     "state.confirmed": ("Confirmed", "已确认"),
-    "state.hold1": ("1st hold", "第一意向"),
+    "state.hold1": ("1st hold", "第1意向"),
     "state.holdn": ("Later holds", "后续意向"),
     "state.hold": ("Hold", "意向"),
     "state.proposed": ("Proposed", "建议排期"),
@@ -116,10 +115,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.base": ("Base", "基地"),
     "b.dates": ("Dates", "日期"),
     "b.days": ("Days", "天数"),
-    "unit.days": ("days", "天"),
-    "unit.holds": ("{n} active holds", "{n} 个有效意向"),
+    # Counted things: "unit.X" for one, "unit.X.other" for any other number (English
+    # plurals; Chinese counts with a measure word whatever the number).
+    "unit.day": ("day", "天"),
+    "unit.day.other": ("days", "天"),
+    "unit.active_hold": ("active hold", "个有效意向"),
+    "unit.active_hold.other": ("active holds", "个有效意向"),
+    "unit.hold": ("hold", "个意向"),
+    "unit.hold.other": ("holds", "个意向"),
+    "unit.earlier_hold": ("earlier hold", "个在先意向"),
+    "unit.earlier_hold.other": ("earlier holds", "个在先意向"),
+    "unit.unused_hold": ("unused hold", "个未用意向"),
+    "unit.unused_hold.other": ("unused holds", "个未用意向"),
+    "unit.set": ("set", "个场景"),
+    "unit.set.other": ("sets", "个场景"),
+    "unit.scene": ("scene", "场"),
+    "unit.scene.other": ("scenes", "场"),
+    "unit.crew": ("crew", "个剧组"),
+    "unit.crew.other": ("crews", "个剧组"),
+    "unit.page": ("page", "页"),
+    "unit.page.other": ("pages", "页"),
+    "unit.minute": ("min", "分钟"),
+    "unit.minute.other": ("min", "分钟"),
     "board.peak": ("peak this month", "本月峰值"),
-    "find.per_day": ("{days} days × {rate}", "{days} 天 × {rate}"),
+    "find.per_day": ("{days} × {rate}", "{days} × {rate}"),
     "find.free_of_charge": ("free of charge", "免费"),
     "b.status": ("Status", "状态"),
     "b.rank": ("Rank", "排位"),
@@ -150,10 +169,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find.tags_hint": ("All of: e.g. republic-era street", "需全部满足，如 republic-era street"),
     "find.kind": ("Kind", "类型"),
     "find.any": ("Any", "不限"),
-    "find.kind.backlot": ("Backlot", "外景街区"),
+    # A backlot set is built for good on the base, interiors as well as streets: 实景, not
+    # 外景街区 (an exterior street block).
+    "find.kind.backlot": ("Backlot set", "实景"),
     "find.kind.stage": ("Sound stage", "摄影棚"),
     "find.search": ("Search", "搜索"),
-    "find.results": ("{n} sets free for {days} days", "{n} 个场景在这 {days} 天空闲"),
+    "find.results": ("{sets} free for {days}", "{sets}在这 {days}空闲"),
     "find.none": (
         "No set is free on all of these days. Try other dates or fewer tags.",
         "没有场景在这些日期全部空闲。请换个日期或减少标签。",
@@ -198,12 +219,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "预订 #{id} 已取消，相关日期已释放。",
     ),
     "done.challenge": (
-        "Challenge sent: {n} earlier hold(s) must confirm by {deadline} or lapse.",
-        "已发起挑战：{n} 个在先意向须在 {deadline} 前确认，否则失效。",
+        "Challenge sent: {holds} must confirm by {deadline} or lapse.",
+        "已发起挑战：{holds}须在 {deadline} 前确认，否则失效。",
     ),
     "done.accept": (
-        "Proposal accepted: {n} hold(s) placed, {released} unused hold(s) released.",
-        "已接受方案：已下 {n} 个意向，释放 {released} 个未用意向。",
+        "Proposal accepted: {placed} placed, {released} released.",
+        "已接受方案：已下 {placed}，释放 {released}。",
     ),
     "plans.unused": (
         "Your holds this plan does not use",
@@ -248,7 +269,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.source.pinned": ("pinned", "已锁定"),
     "schedule.source.accepted": ("accepted", "已接受"),
     "schedule.source.proposed": ("proposed", "建议"),
-    "schedule.pages": ("pages", "页"),
     "schedule.cast": ("Cast", "演员"),
     "schedule.work": ("Work", "工作"),
     "schedule.hold": ("Hold", "待命"),
@@ -257,7 +277,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "SW start work · W work · H hold · WF work finish · SWF start-work-finish",
         "SW 开工 · W 工作 · H 待命 · WF 收工 · SWF 当天开工并收工",
     ),
-    "schedule.minutes": ("min", "分钟"),
     "schedule.legend": ("Strip colours", "条板颜色"),
     "schedule.daysof": ("day {i} of {n}", "第 {i}/{n} 天"),
     "schedule.crew": ("Crew", "剧组"),
@@ -276,8 +295,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.why": ("Not planned", "未排原因"),
     "plans.crew_plan": ("This crew's plan", "本剧组方案成本"),
     "plans.crew_baseline": ("First-come, this crew", "本剧组先到先得成本"),
-    "plans.left_out": ("{n} scene(s) left out", "{n} 场未排"),
-    "plans.more_scenes": ("and {n} more scene(s) scheduled", "并多排 {n} 场"),
+    "plans.left_out": ("{scenes} left out", "{scenes}未排"),
+    "plans.more_scenes": ("and {scenes} more scheduled", "并多排 {scenes}"),
     "plans.baseline": ("First-come baseline", "先到先得基准"),
     "plans.savings": ("Savings", "节省"),
     "plans.unscheduled": ("Unscheduled scenes", "未排场次"),
@@ -394,14 +413,33 @@ class Translator:
             return "—"
         return f"-¥{-yuan:,}" if yuan < 0 else f"¥{yuan:,}"
 
+    # One way of writing a date per language, whole or shortened: 2026年12月3日 · 12月3日 ·
+    # 12月3日 周四 · 2026年12月3日 10:00, and 3 Dec 2026 · 3 Dec · Thu 3 Dec · 3 Dec 2026 10:00.
+
     def ymd(self, d: dt.date) -> str:
-        return f"{d.year}年{d.month}月{d.day}日" if self.lang == "zh" else d.isoformat()
+        """A whole date: '2026年12月3日' / '3 Dec 2026'."""
+        if self.lang == "zh":
+            return f"{d.year}年{d.month}月{d.day}日"
+        return f"{d.day} {_MONTHS_EN[d.month - 1][:3]} {d.year}"
+
+    def date_text(self, value: object) -> str:
+        """A date recorded as ISO text (a run's figures), written as :meth:`ymd` writes it."""
+        try:
+            return self.ymd(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+
+    def short(self, d: dt.date) -> str:
+        """A date within a month or year on screen: '12月3日' / '3 Dec'."""
+        if self.lang == "zh":
+            return f"{d.month}月{d.day}日"
+        return f"{d.day} {_MONTHS_EN[d.month - 1][:3]}"
 
     def day(self, d: dt.date) -> str:
-        """Short day label: '12月3日 周四' / 'Thu 3 Dec'."""
+        """Short day label with its weekday: '12月3日 周四' / 'Thu 3 Dec'."""
         if self.lang == "zh":
-            return f"{d.month}月{d.day}日 周{_WEEKDAYS_ZH[d.weekday()]}"
-        return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1][:3]}"
+            return f"{self.short(d)} 周{_WEEKDAYS_ZH[d.weekday()]}"
+        return f"{_WEEKDAYS_EN[d.weekday()]} {self.short(d)}"
 
     def weekday(self, d: dt.date) -> str:
         return _WEEKDAYS_ZH[d.weekday()] if self.lang == "zh" else _WEEKDAYS_EN[d.weekday()][:2]
@@ -420,10 +458,19 @@ class Translator:
         return self.ymd(start) + sep + self.ymd(last)
 
     def instant(self, at: dt.datetime | None) -> str:
-        """Local time in the base's zone, 24-hour clock: '2026-12-03 10:00'."""
+        """Local time in the base's zone, 24-hour clock: '3 Dec 2026 10:00'."""
         if at is None:
             return "—"
-        return at.astimezone(base_zone()).strftime("%Y-%m-%d %H:%M")
+        local = at.astimezone(base_zone())
+        return f"{self.ymd(local.date())} {local:%H:%M}"
+
+    def unit(self, n: int, what: str) -> str:
+        """The word for ``n`` of ``what`` ('day' or 'days'; Chinese has one form)."""
+        return self(f"unit.{what}" if n == 1 else f"unit.{what}.other")
+
+    def count(self, n: int, what: str) -> str:
+        """'1 day', '3 days', '3 天': a number with its word."""
+        return f"{n} {self.unit(n, what)}"
 
     def percent(self, ratio: float | None) -> str:
         return "—" if ratio is None else f"{ratio * 100:.0f}%"
@@ -443,6 +490,10 @@ class Translator:
         if not rest:
             return str(whole)
         return f"{whole} {rest}/8" if whole else f"{rest}/8"
+
+    def page_count(self, eighths: int) -> str:
+        """'3/8 page', '1 page', '1 3/8 pages': up to one page is a page."""
+        return f"{self.pages(eighths)} {self.unit(1 if eighths <= 8 else 2, 'page')}"
 
     def name(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en

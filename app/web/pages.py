@@ -451,7 +451,10 @@ def booking_action(
         return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
     if action == "challenge":
         deadline, count = result
-        page.store.add_flash("ok", t("done.challenge", n=count, deadline=t.instant(deadline)))
+        page.store.add_flash(
+            "ok",
+            t("done.challenge", holds=t.count(count, "earlier_hold"), deadline=t.instant(deadline)),
+        )
     else:
         page.store.add_flash("ok", t(f"done.{action}", id=booking_id))
     return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
@@ -529,9 +532,9 @@ def accept_plan(
     except DomainError as exc:
         _refused(page, session, exc)
         return page.redirect(back)
-    page.store.add_flash(
-        "ok", page.t("done.accept", n=len(done.placed), released=len(done.released))
-    )
+    t = page.t
+    placed, released = t.count(len(done.placed), "hold"), t.count(len(done.released), "unused_hold")
+    page.store.add_flash("ok", t("done.accept", placed=placed, released=released))
     return page.redirect(f"/ui/bookings?crew={crew_id}")
 
 

@@ -198,7 +198,7 @@ def test_language_switch(
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert "梦外滩" in page.inner_text("h1")
     assert "场景占用" in page.inner_text("nav.mainnav")
-    assert "第一意向" in page.inner_text("ul.legend")
+    assert "第1意向" in page.inner_text("ul.legend")
     page.screenshot(path=str(shots / "board-zh.png"), full_page=True)
     page.goto(f"{live_server}/ui/bookings")
     assert "预订与意向" in page.inner_text("h1")  # the choice is remembered

@@ -243,7 +243,7 @@ def test_catalogue_is_complete_and_formats_are_chinese() -> None:
     assert en.money(1234567) == zh.money(1234567) == "¥1,234,567"
     assert zh.ymd(day(0).replace(year=2026, month=12, day=3)) == "2026年12月3日"
     assert zh.day(day(0).replace(year=2026, month=12, day=3)) == "12月3日 周四"
-    assert en.span(day(0), day(3)) == f"{iso(0)} – {iso(2)}"
+    assert en.span(day(0), day(3)) == f"{en.ymd(day(0))} – {en.ymd(day(2))}"
     assert zh.ordinal_hold(2) == "第2意向" and en.ordinal_hold(2) == "2nd hold"
     assert zh.pages(11) == "1 3/8" and zh.pages(8) == "1"
     assert pick_language(None, "en-GB,zh;q=0.8") == "en"
@@ -648,3 +648,53 @@ def test_a_form_from_another_origin_is_never_kept(client: TestClient, world: Wor
         headers={"Origin": "http://127.0.0.1:9999"},
     )
     assert r.status_code == 403 and 'name="resume"' not in r.text
+
+
+def test_pages_write_counts_dates_ranks_and_names_one_way(client: TestClient, world: World) -> None:
+    """A one-day hold: '1 day', '1 active hold'; in Chinese the set's Chinese name, its kind
+    as 实景 (AAA-2 is a palace interior), the rank 第1意向 and dates as 2026年12月3日."""
+    booking_id = _hold_for(world.crew1, world.set_a2, 30, 31, hours_ago=1)
+    sign_in(client, world.manager_a)
+    month = f"/ui/board?base={world.base_a}&month={iso(30)[:7]}"
+    mine = client.get("/ui/bookings").text
+    assert "1 day<" in mine and "1 days" not in mine
+    board = client.get(month).text
+    assert "1 active hold " in board and "1 active holds" not in board
+    client.get("/ui/lang/zh")
+    zh = Translator("zh")
+    mine = client.get("/ui/bookings").text
+    row = mine[mine.index(f'id="b{booking_id}"') :]
+    assert "景AAA-2" in row and "Set AAA-2" not in row
+    assert zh.ymd(day(30)) in row and iso(30) not in row
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", row)  # when the hold lapses
+    board = client.get(month).text
+    assert "第1意向" in board and "第一意向" not in board
+    assert "实景" in board and "外景街区" not in board
+
+
+def test_each_day_of_a_multi_day_scene_shows_its_own_length(
+    client: TestClient, world: World
+) -> None:
+    """900 minutes at 720 a day: day one shoots 720 minutes (3 1/8 of its 4 pages), day two
+    the last 180 (7/8 page), and each day's total counts what it shoots."""
+    from app.models import Crew, Scene
+
+    with transaction() as s:
+        crew = s.get(Crew, world.crew1)
+        assert crew is not None and crew.max_minutes_per_day == 720
+        s.add(Scene(crew_id=world.crew1, number="12", int_ext="EXT", day_night="DAY",
+                    minutes=900, page_eighths=32, pinned_date=day(20),
+                    pinned_set_id=world.set_a1))  # fmt: skip
+        s.add(Scene(crew_id=world.crew1, number="13", int_ext="INT", day_night="DAY",
+                    minutes=60, page_eighths=8, pinned_date=day(21),
+                    pinned_set_id=world.set_a1))  # fmt: skip
+    sign_in(client, world.coord1)
+    page = client.get("/ui/schedule").text
+    strips = re.findall(r'<span class="st-pages">(.*?)</span>', page, re.S)
+    assert [re.sub(r"<[^>]+>", " ", s).split() for s in strips] == [
+        ["3", "1/8", "pages", "720", "min"],
+        ["7/8", "page", "180", "min"],
+        ["1", "page", "60", "min"],
+    ]
+    days = re.findall(r'class="strip daybreak">(.*?)<span', page, re.S)
+    assert "3 1/8 pages" in days[0] and "1 7/8 pages" in days[1], days
