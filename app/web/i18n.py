@@ -174,6 +174,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find.kind.backlot": ("Backlot set", "实景"),
     "find.kind.stage": ("Sound stage", "摄影棚"),
     "find.search": ("Search", "搜索"),
+    "find.more_tags": ("Or type tags", "或输入标签"),
+    "find.err.reversed": (
+        "The last day ({last}) is before the first day ({first}): pick a last day on or after "
+        "the first.",
+        "结束日期（{last}）早于开始日期（{first}）：请选择不早于开始日期的结束日期。",
+    ),
+    "find.err.past": (
+        "The first day ({first}) has already gone by: past days are never free. Today is {today}.",
+        "开始日期（{first}）已经过去：过去的日期不可预订。今天是{today}。",
+    ),
+    "find.err.too_long": ("Search at most {days} at a time.", "每次最多搜索 {days}。"),
+    "find.err.tag": ("No set carries the tag “{tag}”.", "没有场景带有“{tag}”标签。"),
+    "find.err.closest": ("Did you mean:", "您是不是要找："),
+    "find.err.no_closest": (
+        "Pick tags from the list above.",
+        "请从上面的列表中选择标签。",
+    ),
     "find.results": ("{sets} free for {days}", "{sets}在这 {days}空闲"),
     "find.none": (
         "No set is free on all of these days. Try other dates or fewer tags.",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
+from pydantic import Field
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -32,14 +34,15 @@ from app.access import (
     works_for_crew,
 )
 from app.bookings import service as bookings
-from app.bookings.availability import find_free_sets
+from app.bookings.availability import find_free_sets, range_problem
 from app.bookings.queries import BookingFilter, list_visible
-from app.catalog.service import get_base_by_ref
+from app.catalog.service import closest_tags, get_base_by_ref, known_tags
 from app.clock import NowDep
+from app.config import get_settings
 from app.deps import SessionDep, user_for_key
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
-from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
+from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
@@ -52,8 +55,9 @@ from app.web.i18n import LANGS, Translator
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 Csrf = Annotated[str, Form(max_length=200)]
+# Tags as typed or ticked on the find page: known or not, each said so (?tags=a&tags=b c).
+TypedTags = Annotated[str, Field(max_length=400)]
 # ?base= in page addresses: a base's id or its code (?base=DBD); empty for none.
 BASE_REF = BASE_ID_OR_CODE + "|^$"
 BaseRef = Annotated[str | None, Query(pattern=BASE_REF)]
@@ -292,11 +296,27 @@ def board_cell(
 
 
 def _tags(values: list[str]) -> list[str]:
-    tags = sorted({t for v in values for t in re.split(r"[\s,]+", v.strip().lower()) if t})
-    bad = [t for t in tags if not TAG.match(t)]
-    if bad:
-        raise InvalidInput(f"Unknown tag format: {', '.join(bad)}.")
-    return tags
+    """The tags asked for, as typed: repeated, or separated by spaces or commas."""
+    return sorted({t for v in values for t in re.split(r"[\s,]+", v.strip().lower()) if t})
+
+
+@dataclass(frozen=True)
+class _UnknownTag:
+    tag: str
+    closest: list[tuple[str, str]]  # (tag, the search's address with it instead)
+
+
+def _range_error(t: Translator, start: date, last: date, today: date) -> str | None:
+    """What is wrong with the dates asked for, in plain words (None when nothing is)."""
+    problem = range_problem(start, last + timedelta(days=1), today)
+    if problem == "reversed":
+        return t("find.err.reversed", first=t.ymd(start), last=t.ymd(last))
+    if problem == "past":
+        return t("find.err.past", first=t.ymd(start), today=t.ymd(today))
+    if problem == "too_long":
+        days = t.count(get_settings().max_booking_days, "day")
+        return t("find.err.too_long", days=days)
+    return None
 
 
 @router.get("/ui/find")
@@ -306,21 +326,43 @@ def find(
     now: NowDep,
     start: Annotated[IsoDate | None, Query()] = None,
     last: Annotated[IsoDate | None, Query()] = None,
-    tags: Annotated[list[str] | None, Query(max_length=30)] = None,
+    tags: Annotated[list[TypedTags] | None, Query(max_length=30)] = None,
     base_param: Annotated[str | None, Query(alias="base", pattern=BASE_REF)] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
     p: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
+    """The search form and, for dates and tags that make sense, the free sets. Dates that do
+    not (the last day before the first, days gone by) and tags no set carries are said so
+    beside the form, which keeps what was asked."""
     user = page.require_user()
     today = today_local(now)
     # The form sends '' for any base.
     base = get_base_by_ref(session, base_param).id if base_param else None
-    wanted = _tags(tags or [])
-    all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
+    asked = _tags(tags or [])
+    all_tags = known_tags(session)
+    wanted = [t for t in asked if t in all_tags]
     bases = list(session.scalars(select(Base).order_by(Base.code)))
     crews = _crews_for(session, user)
+    searched = start is not None and last is not None
+    start = start or today + timedelta(days=7)
+    last = last or start + timedelta(days=2)
+    query = {"start": start.isoformat(), "last": last.isoformat(), "base": base or "",
+             "kind": kind or ""}  # fmt: skip
+
+    def search_with(tag_list: list[str]) -> str:
+        return "/ui/find?" + urlencode([*query.items(), *(("tags", x) for x in tag_list)])
+
+    unknown = [
+        _UnknownTag(
+            tag,
+            [(c, search_with(sorted({*wanted, c}))) for c in closest_tags(tag, all_tags)],
+        )
+        for tag in asked
+        if tag not in all_tags
+    ]
+    date_error = _range_error(page.t, start, last, today) if searched else None
     result = None
-    if start is not None and last is not None:
+    if searched and date_error is None and not unknown:
         limit = 20
         result = find_free_sets(
             session,
@@ -333,15 +375,14 @@ def find(
             now=now,
             page=PageParams(limit=limit, offset=(p - 1) * limit),
         )
-    start = start or today + timedelta(days=7)
-    last = last or start + timedelta(days=2)
-    query = {"start": start.isoformat(), "last": last.isoformat(), "base": base or "",
-             "kind": kind or ""}  # fmt: skip
     return page.render(
         "find.html",
         start=start,
         last=last,
+        today=today,
         wanted=wanted,
+        unknown=unknown,
+        date_error=date_error,
         all_tags=all_tags,
         bases=bases,
         base=base,
@@ -350,7 +391,7 @@ def find(
         result=result,
         p=p,
         pages=max(1, -(-result.total // result.limit)) if result else 1,
-        query=urlencode([*query.items(), *(("tags", t) for t in wanted)]),
+        query=search_with(wanted).removeprefix("/ui/find?"),
     )
 
 

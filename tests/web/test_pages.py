@@ -698,3 +698,46 @@ def test_each_day_of_a_multi_day_scene_shows_its_own_length(
     ]
     days = re.findall(r'class="strip daybreak">(.*?)<span', page, re.S)
     assert "3 1/8 pages" in days[0] and "1 7/8 pages" in days[1], days
+
+
+def test_find_says_what_is_wrong_with_the_dates_and_keeps_the_form(
+    client: TestClient, world: World
+) -> None:
+    """The last day before the first, or days gone by: the form comes back as typed, with the
+    problem in plain words, and no set is offered as free."""
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(32)}&last={iso(30)}&tags=street")
+    assert r.status_code == 200
+    assert "The last day" in r.text and "is before the first day" in r.text
+    assert f'value="{iso(32)}"' in r.text and f'value="{iso(30)}"' in r.text
+    assert 'value="street" checked' in r.text and "AAA-1" not in r.text
+    r = client.get(f"/ui/find?start={iso(-3)}&last={iso(1)}")
+    assert r.status_code == 200 and "has already gone by" in r.text
+    assert f'value="{iso(-3)}"' in r.text and "setcard" not in r.text
+    client.get("/ui/lang/zh")
+    r = client.get(f"/ui/find?start={iso(32)}&last={iso(30)}")
+    assert "早于开始日期" in r.text
+    # The API never offers days gone by as free either.
+    api = client.get(f"/availability?start={iso(-1)}&end={iso(2)}", headers=auth(world.coord1))
+    assert api.status_code == 422 and "never free" in api.json()["detail"]
+
+
+def test_find_names_an_unknown_tag_and_the_closest_known_ones(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&tags=stret&tags=interior")
+    assert r.status_code == 200
+    assert "No set carries the tag “stret”" in r.text and "Did you mean:" in r.text
+    suggestion = re.search(r'<a class="chip" href="([^"]+)">street</a>', r.text)
+    assert suggestion, r.text
+    assert 'id="typed-tags" name="tags" type="text" maxlength="400" value="stret"' in r.text
+    assert "setcard" not in r.text  # no search on a tag no set carries
+    url = html.unescape(suggestion.group(1))
+    assert "tags=interior&tags=street" in url and "stret" not in url  # the typo replaced
+    r = client.get(url.replace("tags=interior&", ""))
+    assert 'id="set-' in r.text and "No set carries" not in r.text
+    assert f'id="set-{world.set_a1}"' in r.text
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&tags=Street!%20qqqq")
+    assert r.status_code == 200 and "“street!”" in r.text and "“qqqq”" in r.text
+    assert "Pick tags from the list above" in r.text
