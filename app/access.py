@@ -221,6 +221,15 @@ def visible_booking(session: Session, user: User, booking_id: int) -> Booking:
     return booking
 
 
+def names_actor(viewer: User, actor: User, booking: Booking) -> bool:
+    """Whether a booking's history names who changed it: always to the base's managers and
+    admins; to anyone else only when the actor acted for the booking's crew (its
+    coordinators, an admin). A later holder's challenge stays anonymous to the crew."""
+    return sees_crew_names_on(viewer, booking.film_set.base_id) or works_for_crew(
+        actor, booking.crew_id
+    )
+
+
 def booking_to_change(session: Session, user: User, booking_id: int) -> Booking:
     """The crew's coordinators (and admins) act on a booking; a base manager only watches."""
     booking = visible_booking(session, user, booking_id)

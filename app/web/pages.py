@@ -30,12 +30,14 @@ from app.access import (
     places_bookings,
     viewable_crew,
     visible_bases_stmt,
+    visible_booking,
     visible_crews_stmt,
     works_for_crew,
 )
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets, range_problem
-from app.bookings.queries import BookingFilter, list_visible
+from app.bookings.history import booking_history
+from app.bookings.queries import BookingFilter, describe, list_visible
 from app.catalog.service import closest_tags, get_base_by_ref, known_tags
 from app.clock import NowDep
 from app.config import get_settings
@@ -47,7 +49,7 @@ from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
 from app.planning.schedule import crew_schedule
-from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
+from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, PathId, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, read_kept_form, safe_next
@@ -455,6 +457,19 @@ def my_bookings(
         crew=crew,
         past=past,
         csv_url="/bookings.csv?" + urlencode(csv_query),
+    )
+
+
+@router.get("/ui/bookings/{booking_id}")
+def booking_page(page: Page, session: SessionDep, now: NowDep, booking_id: PathId) -> Response:
+    """One booking with its history; another crew's booking does not exist (404)."""
+    user = page.require_user()
+    booking = visible_booking(session, user, booking_id)
+    return page.render(
+        "booking.html",
+        b=describe(session, booking, now),
+        acting=works_for_crew(user, booking.crew_id),
+        history=booking_history(session, user, booking),
     )
 
 

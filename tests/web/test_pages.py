@@ -741,3 +741,43 @@ def test_find_names_an_unknown_tag_and_the_closest_known_ones(
     r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&tags=Street!%20qqqq")
     assert r.status_code == 200 and "“street!”" in r.text and "“qqqq”" in r.text
     assert "Pick tags from the list above" in r.text
+
+
+def test_a_booking_page_tells_its_history_naming_whom_the_viewer_may_know(
+    client: TestClient, world: World
+) -> None:
+    """Crew 1 holds, crew 2 holds behind it and challenges, crew 1 confirms. Crew 1's
+    coordinator reads who placed and confirmed it, and that another production challenged;
+    the base's manager reads every name; crew 2's coordinator never learns it exists."""
+    from tests.api.test_bookings import act, hold
+
+    first = hold(client, world, world.crew1, world.set_a1, 30, 33).json()["id"]
+    second = hold(client, world, world.crew2, world.set_a1, 31, 32).json()["id"]
+    assert act(client, world.coord2, second, "challenge").status_code == 200
+    assert act(client, world.coord1, first, "confirm").status_code == 200
+    sign_in(client, world.coord1)
+    mine = client.get("/ui/bookings").text
+    assert f'href="/ui/bookings/{first}"' in mine
+    page = client.get(f"/ui/bookings/{first}")
+    assert page.status_code == 200
+    events = re.findall(r'<li class="event ev-(\w+)">(.*?)</li>', page.text, re.S)
+    assert [kind for kind, _ in events] == ["placed", "challenged_by", "confirmed"]
+    assert "coord 1" in events[0][1] and "coord 1" in events[2][1]
+    assert "another production" in events[1][1] and "coord 2" not in page.text
+    assert "Production C2" not in page.text and f"#{second}" not in page.text
+    assert "Confirmed" in page.text and "Cancel booking" in page.text  # hers to act on
+    client.cookies.clear()
+    sign_in(client, world.manager_a)
+    page = client.get(f"/ui/bookings/{first}").text
+    assert "coord 2" in page and "view only" in page and "Cancel booking" not in page
+    cell = client.get(
+        "/ui/board/cell", params={"base": world.base_a, "set": world.set_a1, "date": iso(31)}
+    ).text
+    assert f'href="/ui/bookings/{first}"' in cell
+    client.cookies.clear()
+    sign_in(client, world.coord2)
+    assert client.get(f"/ui/bookings/{first}").status_code == 404
+    assert client.get(f"/ui/bookings/{second}").status_code == 200
+    client.get("/ui/lang/zh")
+    page = client.get(f"/ui/bookings/{second}").text
+    assert "向在先意向发起挑战" in page and "景AAA-1" in page
