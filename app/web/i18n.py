@@ -375,6 +375,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Copy this link now: it is shown only once.",
         "请立即复制此链接：它只显示这一次。",
     ),
+    "feeds.https": (
+        "Link for a calendar program or web calendar (paste it as a subscription)",
+        "订阅链接（在日历软件或网页日历中以订阅方式添加）",
+    ),
+    "feeds.webcal": (
+        "The same feed as a webcal:// link, which opens your calendar program",
+        "同一订阅的 webcal:// 链接，可直接打开日历软件",
+    ),
+    "feeds.subscribe": ("Subscribe", "订阅"),
     "feeds.revoke": ("Revoke", "吊销"),
     "feeds.revoked": ("Revoked", "已吊销"),
     "feeds.active": ("Active", "有效"),

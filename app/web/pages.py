@@ -44,7 +44,7 @@ from app.config import get_settings
 from app.deps import SessionDep, user_for_key
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.exports import service as exports
-from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, User
+from app.models import Base, Crew, FilmSet, PlanRun, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
@@ -602,21 +602,18 @@ def _feed_choices(session: SessionDep, user: User) -> tuple[list[Crew], list[Fil
     return _crews_for(session, user), list(session.scalars(managed_sets_stmt(user)))
 
 
-def _feeds_page(
-    page: PageContext, session: SessionDep, user: User, created: tuple[FeedToken, str] | None
-) -> Response:
-    crews, sets = _feed_choices(session, user)
-    feeds = [(f, exports.feed_subject(session, f)) for f in exports.feeds_of(session, user)]
-    new_url = None
-    if created is not None:
-        base = str(page.request.base_url).rstrip("/")
-        new_url = f"{base}/feeds/{created[1]}.ics"
-    return page.render("feeds.html", feeds=feeds, crews=crews, sets=sets, new_url=new_url)
-
-
 @router.get("/ui/feeds")
 def feeds(page: Page, session: SessionDep) -> Response:
-    return _feeds_page(page, session, page.require_user(), None)
+    """The user's feeds; right after "Create link", the new one's secret link, once."""
+    user = page.require_user()
+    crews, sets = _feed_choices(session, user)
+    feeds = [(f, exports.feed_subject(session, f)) for f in exports.feeds_of(session, user)]
+    token = page.store.take_once("feed_token")
+    links = None
+    if isinstance(token, str):
+        https = f"{str(page.request.base_url).rstrip('/')}/feeds/{token}.ics"
+        links = {"https": https, "webcal": "webcal://" + https.partition("://")[2]}
+    return page.render("feeds.html", feeds=feeds, crews=crews, sets=sets, links=links)
 
 
 @router.post("/ui/feeds")
@@ -629,11 +626,13 @@ def create_feed(
     page.check_csrf(csrf)
     user = page.require_user()
     kind, _, ident = subject.partition(":")
-    created = exports.create_feed(
+    _, token = exports.create_feed(
         session, user, kind, int(ident) if kind == "crew" else None,
         int(ident) if kind == "set" else None,
     )  # fmt: skip
-    return _feeds_page(page, session, user, created)
+    # Post/redirect/get: reloading the page that shows the link creates no second feed.
+    page.store.show_once("feed_token", token)
+    return page.redirect("/ui/feeds")
 
 
 @router.post("/ui/feeds/{feed_id}/revoke")

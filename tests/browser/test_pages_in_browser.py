@@ -122,9 +122,8 @@ def test_coordinator_finds_holds_confirms_and_sees_it_on_the_board(
     # A calendar link for the crew: shown once, then listed by its prefix, revocable.
     page.goto(f"{live_server}/ui/feeds")
     page.click("form.toolbar button[type=submit]")
-    link = page.input_value("input.copy")
+    link = page.input_value("#feed-https")
     assert link.startswith(live_server + "/feeds/blf_") and link.endswith(".ics")
-    page.screenshot(path=str(shots / "feeds.png"), full_page=True)
     feed = context.request.get(link)
     assert feed.ok and "BEGIN:VEVENT" in feed.text() and "UID:booking-" in feed.text()
 

@@ -366,11 +366,27 @@ def test_manager_cannot_act_and_other_coordinator_never_sees(
 
 
 def test_feed_pages_create_once_and_revoke(client: TestClient, world: World) -> None:
+    """Create link answers with a redirect (post/redirect/get): reloading the page that shows
+    the link shows it no more and creates no second feed. A webcal:// link stands beside."""
+    from app.models import FeedToken
+
     sign_in(client, world.coord1)
     page = client.get("/ui/feeds")
-    r = client.post("/ui/feeds", data={"csrf": csrf_of(page), "subject": f"crew:{world.crew1}"})
+    r = client.post(
+        "/ui/feeds",
+        data={"csrf": csrf_of(page), "subject": f"crew:{world.crew1}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/ui/feeds"
+    r = client.get("/ui/feeds")
     url = re.search(r'value="(http://testserver/feeds/blf_[^"]+\.ics)"', r.text)
     assert url, r.text[:1000]
+    webcal = url.group(1).replace("http://", "webcal://")
+    assert f'value="{webcal}"' in r.text and f'href="{webcal}"' in r.text
+    again = client.get("/ui/feeds").text  # the reload
+    assert url.group(1) not in again and "webcal://" not in again
+    with transaction() as s:
+        assert s.query(FeedToken).count() == 1
     path = url.group(1).replace("http://testserver", "")
     assert client.get(path).status_code == 200
     assert url.group(1) not in client.get("/ui/feeds").text  # shown once
