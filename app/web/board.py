@@ -59,7 +59,7 @@ def grid(occ: BaseOccupancy, t: Translator) -> list[tuple[SetOccupancy, list[Cel
                 label, who = top.crew_code, f"{top.crew} · {t.ordinal_hold(top.rank)}"
             elif s.proposed[i]:
                 offer = proposals[s.proposed[i][0]]
-                who = f"{offer.crew} · {t('b.scene')} {offer.scene}"
+                label, who = offer.crew_code, f"{offer.crew} · {t('b.scene')} {offer.scene}"
             key = {"hold1": "state.hold1", "holdn": "state.holdn"}.get(css, f"state.{css}")
             title = f"{s.code} {name} · {t.day(day)}: {t(key)}" + (f" — {who}" if who else "")
             cells.append(Cell(s.set_id, day, css, label, title))
@@ -96,27 +96,32 @@ def detail(occ: BaseOccupancy, set_id: int, day: date) -> Detail | None:
 
 @dataclass
 class Chart:
-    """Crews on site per day as bars of an inline SVG."""
+    """Crews on site per day as bars of an inline SVG that spans its panel: across, every
+    position is a percentage of the width (``x``, ``w``, tick ``x``); up, pixels."""
 
-    width: int
     height: int
-    bars: list[tuple[int, int, int, int, str, str]]  # x, y, w, h, label, title
-    ticks: list[tuple[int, str]]
+    bars: list[tuple[str, int, str, int, str, str, str]]  # x, y, w, h, centre, label, title
+    ticks: list[tuple[str, str]]
     top: int
+    axis_y: int
+
+
+def _pct(value: float) -> str:
+    return f"{value:.3f}%"
 
 
 def crews_chart(occ: BaseOccupancy, t: Translator) -> Chart:
-    step, plot = 24, 90
+    plot, floor = 90, 16 + 90  # room above the tallest bar for its figure
     top = max([d.crews for d in occ.crews_on_site] + [1])
+    slot = 100 / max(1, len(occ.crews_on_site))
     bars = []
     ticks = []
     for i, d in enumerate(occ.crews_on_site):
         h = round(plot * d.crews / top)
         names = ", ".join(d.names or [])
         title = f"{t.day(d.date)}: {t.count(d.crews, 'crew')}" + (f" — {names}" if names else "")
-        bars.append(
-            (i * step + 4, 10 + plot - h, step - 8, h, str(d.crews) if d.crews else "", title)
-        )
+        x, w, centre = _pct((i + 0.18) * slot), _pct(0.64 * slot), _pct((i + 0.5) * slot)
+        bars.append((x, floor - h, w, h, centre, str(d.crews) if d.crews else "", title))
         if i == 0 or d.date.day in (1, 8, 15, 22, 29):
-            ticks.append((i * step + step // 2, t.short(d.date)))
-    return Chart(width=len(bars) * step, height=plot + 34, bars=bars, ticks=ticks, top=top)
+            ticks.append((centre, t.short(d.date)))
+    return Chart(height=floor + 24, bars=bars, ticks=ticks, top=top, axis_y=floor)
