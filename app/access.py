@@ -69,6 +69,11 @@ def require_runs_plans(user: User) -> None:
 # --- bases ---------------------------------------------------------------------------------
 
 
+def oversees_bases(user: User) -> bool:
+    """Administrators and base managers read the figures across their bases each morning."""
+    return is_admin(user) or is_base_manager(user)
+
+
 def manages_base(user: User, base_id: int) -> bool:
     return is_admin(user) or (is_base_manager(user) and base_id in user.base_ids)
 

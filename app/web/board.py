@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from app.occupancy.schemas import BaseOccupancy, BookingSpan, ProposalSpan, SetOccupancy
+from app.occupancy.schemas import (
+    BaseOccupancy,
+    BookingSpan,
+    CrewsOnSite,
+    DayTotal,
+    ProposalSpan,
+    SetOccupancy,
+)
 from app.web.i18n import Translator
 
 
@@ -102,7 +110,8 @@ class Chart:
     height: int
     bars: list[tuple[str, int, str, int, str, str, str]]  # x, y, w, h, centre, label, title
     ticks: list[tuple[str, str]]
-    top: int
+    top: int  # the scale's top: the busiest day, at least 1
+    peak: int  # the most crews on one day (0 when nobody came)
     axis_y: int
 
 
@@ -110,18 +119,20 @@ def _pct(value: float) -> str:
     return f"{value:.3f}%"
 
 
-def crews_chart(occ: BaseOccupancy, t: Translator) -> Chart:
+def crews_chart(days: Sequence[CrewsOnSite | DayTotal], t: Translator) -> Chart:
+    """Crews on site per day: of one base (named to its managers), or across bases."""
     plot, floor = 90, 16 + 90  # room above the tallest bar for its figure
-    top = max([d.crews for d in occ.crews_on_site] + [1])
-    slot = 100 / max(1, len(occ.crews_on_site))
+    top = max([d.crews for d in days] + [1])
+    slot = 100 / max(1, len(days))
     bars = []
     ticks = []
-    for i, d in enumerate(occ.crews_on_site):
+    for i, d in enumerate(days):
         h = round(plot * d.crews / top)
-        names = ", ".join(d.names or [])
+        names = ", ".join(getattr(d, "names", None) or [])
         title = f"{t.day(d.date)}: {t.count(d.crews, 'crew')}" + (f" — {names}" if names else "")
         x, w, centre = _pct((i + 0.18) * slot), _pct(0.64 * slot), _pct((i + 0.5) * slot)
         bars.append((x, floor - h, w, h, centre, str(d.crews) if d.crews else "", title))
         if i == 0 or d.date.day in (1, 8, 15, 22, 29):
             ticks.append((centre, t.short(d.date)))
-    return Chart(height=floor + 24, bars=bars, ticks=ticks, top=top, axis_y=floor)
+    peak = max([d.crews for d in days] + [0])
+    return Chart(height=floor + 24, bars=bars, ticks=ticks, top=top, peak=peak, axis_y=floor)

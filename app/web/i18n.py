@@ -24,6 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.bookings": ("My bookings", "我的预订"),
     "nav.schedule": ("Schedule", "拍摄计划"),
     "nav.plans": ("Plans", "优化方案"),
+    "nav.summary": ("All bases", "基地总览"),
     "nav.feeds": ("Calendar feeds", "日历订阅"),
     "nav.signout": ("Sign out", "退出"),
     "nav.skip": ("Skip to content", "跳到正文"),
@@ -135,6 +136,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit.crew.other": ("crews", "个剧组"),
     "unit.page": ("page", "页"),
     "unit.page.other": ("pages", "页"),
+    "unit.second": ("second", "秒"),
+    "unit.second.other": ("seconds", "秒"),
+    "unit.base": ("base", "个基地"),
+    "unit.base.other": ("bases", "个基地"),
     "unit.minute": ("min", "分钟"),
     "unit.minute.other": ("min", "分钟"),
     "board.peak": ("peak this month", "本月峰值"),
@@ -360,6 +365,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "plans.shooting_days": ("Shooting days", "拍摄天数"),
     "plans.scenes": ("Scenes", "场次"),
+    "plans.start_title": ("Start an optimizer run", "启动排期优化"),
+    "plans.start_lead": (
+        "Plans every crew's unscheduled scenes; its proposals replace the current ones.",
+        "为所有剧组规划未排场次；新方案将替换当前的建议排期。",
+    ),
+    "plans.horizon_days": ("Days ahead", "规划天数"),
+    "plans.time_limit": ("Time limit (seconds)", "时限（秒）"),
+    "plans.start": ("Start run", "开始运行"),
+    "plans.in_progress": (
+        "Run #{id} is still in progress: wait for it to finish, or stop it on its page.",
+        "运行 #{id} 仍在进行：请等待完成，或在其页面上停止。",
+    ),
+    "plans.watch": ("Watch run #{id}", "查看运行 #{id}"),
+    "plans.progress": ("Progress", "进度"),
+    "plans.cancel_sent": (
+        "Run #{id} is asked to stop; it keeps its best plan so far.",
+        "已请求停止运行 #{id}；将保留当前最优方案。",
+    ),
+    "progress.title": ("Optimizer run #{id}", "优化运行 #{id}"),
+    "progress.started": ("started", "开始于"),
+    "progress.phase": ("Phase", "阶段"),
+    "progress.elapsed": ("running for", "已运行"),
+    "progress.live": ("Updates by itself every few seconds.", "每隔几秒自动更新。"),
+    "progress.best": ("Best plan so far", "当前最优方案"),
+    "progress.bound": ("Lower bound", "下界"),
+    "progress.gap": ("at most {gap} above the best possible", "距理论最优至多 {gap}"),
+    "progress.result": ("See the proposals", "查看方案"),
+    "progress.cancel": ("Stop now, keep the best plan", "立即停止并保留当前最优方案"),
+    "progress.cancel_q": ("Stop this run now?", "确定立即停止此运行吗？"),
+    "phase.waiting": ("Waiting to start", "等待开始"),
+    "phase.start": ("Reading the problem", "读取数据"),
+    "phase.solving": ("Solving", "求解中"),
+    "phase.greedy": ("First-come baseline", "先到先得基准"),
+    "phase.talent": ("Ordering scenes for the cast", "按演员安排场次顺序"),
+    "phase.joint": ("Solving all crews together", "所有剧组联合求解"),
+    "phase.construct": ("Building a first plan", "构造初始方案"),
+    "phase.search": ("Improving the plan", "改进方案"),
+    "phase.bounds": ("Proving how good it is", "计算下界"),
+    "phase.done": ("Done", "完成"),
+    # summary across bases
+    "summary.title": ("All bases", "基地总览"),
+    "summary.sets": ("Sets", "场景数"),
+    "summary.crews_peak": ("Most crews on site", "在场剧组峰值"),
+    "summary.board": ("Board", "看板"),
     # feeds
     "feeds.title": ("Calendar feeds", "日历订阅"),
     "feeds.lead": (
@@ -454,6 +503,11 @@ class Translator:
     def __call__(self, key: str, **params: object) -> str:
         text = MESSAGES[key][self._i]
         return text.format(**params) if params else text
+
+    def maybe(self, key: str, default: str) -> str:
+        """The text of ``key``, or ``default`` for a key the catalogue does not know (a name
+        the solver may add, such as a new phase)."""
+        return self(key) if key in MESSAGES else default
 
     def money(self, yuan: int | None) -> str:
         """¥1,234,567 — whole yuan, grouped by thousands as in China's financial notation."""

@@ -28,6 +28,8 @@ from app.access import (
     managed_sets_stmt,
     own_crew,
     places_bookings,
+    require_runs_plans,
+    runs_plans,
     viewable_crew,
     visible_bases_stmt,
     visible_booking,
@@ -48,7 +50,9 @@ from app.models import Base, Crew, FilmSet, PlanRun, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
+from app.planning.lock import RunInProgress
 from app.planning.schedule import crew_schedule
+from app.planning.service import spawn
 from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, PathId, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
@@ -267,11 +271,35 @@ def board(
         this_month=today_local(now).strftime("%Y-%m"),
         today=today_local(now),
         rows=board_view.grid(occ, page.t),
-        chart=board_view.crews_chart(occ, page.t),
+        chart=board_view.crews_chart(occ.crews_on_site, page.t),
         detail=detail,
         days=[first + timedelta(days=i) for i in range(occ.days)],
         csv_url=f"/bases/{occ.base_id}/occupancy.csv?"
         + urlencode({"start": first.isoformat(), "end": last.isoformat()}),
+    )
+
+
+@router.get("/ui/summary")
+def summary(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    month: Annotated[str | None, Query(max_length=7)] = None,
+) -> Response:
+    """The month's figures of every base the user may see, side by side (GET
+    /occupancy/summary as a page)."""
+    user = page.require_user()
+    first = _month(month, today_local(now))
+    last = _next_month(first)
+    found = occupancy.summary(session, user, first, last, now)
+    return page.render(
+        "summary.html",
+        summary=found,
+        month=first,
+        prev=_prev_month(first).strftime("%Y-%m"),
+        next=last.strftime("%Y-%m"),
+        this_month=today_local(now).strftime("%Y-%m"),
+        chart=board_view.crews_chart(found.crews_on_site, page.t),
     )
 
 
@@ -540,7 +568,83 @@ def plans(page: Page, session: SessionDep) -> Response:
         for r in session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15))
     ]
     crews = _crews_seen(session, user)
-    return page.render("plans.html", runs=runs, crews=crews)
+    active = planning.active_run(session)
+    return page.render(
+        "plans.html",
+        runs=runs,
+        crews=crews,
+        runs_plans=runs_plans(user),
+        active=active.id if active is not None else None,
+        defaults=planning.RunParams.defaults(),
+    )
+
+
+@router.post("/ui/plans")
+def start_plan(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    horizon_days: Annotated[int, Form(ge=1, le=366)],
+    time_limit: Annotated[int, Form(ge=1, le=3600)],
+    back: Annotated[str, Form(max_length=2000)] = "/ui/plans",
+) -> Response:
+    """Start an optimizer run as POST /plans does, then watch it on its progress page."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_runs_plans(user)
+    defaults = planning.RunParams.defaults()
+    params = planning.RunParams(horizon_days, float(time_limit), defaults.workers)
+    try:
+        run = planning.start_run(session, params, user)
+    except RunInProgress:
+        session.rollback()
+        active = planning.active_run(session)
+        page.store.add_flash(
+            "error", page.t("plans.in_progress", id=active.id if active is not None else "?")
+        )
+        return page.redirect("/ui/plans")
+    session.commit()  # before the worker looks for it
+    spawn(run.id, planning.worker_database_url())
+    return page.redirect(f"/ui/plans/{run.id}/progress")
+
+
+def _progress(page: PageContext, session: SessionDep, run_id: int, fragment: bool) -> Response:
+    user = page.require_user()
+    run = planning.run_out(planning.get_run(session, run_id), user)
+    crews = _crews_seen(session, user)
+    result = f"/ui/plans/{run.id}" + (f"?crew={crews[0].id}" if crews else "")
+    return page.render(
+        "_progress.html" if fragment else "plan_progress.html",
+        fragment=fragment,
+        run=run,
+        done=run.status not in ("queued", "running"),
+        result=result if run.status in ("succeeded", "stopped") else None,
+        runs_plans=runs_plans(user),
+    )
+
+
+@router.get("/ui/plans/{run_id}/progress")
+def plan_progress(page: Page, session: SessionDep, run_id: PathId) -> Response:
+    """A run as it goes: status, phase, best plan and bound so far; the result once done.
+    The page's script refreshes the figures from the fragment below; without it, the page
+    reloads itself until the run ends."""
+    return _progress(page, session, run_id, fragment=False)
+
+
+@router.get("/ui/plans/{run_id}/progress/live")
+def plan_progress_live(page: Page, session: SessionDep, run_id: PathId) -> Response:
+    return _progress(page, session, run_id, fragment=True)
+
+
+@router.post("/ui/plans/{run_id}/cancel")
+def cancel_plan(page: Page, session: SessionDep, run_id: PathId, csrf: Csrf) -> Response:
+    """Stop a run early, keeping its best plan (as POST /plans/{id}/cancel)."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_runs_plans(user)
+    if planning.cancel_run(session, planning.get_run(session, run_id)):
+        page.store.add_flash("ok", page.t("plans.cancel_sent", id=run_id))
+    return page.redirect(f"/ui/plans/{run_id}/progress")
 
 
 @router.get("/ui/plans/{run_id}")

@@ -797,3 +797,115 @@ def test_a_booking_page_tells_its_history_naming_whom_the_viewer_may_know(
     client.get("/ui/lang/zh")
     page = client.get(f"/ui/bookings/{second}").text
     assert "向在先意向发起挑战" in page and "景AAA-1" in page
+
+
+def test_a_manager_starts_a_plan_run_watches_it_and_stops_it(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page starts a run as POST /plans does (recorded, then its worker spawned), shows
+    its progress until it ends, refuses a second run while one goes, and stops it."""
+    from app.models import PlanRun
+
+    spawned: list[int] = []
+    monkeypatch.setattr("app.web.pages.spawn", lambda run_id, url: spawned.append(run_id))
+    sign_in(client, world.coord1)
+    plans = client.get("/ui/plans")
+    assert 'action="/ui/plans"' not in plans.text  # coordinators do not start runs
+    r = client.post("/ui/plans", data={"csrf": csrf_of(plans), "horizon_days": 30, "time_limit": 5})
+    assert r.status_code == 403 and not spawned
+    client.cookies.clear()
+    sign_in(client, world.manager_a)
+    plans = client.get("/ui/plans")
+    assert 'action="/ui/plans"' in plans.text
+    r = client.post(
+        "/ui/plans",
+        data={"csrf": csrf_of(plans), "horizon_days": 30, "time_limit": 5},
+        follow_redirects=False,
+    )
+    with transaction() as s:
+        run = s.scalars(select(PlanRun)).one()
+        assert (run.status, run.params["horizon_days"], run.params["time_limit"]) == (
+            "queued",
+            30,
+            5.0,
+        )
+        run_id = run.id
+    assert spawned == [run_id]
+    assert r.status_code == 303 and r.headers["location"] == f"/ui/plans/{run_id}/progress"
+    page = client.get(r.headers["location"])
+    assert "Waiting to start" in page.text and 'http-equiv="refresh"' in page.text
+    assert f'data-poll="/ui/plans/{run_id}/progress/live"' in page.text
+    live = client.get(f"/ui/plans/{run_id}/progress/live")
+    assert live.status_code == 200 and "<html" not in live.text and 'data-done="false"' in live.text
+    with transaction() as s:  # the worker reports
+        found = s.get(PlanRun, run_id)
+        assert found is not None
+        found.status = "running"
+        found.progress = {"elapsed": 2.4, "best_total": 1234567, "best_bound": 1000000,
+                          "phase": "search"}  # fmt: skip
+    live = client.get(f"/ui/plans/{run_id}/progress/live").text
+    assert "Improving the plan" in live and "¥1,234,567" in live and "¥1,000,000" in live
+    assert "2 seconds" in live and "19%" in live  # at most 19% above the best possible
+
+    # A second run while this one goes: said on the page, nothing started.
+    r = client.post("/ui/plans", data={"csrf": csrf_of(page), "horizon_days": 7, "time_limit": 5})
+    assert f"Run #{run_id} is still in progress" in r.text and spawned == [run_id]
+    r = client.post(f"/ui/plans/{run_id}/cancel", data={"csrf": csrf_of(r)})
+    assert f"Run #{run_id} is asked to stop" in r.text
+    with transaction() as s:
+        assert s.query(PlanRun).count() == 1
+        assert s.get(PlanRun, run_id).cancel_requested  # type: ignore[union-attr]
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/plans/{run_id}/progress")
+    assert page.status_code == 200 and "Stop now" not in page.text  # watching only
+    r = client.post(f"/ui/plans/{run_id}/cancel", data={"csrf": csrf_of(page)})
+    assert r.status_code == 403
+
+
+def test_a_finished_run_links_to_its_proposals(client: TestClient, world: World) -> None:
+    from tests.api.test_plans import add_scenes, run_once
+
+    add_scenes(world)
+    run = run_once()
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/plans/{run.id}/progress").text
+    assert 'data-done="true"' in page and 'http-equiv="refresh"' not in page
+    assert f'href="/ui/plans/{run.id}?crew={world.crew1}" id="run-result"' in page
+    assert "Done" in page
+
+
+def test_the_summary_across_bases_is_a_page_for_managers_and_admins(
+    client: TestClient, world: World
+) -> None:
+    from tests.api.test_bookings import act, hold
+
+    first = hold(client, world, world.crew1, world.set_a1, 30, 33).json()["id"]
+    act(client, world.coord1, first, "confirm")
+    start = day(30).replace(day=1)
+    end = (start + timedelta(days=31)).replace(day=1)
+    month = start.strftime("%Y-%m")
+    api = client.get(
+        "/occupancy/summary",
+        params={"start": start.isoformat(), "end": end.isoformat()},
+        headers=auth(world.admin),
+    ).json()
+    revenue = Translator("en").money(api["bases"][0]["figures"]["revenue"])
+    assert revenue != "¥0"
+    sign_in(client, world.admin)
+    board = client.get("/ui/board").text
+    assert 'href="/ui/summary"' in board
+    page = client.get(f"/ui/summary?month={month}")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr id="base-(\w+)">', page.text)
+    assert rows == ["AAA", "BBB"]
+    row = page.text[page.text.index('<tr id="base-AAA">') :]
+    assert revenue in row[: row.index("</tr>")]  # the API's figures, by the same service
+    assert f'href="/ui/board?base=AAA&amp;month={month}"' in page.text
+    client.cookies.clear()
+    sign_in(client, world.manager_b)
+    page = client.get(f"/ui/summary?month={month}")
+    assert re.findall(r'<tr id="base-(\w+)">', page.text) == ["BBB"]
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    assert 'href="/ui/summary"' not in client.get("/ui/find").text
