@@ -1,4 +1,5 @@
-"""The pages: sign-in, occupancy board, find a set, bookings, schedule, plans, calendar feeds.
+"""The pages: sign-in, occupancy board and the summary across bases, find a set, bookings and
+a booking's history, schedule, plans and a run's progress, calendar feeds.
 
 Each page authorises with app.access and calls the same services as the JSON API;
 the only logic here is choosing what to show and how. Forms post with the session's
