@@ -74,6 +74,11 @@ def require_runs_plans(user: User) -> None:
 # --- bases ---------------------------------------------------------------------------------
 
 
+def oversees_bases(user: User) -> bool:
+    """Administrators and base managers read the figures across their bases each morning."""
+    return is_admin(user) or is_base_manager(user)
+
+
 def manages_base(user: User, base_id: int) -> bool:
     return is_admin(user) or (is_base_manager(user) and base_id in user.base_ids)
 
@@ -228,6 +233,15 @@ def visible_booking(session: Session, user: User, booking_id: int) -> Booking:
     if not can_see_booking(user, booking):
         raise NotFound(f"Booking {booking_id} not found.")
     return booking
+
+
+def names_actor(viewer: User, actor: User, booking: Booking) -> bool:
+    """Whether a booking's history names who changed it: always to the base's managers and
+    admins; to anyone else only when the actor acted for the booking's crew (its
+    coordinators, an admin). A later holder's challenge stays anonymous to the crew."""
+    return sees_crew_names_on(viewer, booking.film_set.base_id) or works_for_crew(
+        actor, booking.crew_id
+    )
 
 
 def booking_to_change(session: Session, user: User, booking_id: int) -> Booking:

@@ -24,7 +24,8 @@ What the ``before_call`` hook does to generated data, and why
 * Positive data is made to honour the rules JSON Schema cannot state, which the API answers
   with 422 (each is covered by tests/api/test_bad_input.py): ranges end after they start
   and are no longer than allowed, and dates stay within the API's bounds; a booking lies
-  inside its crew's shooting window and does not start in the past; a scene's pinned day
+  inside its crew's shooting window and does not start in the past, nor does a search for
+  free sets; a scene's pinned day
   lies in its crew's window, and a window moved by a PATCH keeps the pinned days inside;
   ids and codes inside a body name things that exist (a scene's cast and predecessors are
   its crew's); a company move joins two different bases; an uploaded file is a breakdown;
@@ -293,6 +294,9 @@ def _map_query(path: str, query: dict[str, Any]) -> None:
         "/bases/{base_id}/occupancy": MAX_RANGE_DAYS,
         "/bases/{base_id}/occupancy.csv": MAX_RANGE_DAYS,
     }.get(path)
+    start = _date(query.get("start"))
+    if path == "/availability" and start is not None and start < today_local():
+        query["start"] = _near_today(query["start"]).isoformat()  # days gone by are never free
     fit_range(query, "start", "end", longest)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Literal
 
 from sqlalchemy import exists, func, not_, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,21 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import Base, Blackout, Booking, Crew, FilmSet, SetTag, User
 from app.pagination import PageParams, count_rows
+from app.timeutil import today_local
+
+RangeProblem = Literal["reversed", "past", "too_long"]
+
+
+def range_problem(start: date, end: date, today: date) -> RangeProblem | None:
+    """What makes [start, end) no search for free sets: it ends before it starts (or is
+    empty), it starts before today (days gone by are never free), or it is too long."""
+    if end <= start:
+        return "reversed"
+    if start < today:
+        return "past"
+    if (end - start).days > get_settings().max_booking_days:
+        return "too_long"
+    return None
 
 
 def find_free_sets(
@@ -32,10 +48,15 @@ def find_free_sets(
     page: PageParams,
 ) -> Availability:
     days = (end - start).days
-    if days <= 0:
+    problem = range_problem(start, end, today_local(now))
+    if problem == "reversed":
         raise InvalidInput("end must be after start: ranges are whole days [start, end).")
-    limit_days = get_settings().max_booking_days
-    if days > limit_days:
+    if problem == "past":
+        raise InvalidInput(
+            f"start {start} is before today ({today_local(now)}): days gone by are never free."
+        )
+    if problem == "too_long":
+        limit_days = get_settings().max_booking_days
         raise InvalidInput(f"Search at most {limit_days} days at a time; this range is {days}.")
     confirmed = exists().where(
         Booking.set_id == FilmSet.id, Booking.status == "confirmed", overlaps(Booking, start, end)

@@ -169,6 +169,7 @@ def booking_out(
         set_id=booking.set_id,
         set_code=film_set.code,
         set_name=film_set.name_en,
+        set_name_zh=film_set.name_zh,
         base_id=film_set.base_id,
         crew_id=booking.crew_id,
         crew_name=booking.crew.name,

@@ -54,6 +54,7 @@ class BookingOut(OutputModel):
     set_id: int
     set_code: str
     set_name: str
+    set_name_zh: str = Field(description="The set's name in Chinese (set_name is English)")
     base_id: int
     crew_id: int
     crew_name: str

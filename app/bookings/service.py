@@ -268,7 +268,14 @@ def lock_crew(session: Session, crew_id: int) -> None:
 
 # The set's row, locked: bookings of one set are decided one at a time.
 _LOCK_SET = (
-    select(FilmSet.id, FilmSet.code, FilmSet.name_en, FilmSet.base_id, FilmSet.day_rate)
+    select(
+        FilmSet.id,
+        FilmSet.code,
+        FilmSet.name_en,
+        FilmSet.name_zh,
+        FilmSet.base_id,
+        FilmSet.day_rate,
+    )
     .add_columns(Base.hold_ttl_hours)
     .join(Base, Base.id == FilmSet.base_id)
     .where(FilmSet.id == bindparam("set_id"))
@@ -381,6 +388,7 @@ def place(
         set_id=set_id,
         set_code=film_set.code,
         set_name=film_set.name_en,
+        set_name_zh=film_set.name_zh,
         base_id=film_set.base_id,
         crew_id=crew.id,
         crew_name=crew.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from datetime import date
 
@@ -82,6 +83,16 @@ def sets_with_tags(tags: Sequence[str]) -> Select[int]:
         .group_by(SetTag.set_id)
         .having(func.count(SetTag.tag) == len(wanted))
     )
+
+
+def known_tags(session: Session) -> list[str]:
+    """Every tag some set carries, in order."""
+    return list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
+
+
+def closest_tags(tag: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """The known tags nearest in spelling to ``tag`` (a typo, another word form), best first."""
+    return difflib.get_close_matches(tag, known, n=n, cutoff=0.6)
 
 
 def create_set(session: Session, *, base_id: int, tags: Sequence[str], **fields: object) -> FilmSet:

@@ -10,13 +10,11 @@ from app.access import OwnCrew, PlanRunner, ViewableCrew
 from app.bookings import idempotency
 from app.bookings.idempotency import IdempotencyKey
 from app.clock import NowDep
-from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
 from app.models import PlanRun
 from app.pagination import PageDep, page_of
 from app.planning import service
-from app.planning.lock import RunInProgress
 from app.planning.schemas import (
     Acceptance,
     AcceptRequest,
@@ -41,12 +39,10 @@ router = APIRouter(tags=["plans"], route_class=TransactionalRoute, responses=API
 def start_plan(
     session: SessionDep, user: PlanRunner, body: PlanRequest | None = None
 ) -> JSONResponse:
-    if service.active_run(session) is not None:
-        raise RunInProgress()
     body = body or PlanRequest()
-    run = service.create_run(session, service.RunParams(**body.model_dump()), user)
-    session.commit()
-    spawn(run.id, get_engine().url.render_as_string(hide_password=False))
+    run = service.start_run(session, service.RunParams(**body.model_dump()), user)
+    session.commit()  # before the worker looks for it
+    spawn(run.id, service.worker_database_url())
     out = PlanRunOut.model_validate(run).model_dump(mode="json")
     return JSONResponse(out, status_code=202, headers={"Location": f"/plans/{run.id}"})
 
@@ -70,9 +66,7 @@ def get_plan(run_id: PathId, session: SessionDep, user: CurrentUser) -> PlanRunO
 )
 def cancel_plan(run_id: PathId, session: SessionDep, user: PlanRunner) -> PlanRunOut:
     run = service.get_run(session, run_id)
-    if run.status in ("queued", "running"):
-        run.cancel_requested = True
-        session.flush()
+    service.cancel_run(session, run)
     return PlanRunOut.model_validate(run)
 
 

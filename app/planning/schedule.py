@@ -24,7 +24,8 @@ from app.planning.service import latest_run_id
 
 @dataclass(frozen=True)
 class Strip:
-    """One scene on the board; a scene of several days has one strip per day."""
+    """One scene on the board; a scene of several days has one strip per day, each with
+    that day's share of the scene's pages and minutes."""
 
     scene_id: int
     number: str
@@ -59,7 +60,7 @@ class ShootingDay:
 
     @property
     def page_eighths(self) -> int:
-        return sum(s.page_eighths for s in self.strips if s.part == 1)
+        return sum(s.page_eighths for s in self.strips)
 
     @property
     def places(self) -> list[tuple[str, str | None, str | None, str | None]]:
@@ -99,6 +100,28 @@ class Schedule:
 
 def _scene_days(scene: Scene, crew: Crew) -> int:
     return max(1, -(-scene.minutes // crew.max_minutes_per_day))
+
+
+def split_exactly(total: int, weights: list[int]) -> list[int]:
+    """``total`` in whole parts proportional to ``weights``, adding up to ``total`` exactly."""
+    whole = sum(weights)
+    if whole <= 0:
+        weights, whole = [1] * len(weights), len(weights)
+    shares, done, before = [], 0, 0
+    for w in weights:
+        done += w
+        upto = total * done // whole
+        shares.append(upto - before)
+        before = upto
+    return shares
+
+
+def day_minutes(minutes: int, per_day: int, days: int) -> list[int]:
+    """The minutes shot on each day of a scene: full days first, the rest on the last day
+    (evenly, when the days it was given are not the days its length needs)."""
+    if days == max(1, -(-minutes // per_day)):
+        return [min(per_day, minutes - i * per_day) for i in range(days)]
+    return split_exactly(minutes, [1] * days)
 
 
 def dood_codes(work: set[date], shooting_days: list[date]) -> tuple[str, ...]:
@@ -209,9 +232,12 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
                 set_name_en=film_set.name_en,
                 base_code=film_set.base_code,
             )
+        minutes = day_minutes(scene.minutes, crew.max_minutes_per_day, span)
+        eighths = split_exactly(scene.page_eighths, minutes)
         for part in range(span):
+            share = {**base, "minutes": minutes[part], "page_eighths": eighths[part]}
             by_day[day + timedelta(days=part)].append(
-                Strip(**base, **where, source=source, part=part + 1, parts=span)  # type: ignore[arg-type]
+                Strip(**share, **where, source=source, part=part + 1, parts=span)  # type: ignore[arg-type]
             )
 
     shooting_days = sorted(by_day)

@@ -45,6 +45,7 @@ class ProposalDay(OutputModel):
     set_id: int
     set_code: str
     set_name: str
+    set_name_zh: str = Field(description="The set's name in Chinese (set_name is English)")
     base_code: str
     scenes: list[str]
 

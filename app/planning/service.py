@@ -24,9 +24,11 @@ from app.bookings.schemas import BookingOut
 from app.bookings.service import lock, lock_crew, place, release
 from app.catalog.service import overlapping_blackouts
 from app.config import get_settings
+from app.db import get_engine
 from app.errors import Conflict, InvalidInput
 from app.lookup import get_or_404
 from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User, utcnow
+from app.planning.lock import RunInProgress
 from app.planning.schemas import Acceptance, CrewProposal, PlanRunOut, ProposalDay, ProposedHold
 
 
@@ -48,6 +50,19 @@ def create_run(session: Session, params: RunParams, user: User | None = None) ->
     session.add(run)
     session.flush()
     return run
+
+
+def start_run(session: Session, params: RunParams, user: User) -> PlanRun:
+    """Record a run to start (409 while another is queued or running). The caller commits,
+    then spawns its worker (:func:`spawn`): the worker must find the run in the database."""
+    if active_run(session) is not None:
+        raise RunInProgress()
+    return create_run(session, params, user)
+
+
+def worker_database_url() -> str:
+    """The database the worker process is to use: this process's own."""
+    return get_engine().url.render_as_string(hide_password=False)
 
 
 def active_run(session: Session) -> PlanRun | None:
@@ -73,6 +88,15 @@ def spawn(run_id: int, database_url: str) -> None:
         start_new_session=True,
     )
     threading.Thread(target=proc.wait, daemon=True).start()
+
+
+def cancel_run(session: Session, run: PlanRun) -> bool:
+    """Ask a queued or running run to stop, keeping its best plan; False if it has ended."""
+    if run.status not in ("queued", "running"):
+        return False
+    run.cancel_requested = True
+    session.flush()
+    return True
 
 
 def run_out(run: PlanRun, user: User) -> PlanRunOut:
@@ -194,6 +218,7 @@ def crew_proposal(session: Session, run: PlanRun, crew: Crew, now: datetime) -> 
             set_id=set_id,
             set_code=sets[set_id].code,
             set_name=sets[set_id].name_en,
+            set_name_zh=sets[set_id].name_zh,
             base_code=base_codes[sets[set_id].base_id],
             scenes=scenes,
         )

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from app.occupancy.schemas import BaseOccupancy, BookingSpan, ProposalSpan, SetOccupancy
+from app.occupancy.schemas import (
+    BaseOccupancy,
+    BookingSpan,
+    CrewsOnSite,
+    DayTotal,
+    ProposalSpan,
+    SetOccupancy,
+)
 from app.web.i18n import Translator
 
 
@@ -59,7 +67,7 @@ def grid(occ: BaseOccupancy, t: Translator) -> list[tuple[SetOccupancy, list[Cel
                 label, who = top.crew_code, f"{top.crew} · {t.ordinal_hold(top.rank)}"
             elif s.proposed[i]:
                 offer = proposals[s.proposed[i][0]]
-                who = f"{offer.crew} · {t('b.scene')} {offer.scene}"
+                label, who = offer.crew_code, f"{offer.crew} · {t('b.scene')} {offer.scene}"
             key = {"hold1": "state.hold1", "holdn": "state.holdn"}.get(css, f"state.{css}")
             title = f"{s.code} {name} · {t.day(day)}: {t(key)}" + (f" — {who}" if who else "")
             cells.append(Cell(s.set_id, day, css, label, title))
@@ -96,29 +104,35 @@ def detail(occ: BaseOccupancy, set_id: int, day: date) -> Detail | None:
 
 @dataclass
 class Chart:
-    """Crews on site per day as bars of an inline SVG."""
+    """Crews on site per day as bars of an inline SVG that spans its panel: across, every
+    position is a percentage of the width (``x``, ``w``, tick ``x``); up, pixels."""
 
-    width: int
     height: int
-    bars: list[tuple[int, int, int, int, str, str]]  # x, y, w, h, label, title
-    ticks: list[tuple[int, str]]
-    top: int
+    bars: list[tuple[str, int, str, int, str, str, str]]  # x, y, w, h, centre, label, title
+    ticks: list[tuple[str, str]]
+    top: int  # the scale's top: the busiest day, at least 1
+    peak: int  # the most crews on one day (0 when nobody came)
+    axis_y: int
 
 
-def crews_chart(occ: BaseOccupancy, t: Translator) -> Chart:
-    step, plot = 24, 90
-    top = max([d.crews for d in occ.crews_on_site] + [1])
+def _pct(value: float) -> str:
+    return f"{value:.3f}%"
+
+
+def crews_chart(days: Sequence[CrewsOnSite | DayTotal], t: Translator) -> Chart:
+    """Crews on site per day: of one base (named to its managers), or across bases."""
+    plot, floor = 90, 16 + 90  # room above the tallest bar for its figure
+    top = max([d.crews for d in days] + [1])
+    slot = 100 / max(1, len(days))
     bars = []
     ticks = []
-    for i, d in enumerate(occ.crews_on_site):
+    for i, d in enumerate(days):
         h = round(plot * d.crews / top)
-        names = ", ".join(d.names or [])
-        title = f"{t.day(d.date)}: {d.crews} {t('board.crews_axis')}" + (
-            f" — {names}" if names else ""
-        )
-        bars.append(
-            (i * step + 4, 10 + plot - h, step - 8, h, str(d.crews) if d.crews else "", title)
-        )
+        names = ", ".join(getattr(d, "names", None) or [])
+        title = f"{t.day(d.date)}: {t.count(d.crews, 'crew')}" + (f" — {names}" if names else "")
+        x, w, centre = _pct((i + 0.18) * slot), _pct(0.64 * slot), _pct((i + 0.5) * slot)
+        bars.append((x, floor - h, w, h, centre, str(d.crews) if d.crews else "", title))
         if i == 0 or d.date.day in (1, 8, 15, 22, 29):
-            ticks.append((i * step + step // 2, f"{d.date.month}/{d.date.day}"))
-    return Chart(width=len(bars) * step, height=plot + 34, bars=bars, ticks=ticks, top=top)
+            ticks.append((centre, t.short(d.date)))
+    peak = max([d.crews for d in days] + [0])
+    return Chart(height=floor + 24, bars=bars, ticks=ticks, top=top, peak=peak, axis_y=floor)

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from app.access import places_bookings
+from app.access import oversees_bases, places_bookings
 from app.deps import SessionDep, admit
 from app.errors import DomainError, overflow_detail
 from app.models import User
@@ -149,6 +149,8 @@ class PageContext:
         items += [("/ui/bookings", "nav.bookings")]
         if places_bookings(user):
             items += [("/ui/schedule", "nav.schedule")]
+        if oversees_bases(user):
+            items += [("/ui/summary", "nav.summary")]
         items += [("/ui/plans", "nav.plans"), ("/ui/feeds", "nav.feeds")]
         return items
 

@@ -24,6 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.bookings": ("My bookings", "我的预订"),
     "nav.schedule": ("Schedule", "拍摄计划"),
     "nav.plans": ("Plans", "优化方案"),
+    "nav.summary": ("All bases", "基地总览"),
     "nav.feeds": ("Calendar feeds", "日历订阅"),
     "nav.signout": ("Sign out", "退出"),
     "nav.skip": ("Skip to content", "跳到正文"),
@@ -81,11 +82,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "board.util": ("Utilisation", "利用率"),
     "board.legend": ("Legend", "图例"),
     "board.crews_on_site": ("Crews on site per day", "每日在场剧组数"),
-    "board.crews_axis": ("crews", "个剧组"),
     "board.figures": ("This month", "本月概况"),
     "board.revenue": ("Confirmed revenue", "已确认收入"),
     "board.pipeline": ("Holds pipeline", "意向预订"),
-    "board.pipeline_value": ("if the 1st holds confirm", "若第一意向全部确认"),
+    "board.pipeline_value": ("if the 1st holds confirm", "若第1意向全部确认"),
     "board.available": ("Available set-days", "可用场景天数"),
     "board.confirmed_days": ("Confirmed set-days", "已确认场景天数"),
     "board.details": ("Details", "详情"),
@@ -104,7 +104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "state.free": ("Free", "空闲"),
     "state.blackout": ("Blackout", "停用"),
     "state.confirmed": ("Confirmed", "已确认"),
-    "state.hold1": ("1st hold", "第一意向"),
+    "state.hold1": ("1st hold", "第1意向"),
     "state.holdn": ("Later holds", "后续意向"),
     "state.hold": ("Hold", "意向"),
     "state.proposed": ("Proposed", "建议排期"),
@@ -116,10 +116,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b.base": ("Base", "基地"),
     "b.dates": ("Dates", "日期"),
     "b.days": ("Days", "天数"),
-    "unit.days": ("days", "天"),
-    "unit.holds": ("{n} active holds", "{n} 个有效意向"),
+    # Counted things: "unit.X" for one, "unit.X.other" for any other number (English
+    # plurals; Chinese counts with a measure word whatever the number).
+    "unit.day": ("day", "天"),
+    "unit.day.other": ("days", "天"),
+    "unit.active_hold": ("active hold", "个有效意向"),
+    "unit.active_hold.other": ("active holds", "个有效意向"),
+    "unit.hold": ("hold", "个意向"),
+    "unit.hold.other": ("holds", "个意向"),
+    "unit.earlier_hold": ("earlier hold", "个在先意向"),
+    "unit.earlier_hold.other": ("earlier holds", "个在先意向"),
+    "unit.unused_hold": ("unused hold", "个未用意向"),
+    "unit.unused_hold.other": ("unused holds", "个未用意向"),
+    "unit.set": ("set", "个场景"),
+    "unit.set.other": ("sets", "个场景"),
+    "unit.scene": ("scene", "场"),
+    "unit.scene.other": ("scenes", "场"),
+    "unit.crew": ("crew", "个剧组"),
+    "unit.crew.other": ("crews", "个剧组"),
+    "unit.page": ("page", "页"),
+    "unit.page.other": ("pages", "页"),
+    "unit.second": ("second", "秒"),
+    "unit.second.other": ("seconds", "秒"),
+    "unit.base": ("base", "个基地"),
+    "unit.base.other": ("bases", "个基地"),
+    "unit.cast_member": ("cast member", "位"),
+    "unit.cast_member.other": ("cast members", "位"),
+    "unit.minute": ("min", "分钟"),
+    "unit.minute.other": ("min", "分钟"),
     "board.peak": ("peak this month", "本月峰值"),
-    "find.per_day": ("{days} days × {rate}", "{days} 天 × {rate}"),
+    "find.per_day": ("{days} × {rate}", "{days} × {rate}"),
     "find.free_of_charge": ("free of charge", "免费"),
     "b.status": ("Status", "状态"),
     "b.rank": ("Rank", "排位"),
@@ -150,10 +176,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "find.tags_hint": ("All of: e.g. republic-era street", "需全部满足，如 republic-era street"),
     "find.kind": ("Kind", "类型"),
     "find.any": ("Any", "不限"),
-    "find.kind.backlot": ("Backlot", "外景街区"),
+    # A backlot set is built for good on the base, interiors as well as streets: 实景, not
+    # 外景街区 (an exterior street block).
+    "find.kind.backlot": ("Backlot set", "实景"),
     "find.kind.stage": ("Sound stage", "摄影棚"),
     "find.search": ("Search", "搜索"),
-    "find.results": ("{n} sets free for {days} days", "{n} 个场景在这 {days} 天空闲"),
+    "find.more_tags": ("Or type tags", "或输入标签"),
+    "find.err.reversed": (
+        "The last day ({last}) is before the first day ({first}): pick a last day on or after "
+        "the first.",
+        "结束日期（{last}）早于开始日期（{first}）：请选择不早于开始日期的结束日期。",
+    ),
+    "find.err.past": (
+        "The first day ({first}) has already gone by: past days are never free. Today is {today}.",
+        "开始日期（{first}）已经过去：过去的日期不可预订。今天是{today}。",
+    ),
+    "find.err.too_long": ("Search at most {days} at a time.", "每次最多搜索 {days}。"),
+    "find.err.tag": ("No set carries the tag “{tag}”.", "没有场景带有“{tag}”标签。"),
+    "find.err.closest": ("Did you mean:", "您是不是要找："),
+    "find.err.no_closest": (
+        "Pick tags from the list above.",
+        "请从上面的列表中选择标签。",
+    ),
+    "find.results": ("{sets} free for {days}", "{sets}在这 {days}空闲"),
     "find.none": (
         "No set is free on all of these days. Try other dates or fewer tags.",
         "没有场景在这些日期全部空闲。请换个日期或减少标签。",
@@ -186,6 +231,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bookings.readonly": ("view only", "仅查看"),
     "bookings.cancel_q": ("Cancel this confirmed booking?", "确定取消这个已确认的预订吗？"),
     "bookings.release_q": ("Release this hold?", "确定释放这个意向吗？"),
+    "booking.title": ("Booking #{id}", "预订 #{id}"),
+    "booking.open": ("Booking #{id}: details and history", "预订 #{id}：详情与记录"),
+    "booking.history": ("History", "记录"),
+    "booking.on_board": ("See it on the board", "在看板上查看"),
+    "booking.back": ("All bookings", "全部预订"),
+    "history.placed": ("Placed as a hold", "下意向"),
+    "history.booked": ("Booked and confirmed at once", "直接预订并确认"),
+    "history.confirmed": ("Confirmed", "确认"),
+    "history.released": ("Released", "释放"),
+    "history.cancelled": ("Cancelled", "取消"),
+    "history.lapsed": ("Lapsed: its hold time ran out", "已过期：意向保留时间已到"),
+    "history.lapsed_challenge": (
+        "Lapsed: it was challenged and not confirmed in time",
+        "已过期：被挑战后未按时确认",
+    ),
+    "history.challenged_by": (
+        "Challenged by a later hold: confirm by the deadline or it lapses",
+        "被后序意向挑战：须在截止时间前确认，否则失效",
+    ),
+    "history.challenged": ("Challenged the holds ahead", "向在先意向发起挑战"),
+    "history.changed": ("Changed", "变更"),
+    "history.system": ("Backlot (automatic)", "系统自动"),
     "done.place": ("Hold #{id} placed: {rank} on {set}.", "已下意向 #{id}：{set} {rank}。"),
     "done.place_own": (
         "Your crew already has these days on {set}: booking #{id} ({rank}). No second hold.",
@@ -198,12 +265,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "预订 #{id} 已取消，相关日期已释放。",
     ),
     "done.challenge": (
-        "Challenge sent: {n} earlier hold(s) must confirm by {deadline} or lapse.",
-        "已发起挑战：{n} 个在先意向须在 {deadline} 前确认，否则失效。",
+        "Challenge sent: {holds} must confirm by {deadline} or lapse.",
+        "已发起挑战：{holds}须在 {deadline} 前确认，否则失效。",
     ),
     "done.accept": (
-        "Proposal accepted: {n} hold(s) placed, {released} unused hold(s) released.",
-        "已接受方案：已下 {n} 个意向，释放 {released} 个未用意向。",
+        "Proposal accepted: {placed} placed, {released} released.",
+        "已接受方案：已下 {placed}，释放 {released}。",
     ),
     "plans.unused": (
         "Your holds this plan does not use",
@@ -248,7 +315,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.source.pinned": ("pinned", "已锁定"),
     "schedule.source.accepted": ("accepted", "已接受"),
     "schedule.source.proposed": ("proposed", "建议"),
-    "schedule.pages": ("pages", "页"),
     "schedule.cast": ("Cast", "演员"),
     "schedule.work": ("Work", "工作"),
     "schedule.hold": ("Hold", "待命"),
@@ -257,7 +323,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "SW start work · W work · H hold · WF work finish · SWF start-work-finish",
         "SW 开工 · W 工作 · H 待命 · WF 收工 · SWF 当天开工并收工",
     ),
-    "schedule.minutes": ("min", "分钟"),
     "schedule.legend": ("Strip colours", "条板颜色"),
     "schedule.daysof": ("day {i} of {n}", "第 {i}/{n} 天"),
     "schedule.crew": ("Crew", "剧组"),
@@ -322,6 +387,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.unit.line": ("Line", "行"),
     "import.unit.paragraph": ("Paragraph", "段落"),
     "import.col.column": ("Column", "列"),
+    "import.col.pages": ("Pages", "页数"),
+    "import.col.minutes": ("Minutes", "时长（分钟）"),
     "import.col.problem": ("Problem", "问题"),
     "import.col.action": ("Action", "操作"),
     "import.col.changes": ("Changes", "变更"),
@@ -338,8 +405,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.field.latest": ("latest", "最晚日期"),
     "import.field.after": ("continuity", "接戏"),
     "import.done": (
-        "Imported: {created} scene(s) created, {updated} updated, {cast} cast member(s) added.",
-        "导入完成：新建 {created} 场，更新 {updated} 场，新增演员 {cast} 位。",
+        "Imported: {created} created, {updated} updated, {cast} added.",
+        "导入完成：新建 {created}，更新 {updated}，新增演员 {cast}。",
     ),
     "import.refused": (
         "The file cannot be imported; nothing was changed:",
@@ -410,8 +477,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schedule.why": ("Not planned", "未排原因"),
     "plans.crew_plan": ("This crew's plan", "本剧组方案成本"),
     "plans.crew_baseline": ("First-come, this crew", "本剧组先到先得成本"),
-    "plans.left_out": ("{n} scene(s) left out", "{n} 场未排"),
-    "plans.more_scenes": ("and {n} more scene(s) scheduled", "并多排 {n} 场"),
+    "plans.left_out": ("{scenes} left out", "{scenes}未排"),
+    "plans.more_scenes": ("and {scenes} more scheduled", "并多排 {scenes}"),
     "plans.baseline": ("First-come baseline", "先到先得基准"),
     "plans.savings": ("Savings", "节省"),
     "plans.unscheduled": ("Unscheduled scenes", "未排场次"),
@@ -436,6 +503,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "plans.shooting_days": ("Shooting days", "拍摄天数"),
     "plans.scenes": ("Scenes", "场次"),
+    "plans.start_title": ("Start an optimizer run", "启动排期优化"),
+    "plans.start_lead": (
+        "Plans every crew's unscheduled scenes; its proposals replace the current ones.",
+        "为所有剧组规划未排场次；新方案将替换当前的建议排期。",
+    ),
+    "plans.horizon_days": ("Days ahead", "规划天数"),
+    "plans.time_limit": ("Time limit (seconds)", "时限（秒）"),
+    "plans.start": ("Start run", "开始运行"),
+    "plans.in_progress": (
+        "Run #{id} is still in progress: wait for it to finish, or stop it on its page.",
+        "运行 #{id} 仍在进行：请等待完成，或在其页面上停止。",
+    ),
+    "plans.watch": ("Watch run #{id}", "查看运行 #{id}"),
+    "plans.progress": ("Progress", "进度"),
+    "plans.cancel_sent": (
+        "Run #{id} is asked to stop; it keeps its best plan so far.",
+        "已请求停止运行 #{id}；将保留当前最优方案。",
+    ),
+    "progress.title": ("Optimizer run #{id}", "优化运行 #{id}"),
+    "progress.started": ("started", "开始于"),
+    "progress.phase": ("Phase", "阶段"),
+    "progress.elapsed": ("running for", "已运行"),
+    "progress.live": ("Updates by itself every few seconds.", "每隔几秒自动更新。"),
+    "progress.best": ("Best plan so far", "当前最优方案"),
+    "progress.bound": ("Lower bound", "下界"),
+    "progress.gap": ("at most {gap} above the best possible", "距理论最优至多 {gap}"),
+    "progress.result": ("See the proposals", "查看方案"),
+    "progress.cancel": ("Stop now, keep the best plan", "立即停止并保留当前最优方案"),
+    "progress.cancel_q": ("Stop this run now?", "确定立即停止此运行吗？"),
+    "phase.waiting": ("Waiting to start", "等待开始"),
+    "phase.start": ("Reading the problem", "读取数据"),
+    "phase.solving": ("Solving", "求解中"),
+    "phase.greedy": ("First-come baseline", "先到先得基准"),
+    "phase.talent": ("Ordering scenes for the cast", "按演员安排场次顺序"),
+    "phase.joint": ("Solving all crews together", "所有剧组联合求解"),
+    "phase.construct": ("Building a first plan", "构造初始方案"),
+    "phase.search": ("Improving the plan", "改进方案"),
+    "phase.bounds": ("Proving how good it is", "计算下界"),
+    "phase.done": ("Done", "完成"),
+    # summary across bases
+    "summary.title": ("All bases", "基地总览"),
+    "summary.sets": ("Sets", "场景数"),
+    "summary.crews_peak": ("Most crews on site", "在场剧组峰值"),
+    "summary.board": ("Board", "看板"),
     # feeds
     "feeds.title": ("Calendar feeds", "日历订阅"),
     "feeds.lead": (
@@ -451,6 +562,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Copy this link now: it is shown only once.",
         "请立即复制此链接：它只显示这一次。",
     ),
+    "feeds.https": (
+        "Link for a calendar program or web calendar (paste it as a subscription)",
+        "订阅链接（在日历软件或网页日历中以订阅方式添加）",
+    ),
+    "feeds.webcal": (
+        "The same feed as a webcal:// link, which opens your calendar program",
+        "同一订阅的 webcal:// 链接，可直接打开日历软件",
+    ),
+    "feeds.subscribe": ("Subscribe", "订阅"),
     "feeds.revoke": ("Revoke", "吊销"),
     "feeds.revoked": ("Revoked", "已吊销"),
     "feeds.active": ("Active", "有效"),
@@ -522,20 +642,44 @@ class Translator:
         text = MESSAGES[key][self._i]
         return text.format(**params) if params else text
 
+    def maybe(self, key: str, default: str) -> str:
+        """The text of ``key``, or ``default`` for a key the catalogue does not know (a name
+        the solver may add, such as a new phase)."""
+        return self(key) if key in MESSAGES else default
+
     def money(self, yuan: int | None) -> str:
         """¥1,234,567 — whole yuan, grouped by thousands as in China's financial notation."""
         if yuan is None:
             return "—"
         return f"-¥{-yuan:,}" if yuan < 0 else f"¥{yuan:,}"
 
+    # One way of writing a date per language, whole or shortened: 2026年12月3日 · 12月3日 ·
+    # 12月3日 周四 · 2026年12月3日 10:00, and 3 Dec 2026 · 3 Dec · Thu 3 Dec · 3 Dec 2026 10:00.
+
     def ymd(self, d: dt.date) -> str:
-        return f"{d.year}年{d.month}月{d.day}日" if self.lang == "zh" else d.isoformat()
+        """A whole date: '2026年12月3日' / '3 Dec 2026'."""
+        if self.lang == "zh":
+            return f"{d.year}年{d.month}月{d.day}日"
+        return f"{d.day} {_MONTHS_EN[d.month - 1][:3]} {d.year}"
+
+    def date_text(self, value: object) -> str:
+        """A date recorded as ISO text (a run's figures), written as :meth:`ymd` writes it."""
+        try:
+            return self.ymd(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+
+    def short(self, d: dt.date) -> str:
+        """A date within a month or year on screen: '12月3日' / '3 Dec'."""
+        if self.lang == "zh":
+            return f"{d.month}月{d.day}日"
+        return f"{d.day} {_MONTHS_EN[d.month - 1][:3]}"
 
     def day(self, d: dt.date) -> str:
-        """Short day label: '12月3日 周四' / 'Thu 3 Dec'."""
+        """Short day label with its weekday: '12月3日 周四' / 'Thu 3 Dec'."""
         if self.lang == "zh":
-            return f"{d.month}月{d.day}日 周{_WEEKDAYS_ZH[d.weekday()]}"
-        return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1][:3]}"
+            return f"{self.short(d)} 周{_WEEKDAYS_ZH[d.weekday()]}"
+        return f"{_WEEKDAYS_EN[d.weekday()]} {self.short(d)}"
 
     def weekday(self, d: dt.date) -> str:
         return _WEEKDAYS_ZH[d.weekday()] if self.lang == "zh" else _WEEKDAYS_EN[d.weekday()][:2]
@@ -554,10 +698,19 @@ class Translator:
         return self.ymd(start) + sep + self.ymd(last)
 
     def instant(self, at: dt.datetime | None) -> str:
-        """Local time in the base's zone, 24-hour clock: '2026-12-03 10:00'."""
+        """Local time in the base's zone, 24-hour clock: '3 Dec 2026 10:00'."""
         if at is None:
             return "—"
-        return at.astimezone(base_zone()).strftime("%Y-%m-%d %H:%M")
+        local = at.astimezone(base_zone())
+        return f"{self.ymd(local.date())} {local:%H:%M}"
+
+    def unit(self, n: int, what: str) -> str:
+        """The word for ``n`` of ``what`` ('day' or 'days'; Chinese has one form)."""
+        return self(f"unit.{what}" if n == 1 else f"unit.{what}.other")
+
+    def count(self, n: int, what: str) -> str:
+        """'1 day', '3 days', '3 天': a number with its word."""
+        return f"{n} {self.unit(n, what)}"
 
     def percent(self, ratio: float | None) -> str:
         return "—" if ratio is None else f"{ratio * 100:.0f}%"
@@ -577,6 +730,10 @@ class Translator:
         if not rest:
             return str(whole)
         return f"{whole} {rest}/8" if whole else f"{rest}/8"
+
+    def page_count(self, eighths: int) -> str:
+        """'3/8 page', '1 page', '1 3/8 pages': up to one page is a page."""
+        return f"{self.pages(eighths)} {self.unit(1 if eighths <= 8 else 2, 'page')}"
 
     def name(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en

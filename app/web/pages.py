@@ -1,4 +1,5 @@
-"""The pages: sign-in, occupancy board, find a set, bookings, schedule, plans, calendar feeds.
+"""The pages: sign-in, occupancy board and the summary across bases, find a set, bookings and
+a booking's history, schedule, plans and a run's progress, calendar feeds.
 
 Each page authorises with app.access and calls the same services as the JSON API;
 the only logic here is choosing what to show and how. Forms post with the session's
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import RedirectResponse
+from pydantic import Field
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -26,15 +29,19 @@ from app.access import (
     managed_sets_stmt,
     own_crew,
     places_bookings,
+    require_runs_plans,
+    runs_plans,
     viewable_crew,
     visible_bases_stmt,
+    visible_booking,
     visible_crews_stmt,
     works_for_crew,
 )
 from app.bookings import service as bookings
-from app.bookings.availability import find_free_sets
-from app.bookings.queries import BookingFilter, list_visible
-from app.catalog.service import get_base_by_ref
+from app.bookings.availability import find_free_sets, range_problem
+from app.bookings.history import booking_history
+from app.bookings.queries import BookingFilter, describe, list_visible
+from app.catalog.service import closest_tags, get_base_by_ref, known_tags
 from app.clock import NowDep
 from app.config import get_settings
 from app.deps import SessionDep, user_for_key
@@ -44,12 +51,14 @@ from app.imports import service as imports
 from app.imports.messages import render as render_problem
 from app.imports.router import import_out, preview_upload
 from app.imports.values import pages_text
-from app.models import Base, Crew, FeedToken, FilmSet, PlanRun, SetTag, User
+from app.models import Base, Crew, FilmSet, PlanRun, User
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
+from app.planning.lock import RunInProgress
 from app.planning.schedule import crew_schedule
-from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, parse_date
+from app.planning.service import spawn
+from app.schemas import BASE_ID_OR_CODE, DATE_BOUNDS, IsoDate, PathId, parse_date
 from app.timeutil import today_local
 from app.web import board as board_view
 from app.web.core import Page, PageContext, WebRoute, read_kept_form, safe_next
@@ -57,8 +66,9 @@ from app.web.i18n import LANGS, MESSAGES, Translator
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 Csrf = Annotated[str, Form(max_length=200)]
+# Tags as typed or ticked on the find page: known or not, each said so (?tags=a&tags=b c).
+TypedTags = Annotated[str, Field(max_length=400)]
 # ?base= in page addresses: a base's id or its code (?base=DBD); empty for none.
 BASE_REF = BASE_ID_OR_CODE + "|^$"
 BaseRef = Annotated[str | None, Query(pattern=BASE_REF)]
@@ -266,11 +276,35 @@ def board(
         this_month=today_local(now).strftime("%Y-%m"),
         today=today_local(now),
         rows=board_view.grid(occ, page.t),
-        chart=board_view.crews_chart(occ, page.t),
+        chart=board_view.crews_chart(occ.crews_on_site, page.t),
         detail=detail,
         days=[first + timedelta(days=i) for i in range(occ.days)],
         csv_url=f"/bases/{occ.base_id}/occupancy.csv?"
         + urlencode({"start": first.isoformat(), "end": last.isoformat()}),
+    )
+
+
+@router.get("/ui/summary")
+def summary(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    month: Annotated[str | None, Query(max_length=7)] = None,
+) -> Response:
+    """The month's figures of every base the user may see, side by side (GET
+    /occupancy/summary as a page)."""
+    user = page.require_user()
+    first = _month(month, today_local(now))
+    last = _next_month(first)
+    found = occupancy.summary(session, user, first, last, now)
+    return page.render(
+        "summary.html",
+        summary=found,
+        month=first,
+        prev=_prev_month(first).strftime("%Y-%m"),
+        next=last.strftime("%Y-%m"),
+        this_month=today_local(now).strftime("%Y-%m"),
+        chart=board_view.crews_chart(found.crews_on_site, page.t),
     )
 
 
@@ -297,11 +331,27 @@ def board_cell(
 
 
 def _tags(values: list[str]) -> list[str]:
-    tags = sorted({t for v in values for t in re.split(r"[\s,]+", v.strip().lower()) if t})
-    bad = [t for t in tags if not TAG.match(t)]
-    if bad:
-        raise InvalidInput(f"Unknown tag format: {', '.join(bad)}.")
-    return tags
+    """The tags asked for, as typed: repeated, or separated by spaces or commas."""
+    return sorted({t for v in values for t in re.split(r"[\s,]+", v.strip().lower()) if t})
+
+
+@dataclass(frozen=True)
+class _UnknownTag:
+    tag: str
+    closest: list[tuple[str, str]]  # (tag, the search's address with it instead)
+
+
+def _range_error(t: Translator, start: date, last: date, today: date) -> str | None:
+    """What is wrong with the dates asked for, in plain words (None when nothing is)."""
+    problem = range_problem(start, last + timedelta(days=1), today)
+    if problem == "reversed":
+        return t("find.err.reversed", first=t.ymd(start), last=t.ymd(last))
+    if problem == "past":
+        return t("find.err.past", first=t.ymd(start), today=t.ymd(today))
+    if problem == "too_long":
+        days = t.count(get_settings().max_booking_days, "day")
+        return t("find.err.too_long", days=days)
+    return None
 
 
 @router.get("/ui/find")
@@ -311,21 +361,43 @@ def find(
     now: NowDep,
     start: Annotated[IsoDate | None, Query()] = None,
     last: Annotated[IsoDate | None, Query()] = None,
-    tags: Annotated[list[str] | None, Query(max_length=30)] = None,
+    tags: Annotated[list[TypedTags] | None, Query(max_length=30)] = None,
     base_param: Annotated[str | None, Query(alias="base", pattern=BASE_REF)] = None,
     kind: Annotated[str | None, Query(pattern="^(backlot|stage)?$")] = None,
     p: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
+    """The search form and, for dates and tags that make sense, the free sets. Dates that do
+    not (the last day before the first, days gone by) and tags no set carries are said so
+    beside the form, which keeps what was asked."""
     user = page.require_user()
     today = today_local(now)
     # The form sends '' for any base.
     base = get_base_by_ref(session, base_param).id if base_param else None
-    wanted = _tags(tags or [])
-    all_tags = list(session.scalars(select(SetTag.tag).distinct().order_by(SetTag.tag)))
+    asked = _tags(tags or [])
+    all_tags = known_tags(session)
+    wanted = [t for t in asked if t in all_tags]
     bases = list(session.scalars(select(Base).order_by(Base.code)))
     crews = _crews_for(session, user)
+    searched = start is not None and last is not None
+    start = start or today + timedelta(days=7)
+    last = last or start + timedelta(days=2)
+    query = {"start": start.isoformat(), "last": last.isoformat(), "base": base or "",
+             "kind": kind or ""}  # fmt: skip
+
+    def search_with(tag_list: list[str]) -> str:
+        return "/ui/find?" + urlencode([*query.items(), *(("tags", x) for x in tag_list)])
+
+    unknown = [
+        _UnknownTag(
+            tag,
+            [(c, search_with(sorted({*wanted, c}))) for c in closest_tags(tag, all_tags)],
+        )
+        for tag in asked
+        if tag not in all_tags
+    ]
+    date_error = _range_error(page.t, start, last, today) if searched else None
     result = None
-    if start is not None and last is not None:
+    if searched and date_error is None and not unknown:
         limit = 20
         result = find_free_sets(
             session,
@@ -338,15 +410,14 @@ def find(
             now=now,
             page=PageParams(limit=limit, offset=(p - 1) * limit),
         )
-    start = start or today + timedelta(days=7)
-    last = last or start + timedelta(days=2)
-    query = {"start": start.isoformat(), "last": last.isoformat(), "base": base or "",
-             "kind": kind or ""}  # fmt: skip
     return page.render(
         "find.html",
         start=start,
         last=last,
+        today=today,
         wanted=wanted,
+        unknown=unknown,
+        date_error=date_error,
         all_tags=all_tags,
         bases=bases,
         base=base,
@@ -355,7 +426,7 @@ def find(
         result=result,
         p=p,
         pages=max(1, -(-result.total // result.limit)) if result else 1,
-        query=urlencode([*query.items(), *(("tags", t) for t in wanted)]),
+        query=search_with(wanted).removeprefix("/ui/find?"),
     )
 
 
@@ -422,6 +493,19 @@ def my_bookings(
     )
 
 
+@router.get("/ui/bookings/{booking_id}")
+def booking_page(page: Page, session: SessionDep, now: NowDep, booking_id: PathId) -> Response:
+    """One booking with its history; another crew's booking does not exist (404)."""
+    user = page.require_user()
+    booking = visible_booking(session, user, booking_id)
+    return page.render(
+        "booking.html",
+        b=describe(session, booking, now),
+        acting=works_for_crew(user, booking.crew_id),
+        history=booking_history(session, user, booking),
+    )
+
+
 ACTIONS: dict[str, Callable[..., Any]] = {
     "confirm": bookings.confirm,
     "release": bookings.release,
@@ -456,7 +540,10 @@ def booking_action(
         return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
     if action == "challenge":
         deadline, count = result
-        page.store.add_flash("ok", t("done.challenge", n=count, deadline=t.instant(deadline)))
+        page.store.add_flash(
+            "ok",
+            t("done.challenge", holds=t.count(count, "earlier_hold"), deadline=t.instant(deadline)),
+        )
     else:
         page.store.add_flash("ok", t(f"done.{action}", id=booking_id))
     return page.redirect(safe_next(back, "/ui/bookings") + f"#b{booking_id}")
@@ -561,9 +648,9 @@ def import_apply(
         "ok",
         page.t(
             "import.done",
-            created=len(done.created),
-            updated=len(done.updated),
-            cast=len(done.cast_created),
+            created=page.t.count(len(done.created), "scene"),
+            updated=page.t.count(len(done.updated), "scene"),
+            cast=page.t.count(len(done.cast_created), "cast_member"),
         ),
     )
     return page.redirect(f"/ui/schedule?crew={crew_id}#pool")
@@ -581,7 +668,83 @@ def plans(page: Page, session: SessionDep) -> Response:
         for r in session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15))
     ]
     crews = _crews_seen(session, user)
-    return page.render("plans.html", runs=runs, crews=crews)
+    active = planning.active_run(session)
+    return page.render(
+        "plans.html",
+        runs=runs,
+        crews=crews,
+        runs_plans=runs_plans(user),
+        active=active.id if active is not None else None,
+        defaults=planning.RunParams.defaults(),
+    )
+
+
+@router.post("/ui/plans")
+def start_plan(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    horizon_days: Annotated[int, Form(ge=1, le=366)],
+    time_limit: Annotated[int, Form(ge=1, le=3600)],
+    back: Annotated[str, Form(max_length=2000)] = "/ui/plans",
+) -> Response:
+    """Start an optimizer run as POST /plans does, then watch it on its progress page."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_runs_plans(user)
+    defaults = planning.RunParams.defaults()
+    params = planning.RunParams(horizon_days, float(time_limit), defaults.workers)
+    try:
+        run = planning.start_run(session, params, user)
+    except RunInProgress:
+        session.rollback()
+        active = planning.active_run(session)
+        page.store.add_flash(
+            "error", page.t("plans.in_progress", id=active.id if active is not None else "?")
+        )
+        return page.redirect("/ui/plans")
+    session.commit()  # before the worker looks for it
+    spawn(run.id, planning.worker_database_url())
+    return page.redirect(f"/ui/plans/{run.id}/progress")
+
+
+def _progress(page: PageContext, session: SessionDep, run_id: int, fragment: bool) -> Response:
+    user = page.require_user()
+    run = planning.run_out(planning.get_run(session, run_id), user)
+    crews = _crews_seen(session, user)
+    result = f"/ui/plans/{run.id}" + (f"?crew={crews[0].id}" if crews else "")
+    return page.render(
+        "_progress.html" if fragment else "plan_progress.html",
+        fragment=fragment,
+        run=run,
+        done=run.status not in ("queued", "running"),
+        result=result if run.status in ("succeeded", "stopped") else None,
+        runs_plans=runs_plans(user),
+    )
+
+
+@router.get("/ui/plans/{run_id}/progress")
+def plan_progress(page: Page, session: SessionDep, run_id: PathId) -> Response:
+    """A run as it goes: status, phase, best plan and bound so far; the result once done.
+    The page's script refreshes the figures from the fragment below; without it, the page
+    reloads itself until the run ends."""
+    return _progress(page, session, run_id, fragment=False)
+
+
+@router.get("/ui/plans/{run_id}/progress/live")
+def plan_progress_live(page: Page, session: SessionDep, run_id: PathId) -> Response:
+    return _progress(page, session, run_id, fragment=True)
+
+
+@router.post("/ui/plans/{run_id}/cancel")
+def cancel_plan(page: Page, session: SessionDep, run_id: PathId, csrf: Csrf) -> Response:
+    """Stop a run early, keeping its best plan (as POST /plans/{id}/cancel)."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_runs_plans(user)
+    if planning.cancel_run(session, planning.get_run(session, run_id)):
+        page.store.add_flash("ok", page.t("plans.cancel_sent", id=run_id))
+    return page.redirect(f"/ui/plans/{run_id}/progress")
 
 
 @router.get("/ui/plans/{run_id}")
@@ -629,9 +792,9 @@ def accept_plan(
     except DomainError as exc:
         _refused(page, session, exc)
         return page.redirect(back)
-    page.store.add_flash(
-        "ok", page.t("done.accept", n=len(done.placed), released=len(done.released))
-    )
+    t = page.t
+    placed, released = t.count(len(done.placed), "hold"), t.count(len(done.released), "unused_hold")
+    page.store.add_flash("ok", t("done.accept", placed=placed, released=released))
     return page.redirect(f"/ui/bookings?crew={crew_id}")
 
 
@@ -643,21 +806,18 @@ def _feed_choices(session: SessionDep, user: User) -> tuple[list[Crew], list[Fil
     return _crews_for(session, user), list(session.scalars(managed_sets_stmt(user)))
 
 
-def _feeds_page(
-    page: PageContext, session: SessionDep, user: User, created: tuple[FeedToken, str] | None
-) -> Response:
-    crews, sets = _feed_choices(session, user)
-    feeds = [(f, exports.feed_subject(session, f)) for f in exports.feeds_of(session, user)]
-    new_url = None
-    if created is not None:
-        base = str(page.request.base_url).rstrip("/")
-        new_url = f"{base}/feeds/{created[1]}.ics"
-    return page.render("feeds.html", feeds=feeds, crews=crews, sets=sets, new_url=new_url)
-
-
 @router.get("/ui/feeds")
 def feeds(page: Page, session: SessionDep) -> Response:
-    return _feeds_page(page, session, page.require_user(), None)
+    """The user's feeds; right after "Create link", the new one's secret link, once."""
+    user = page.require_user()
+    crews, sets = _feed_choices(session, user)
+    feeds = [(f, exports.feed_subject(session, f)) for f in exports.feeds_of(session, user)]
+    token = page.store.take_once("feed_token")
+    links = None
+    if isinstance(token, str):
+        https = f"{str(page.request.base_url).rstrip('/')}/feeds/{token}.ics"
+        links = {"https": https, "webcal": "webcal://" + https.partition("://")[2]}
+    return page.render("feeds.html", feeds=feeds, crews=crews, sets=sets, links=links)
 
 
 @router.post("/ui/feeds")
@@ -670,11 +830,13 @@ def create_feed(
     page.check_csrf(csrf)
     user = page.require_user()
     kind, _, ident = subject.partition(":")
-    created = exports.create_feed(
+    _, token = exports.create_feed(
         session, user, kind, int(ident) if kind == "crew" else None,
         int(ident) if kind == "set" else None,
     )  # fmt: skip
-    return _feeds_page(page, session, user, created)
+    # Post/redirect/get: reloading the page that shows the link creates no second feed.
+    page.store.show_once("feed_token", token)
+    return page.redirect("/ui/feeds")
 
 
 @router.post("/ui/feeds/{feed_id}/revoke")

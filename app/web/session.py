@@ -211,6 +211,22 @@ class PageSession:
         form = self._take("form")
         return form if isinstance(form, dict) else None
 
+    def show_once(self, key: str, value: Any) -> None:
+        """Something the next page shows, and only it (a new feed's secret link): kept in the
+        session's row, so that reloading that page does not show it again."""
+        if self.row is not None:
+            once = dict((self.row.flash or {}).get("once") or {})
+            self.row.flash = {**(self.row.flash or {}), "once": {**once, key: value}}
+
+    def take_once(self, key: str) -> Any:
+        once = self._take("once")
+        if not isinstance(once, dict):
+            return None
+        value = once.pop(key, None)
+        if once and self.row is not None:
+            self.row.flash = {**(self.row.flash or {}), "once": once}
+        return value
+
     def _take(self, key: str) -> Any:
         """Remove and return one of the row's one-shot items."""
         if self.row is None or not self.row.flash or key not in self.row.flash:

@@ -379,7 +379,7 @@ def test_plan_pages_agree_and_name_why_a_scene_is_out(client: TestClient, world:
     row = runs[runs.index(f"#{run.id}") :].split("</tr>")[0]
     assert re.findall(r'<td class="num">(\d+)</td>', row)[-1] == "1"
     page = client.get(f"/ui/plans/{run.id}?crew={world.crew2}").text
-    assert "1 scene(s) left out" in page and "10,000,000" not in page
+    assert "1 scene left out" in page and "10,000,000" not in page
     assert "First-come, this crew" in page and why.replace("'", "&#39;") in page
     schedule = client.get(f"/ui/schedule?crew={world.crew2}").text
     assert why.replace("'", "&#39;") in schedule

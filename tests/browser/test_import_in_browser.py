@@ -64,7 +64,7 @@ def test_an_excel_breakdown_and_a_fountain_script_become_scenes(
     page.screenshot(path=str(shots / "import-preview.png"), full_page=True)
     page.click("button:has-text('Apply this import')")
     page.wait_for_url(re.compile(r"/ui/schedule"))
-    assert "Imported: 5 scene(s) created" in page.inner_text(".flash")
+    assert "Imported: 5 scenes created" in page.inner_text(".flash")
     pool = page.inner_text("#pool")
     assert "QINGHE WHARF" in pool and "YUELAI INN - HALL" in pool
     assert page.locator("#pool .st-no", has_text=re.compile(r"^103$")).count() == 1

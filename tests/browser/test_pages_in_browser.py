@@ -122,9 +122,8 @@ def test_coordinator_finds_holds_confirms_and_sees_it_on_the_board(
     # A calendar link for the crew: shown once, then listed by its prefix, revocable.
     page.goto(f"{live_server}/ui/feeds")
     page.click("form.toolbar button[type=submit]")
-    link = page.input_value("input.copy")
+    link = page.input_value("#feed-https")
     assert link.startswith(live_server + "/feeds/blf_") and link.endswith(".ics")
-    page.screenshot(path=str(shots / "feeds.png"), full_page=True)
     feed = context.request.get(link)
     assert feed.ok and "BEGIN:VEVENT" in feed.text() and "UID:booking-" in feed.text()
 
@@ -198,7 +197,7 @@ def test_language_switch(
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert "梦外滩" in page.inner_text("h1")
     assert "场景占用" in page.inner_text("nav.mainnav")
-    assert "第一意向" in page.inner_text("ul.legend")
+    assert "第1意向" in page.inner_text("ul.legend")
     page.screenshot(path=str(shots / "board-zh.png"), full_page=True)
     page.goto(f"{live_server}/ui/bookings")
     assert "预订与意向" in page.inner_text("h1")  # the choice is remembered

@@ -48,7 +48,7 @@ def test_upload_preview_and_apply_from_the_page(client: TestClient, world: World
     done = client.post(apply_url, data={"csrf": csrf_of(shown)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"].startswith("/ui/schedule")
     board = html.unescape(client.get(done.headers["location"]).text)
-    assert "Imported: 4 scene(s) created, 0 updated, 3 cast member(s) added." in board
+    assert "Imported: 4 scenes created, 0 scenes updated, 3 cast members added." in board
     assert "清河镇码头" in board and "黑衣人乘船逃走" in board
     again = client.get(r.headers["location"])
     assert "This import has been applied." in again.text and apply_url not in again.text

@@ -243,7 +243,7 @@ def test_catalogue_is_complete_and_formats_are_chinese() -> None:
     assert en.money(1234567) == zh.money(1234567) == "¥1,234,567"
     assert zh.ymd(day(0).replace(year=2026, month=12, day=3)) == "2026年12月3日"
     assert zh.day(day(0).replace(year=2026, month=12, day=3)) == "12月3日 周四"
-    assert en.span(day(0), day(3)) == f"{iso(0)} – {iso(2)}"
+    assert en.span(day(0), day(3)) == f"{en.ymd(day(0))} – {en.ymd(day(2))}"
     assert zh.ordinal_hold(2) == "第2意向" and en.ordinal_hold(2) == "2nd hold"
     assert zh.pages(11) == "1 3/8" and zh.pages(8) == "1"
     assert pick_language(None, "en-GB,zh;q=0.8") == "en"
@@ -366,11 +366,27 @@ def test_manager_cannot_act_and_other_coordinator_never_sees(
 
 
 def test_feed_pages_create_once_and_revoke(client: TestClient, world: World) -> None:
+    """Create link answers with a redirect (post/redirect/get): reloading the page that shows
+    the link shows it no more and creates no second feed. A webcal:// link stands beside."""
+    from app.models import FeedToken
+
     sign_in(client, world.coord1)
     page = client.get("/ui/feeds")
-    r = client.post("/ui/feeds", data={"csrf": csrf_of(page), "subject": f"crew:{world.crew1}"})
+    r = client.post(
+        "/ui/feeds",
+        data={"csrf": csrf_of(page), "subject": f"crew:{world.crew1}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/ui/feeds"
+    r = client.get("/ui/feeds")
     url = re.search(r'value="(http://testserver/feeds/blf_[^"]+\.ics)"', r.text)
     assert url, r.text[:1000]
+    webcal = url.group(1).replace("http://", "webcal://")
+    assert f'value="{webcal}"' in r.text and f'href="{webcal}"' in r.text
+    again = client.get("/ui/feeds").text  # the reload
+    assert url.group(1) not in again and "webcal://" not in again
+    with transaction() as s:
+        assert s.query(FeedToken).count() == 1
     path = url.group(1).replace("http://testserver", "")
     assert client.get(path).status_code == 200
     assert url.group(1) not in client.get("/ui/feeds").text  # shown once
@@ -648,3 +664,248 @@ def test_a_form_from_another_origin_is_never_kept(client: TestClient, world: Wor
         headers={"Origin": "http://127.0.0.1:9999"},
     )
     assert r.status_code == 403 and 'name="resume"' not in r.text
+
+
+def test_pages_write_counts_dates_ranks_and_names_one_way(client: TestClient, world: World) -> None:
+    """A one-day hold: '1 day', '1 active hold'; in Chinese the set's Chinese name, its kind
+    as 实景 (AAA-2 is a palace interior), the rank 第1意向 and dates as 2026年12月3日."""
+    booking_id = _hold_for(world.crew1, world.set_a2, 30, 31, hours_ago=1)
+    sign_in(client, world.manager_a)
+    month = f"/ui/board?base={world.base_a}&month={iso(30)[:7]}"
+    mine = client.get("/ui/bookings").text
+    assert "1 day<" in mine and "1 days" not in mine
+    board = client.get(month).text
+    assert "1 active hold " in board and "1 active holds" not in board
+    client.get("/ui/lang/zh")
+    zh = Translator("zh")
+    mine = client.get("/ui/bookings").text
+    row = mine[mine.index(f'id="b{booking_id}"') :]
+    assert "景AAA-2" in row and "Set AAA-2" not in row
+    assert zh.ymd(day(30)) in row and iso(30) not in row
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", row)  # when the hold lapses
+    board = client.get(month).text
+    assert "第1意向" in board and "第一意向" not in board
+    assert "实景" in board and "外景街区" not in board
+
+
+def test_each_day_of_a_multi_day_scene_shows_its_own_length(
+    client: TestClient, world: World
+) -> None:
+    """900 minutes at 720 a day: day one shoots 720 minutes (3 1/8 of its 4 pages), day two
+    the last 180 (7/8 page), and each day's total counts what it shoots."""
+    from app.models import Crew, Scene
+
+    with transaction() as s:
+        crew = s.get(Crew, world.crew1)
+        assert crew is not None and crew.max_minutes_per_day == 720
+        s.add(Scene(crew_id=world.crew1, number="12", int_ext="EXT", day_night="DAY",
+                    minutes=900, page_eighths=32, pinned_date=day(20),
+                    pinned_set_id=world.set_a1))  # fmt: skip
+        s.add(Scene(crew_id=world.crew1, number="13", int_ext="INT", day_night="DAY",
+                    minutes=60, page_eighths=8, pinned_date=day(21),
+                    pinned_set_id=world.set_a1))  # fmt: skip
+    sign_in(client, world.coord1)
+    page = client.get("/ui/schedule").text
+    strips = re.findall(r'<span class="st-pages">(.*?)</span>', page, re.S)
+    assert [re.sub(r"<[^>]+>", " ", s).split() for s in strips] == [
+        ["3", "1/8", "pages", "720", "min"],
+        ["7/8", "page", "180", "min"],
+        ["1", "page", "60", "min"],
+    ]
+    days = re.findall(r'class="strip daybreak">(.*?)<span', page, re.S)
+    assert "3 1/8 pages" in days[0] and "1 7/8 pages" in days[1], days
+
+
+def test_find_says_what_is_wrong_with_the_dates_and_keeps_the_form(
+    client: TestClient, world: World
+) -> None:
+    """The last day before the first, or days gone by: the form comes back as typed, with the
+    problem in plain words, and no set is offered as free."""
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(32)}&last={iso(30)}&tags=street")
+    assert r.status_code == 200
+    assert "The last day" in r.text and "is before the first day" in r.text
+    assert f'value="{iso(32)}"' in r.text and f'value="{iso(30)}"' in r.text
+    assert 'value="street" checked' in r.text and "AAA-1" not in r.text
+    r = client.get(f"/ui/find?start={iso(-3)}&last={iso(1)}")
+    assert r.status_code == 200 and "has already gone by" in r.text
+    assert f'value="{iso(-3)}"' in r.text and "setcard" not in r.text
+    client.get("/ui/lang/zh")
+    r = client.get(f"/ui/find?start={iso(32)}&last={iso(30)}")
+    assert "早于开始日期" in r.text
+    # The API never offers days gone by as free either.
+    api = client.get(f"/availability?start={iso(-1)}&end={iso(2)}", headers=auth(world.coord1))
+    assert api.status_code == 422 and "never free" in api.json()["detail"]
+
+
+def test_find_names_an_unknown_tag_and_the_closest_known_ones(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client, world.coord1)
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&tags=stret&tags=interior")
+    assert r.status_code == 200
+    assert "No set carries the tag “stret”" in r.text and "Did you mean:" in r.text
+    suggestion = re.search(r'<a class="chip" href="([^"]+)">street</a>', r.text)
+    assert suggestion, r.text
+    assert 'id="typed-tags" name="tags" type="text" maxlength="400" value="stret"' in r.text
+    assert "setcard" not in r.text  # no search on a tag no set carries
+    url = html.unescape(suggestion.group(1))
+    assert "tags=interior&tags=street" in url and "stret" not in url  # the typo replaced
+    r = client.get(url.replace("tags=interior&", ""))
+    assert 'id="set-' in r.text and "No set carries" not in r.text
+    assert f'id="set-{world.set_a1}"' in r.text
+    r = client.get(f"/ui/find?start={iso(30)}&last={iso(31)}&tags=Street!%20qqqq")
+    assert r.status_code == 200 and "“street!”" in r.text and "“qqqq”" in r.text
+    assert "Pick tags from the list above" in r.text
+
+
+def test_a_booking_page_tells_its_history_naming_whom_the_viewer_may_know(
+    client: TestClient, world: World
+) -> None:
+    """Crew 1 holds, crew 2 holds behind it and challenges, crew 1 confirms. Crew 1's
+    coordinator reads who placed and confirmed it, and that another production challenged;
+    the base's manager reads every name; crew 2's coordinator never learns it exists."""
+    from tests.api.test_bookings import act, hold
+
+    first = hold(client, world, world.crew1, world.set_a1, 30, 33).json()["id"]
+    second = hold(client, world, world.crew2, world.set_a1, 31, 32).json()["id"]
+    assert act(client, world.coord2, second, "challenge").status_code == 200
+    assert act(client, world.coord1, first, "confirm").status_code == 200
+    sign_in(client, world.coord1)
+    mine = client.get("/ui/bookings").text
+    assert f'href="/ui/bookings/{first}"' in mine
+    page = client.get(f"/ui/bookings/{first}")
+    assert page.status_code == 200
+    events = re.findall(r'<li class="event ev-(\w+)">(.*?)</li>', page.text, re.S)
+    assert [kind for kind, _ in events] == ["placed", "challenged_by", "confirmed"]
+    assert "coord 1" in events[0][1] and "coord 1" in events[2][1]
+    assert "another production" in events[1][1] and "coord 2" not in page.text
+    assert "Production C2" not in page.text and f"#{second}" not in page.text
+    assert "Confirmed" in page.text and "Cancel booking" in page.text  # hers to act on
+    client.cookies.clear()
+    sign_in(client, world.manager_a)
+    page = client.get(f"/ui/bookings/{first}").text
+    assert "coord 2" in page and "view only" in page and "Cancel booking" not in page
+    cell = client.get(
+        "/ui/board/cell", params={"base": world.base_a, "set": world.set_a1, "date": iso(31)}
+    ).text
+    assert f'href="/ui/bookings/{first}"' in cell
+    client.cookies.clear()
+    sign_in(client, world.coord2)
+    assert client.get(f"/ui/bookings/{first}").status_code == 404
+    assert client.get(f"/ui/bookings/{second}").status_code == 200
+    client.get("/ui/lang/zh")
+    page = client.get(f"/ui/bookings/{second}").text
+    assert "向在先意向发起挑战" in page and "景AAA-1" in page
+
+
+def test_a_manager_starts_a_plan_run_watches_it_and_stops_it(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page starts a run as POST /plans does (recorded, then its worker spawned), shows
+    its progress until it ends, refuses a second run while one goes, and stops it."""
+    from app.models import PlanRun
+
+    spawned: list[int] = []
+    monkeypatch.setattr("app.web.pages.spawn", lambda run_id, url: spawned.append(run_id))
+    sign_in(client, world.coord1)
+    plans = client.get("/ui/plans")
+    assert 'action="/ui/plans"' not in plans.text  # coordinators do not start runs
+    r = client.post("/ui/plans", data={"csrf": csrf_of(plans), "horizon_days": 30, "time_limit": 5})
+    assert r.status_code == 403 and not spawned
+    client.cookies.clear()
+    sign_in(client, world.manager_a)
+    plans = client.get("/ui/plans")
+    assert 'action="/ui/plans"' in plans.text
+    r = client.post(
+        "/ui/plans",
+        data={"csrf": csrf_of(plans), "horizon_days": 30, "time_limit": 5},
+        follow_redirects=False,
+    )
+    with transaction() as s:
+        run = s.scalars(select(PlanRun)).one()
+        assert (run.status, run.params["horizon_days"], run.params["time_limit"]) == (
+            "queued",
+            30,
+            5.0,
+        )
+        run_id = run.id
+    assert spawned == [run_id]
+    assert r.status_code == 303 and r.headers["location"] == f"/ui/plans/{run_id}/progress"
+    page = client.get(r.headers["location"])
+    assert "Waiting to start" in page.text and 'http-equiv="refresh"' in page.text
+    assert f'data-poll="/ui/plans/{run_id}/progress/live"' in page.text
+    live = client.get(f"/ui/plans/{run_id}/progress/live")
+    assert live.status_code == 200 and "<html" not in live.text and 'data-done="false"' in live.text
+    with transaction() as s:  # the worker reports
+        found = s.get(PlanRun, run_id)
+        assert found is not None
+        found.status = "running"
+        found.progress = {"elapsed": 2.4, "best_total": 1234567, "best_bound": 1000000,
+                          "phase": "search"}  # fmt: skip
+    live = client.get(f"/ui/plans/{run_id}/progress/live").text
+    assert "Improving the plan" in live and "¥1,234,567" in live and "¥1,000,000" in live
+    assert "2 seconds" in live and "19%" in live  # at most 19% above the best possible
+
+    # A second run while this one goes: said on the page, nothing started.
+    r = client.post("/ui/plans", data={"csrf": csrf_of(page), "horizon_days": 7, "time_limit": 5})
+    assert f"Run #{run_id} is still in progress" in r.text and spawned == [run_id]
+    r = client.post(f"/ui/plans/{run_id}/cancel", data={"csrf": csrf_of(r)})
+    assert f"Run #{run_id} is asked to stop" in r.text
+    with transaction() as s:
+        assert s.query(PlanRun).count() == 1
+        assert s.get(PlanRun, run_id).cancel_requested  # type: ignore[union-attr]
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/plans/{run_id}/progress")
+    assert page.status_code == 200 and "Stop now" not in page.text  # watching only
+    r = client.post(f"/ui/plans/{run_id}/cancel", data={"csrf": csrf_of(page)})
+    assert r.status_code == 403
+
+
+def test_a_finished_run_links_to_its_proposals(client: TestClient, world: World) -> None:
+    from tests.api.test_plans import add_scenes, run_once
+
+    add_scenes(world)
+    run = run_once()
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/plans/{run.id}/progress").text
+    assert 'data-done="true"' in page and 'http-equiv="refresh"' not in page
+    assert f'href="/ui/plans/{run.id}?crew={world.crew1}" id="run-result"' in page
+    assert "Done" in page
+
+
+def test_the_summary_across_bases_is_a_page_for_managers_and_admins(
+    client: TestClient, world: World
+) -> None:
+    from tests.api.test_bookings import act, hold
+
+    first = hold(client, world, world.crew1, world.set_a1, 30, 33).json()["id"]
+    act(client, world.coord1, first, "confirm")
+    start = day(30).replace(day=1)
+    end = (start + timedelta(days=31)).replace(day=1)
+    month = start.strftime("%Y-%m")
+    api = client.get(
+        "/occupancy/summary",
+        params={"start": start.isoformat(), "end": end.isoformat()},
+        headers=auth(world.admin),
+    ).json()
+    revenue = Translator("en").money(api["bases"][0]["figures"]["revenue"])
+    assert revenue != "¥0"
+    sign_in(client, world.admin)
+    board = client.get("/ui/board").text
+    assert 'href="/ui/summary"' in board
+    page = client.get(f"/ui/summary?month={month}")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr id="base-(\w+)">', page.text)
+    assert rows == ["AAA", "BBB"]
+    row = page.text[page.text.index('<tr id="base-AAA">') :]
+    assert revenue in row[: row.index("</tr>")]  # the API's figures, by the same service
+    assert f'href="/ui/board?base=AAA&amp;month={month}"' in page.text
+    client.cookies.clear()
+    sign_in(client, world.manager_b)
+    page = client.get(f"/ui/summary?month={month}")
+    assert re.findall(r'<tr id="base-(\w+)">', page.text) == ["BBB"]
+    client.cookies.clear()
+    sign_in(client, world.coord1)
+    assert 'href="/ui/summary"' not in client.get("/ui/find").text

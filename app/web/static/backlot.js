@@ -9,12 +9,37 @@
     });
   });
 
-  // Forms marked data-confirm ask before an irreversible step (cancel, release).
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-    });
+  // Forms marked data-confirm ask before an irreversible step (cancel, release, stop a run),
+  // also those a live panel brings in later.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-confirm]") : null;
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
   });
+
+  // A live panel (a plan run's progress) fetches itself again every few seconds until it
+  // says it is done; without this script its page reloads itself instead.
+  function poll(box, failures) {
+    if (box.getAttribute("data-done") === "true") return;
+    window.setTimeout(function () {
+      fetch(box.getAttribute("data-poll"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok || response.redirected) throw new Error(String(response.status));
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-poll]");
+          if (!fresh) throw new Error("no panel");
+          var node = document.importNode(fresh, true);
+          box.replaceWith(node);
+          poll(node, 0);
+        })
+        .catch(function () {
+          // The session ended or the server is away: after a few tries, the page itself.
+          if (failures >= 2) window.location.reload(); else poll(box, failures + 1);
+        });
+    }, failures ? 5000 : 2000);
+  }
+  document.querySelectorAll("[data-poll]").forEach(function (box) { poll(box, 0); });
 
   // Feed links are selected in one click, ready to copy.
   document.querySelectorAll("input[data-select]").forEach(function (input) {
