@@ -127,12 +127,17 @@ class _DayState:
         self.exclusive: set[int] = set()
         self.first: dict[str, int] = {}
         self.last: dict[str, int] = {}
+        # Scenes by night and by day on each date (rule 10, turnaround).
+        self.nights_on: dict[int, int] = {}
+        self.days_on: dict[int, int] = {}
         for a in plan:
             d0 = a.date.toordinal()
             k = index.scene_days[a.scene]
+            shot = self.nights_on if index.scene[a.scene].night else self.days_on
             for d in range(d0, d0 + k):
                 self.location_on[d] = a.location
                 self.count_on[d] = self.count_on.get(d, 0) + 1
+                shot[d] = shot.get(d, 0) + 1
                 if k > 1:
                     self.exclusive.add(d)
             if k == 1:
@@ -198,6 +203,11 @@ class _DayState:
             return False
         if not self._order_ok(scene_id, d):
             return False
+        # Leaving a date never breaks the turnaround; arriving may.
+        if scene.night and self.days_on.get(d + 1, 0):
+            return False
+        if not scene.night and self.nights_on.get(d - 1, 0):
+            return False
         old = leaving.date.toordinal()
         return not (self.count_on.get(old, 0) == 1 and not self._empties_ok(old))
 
@@ -217,4 +227,19 @@ class _DayState:
             and self._order_ok(b.scene, da, ignore=a.scene)
             and (b.scene not in index.scene[a.scene].after or db > da)
             and (a.scene not in index.scene[b.scene].after or da > db)
+            and self._turnaround_ok_after_swap(a, b)
         )
+
+    def _turnaround_ok_after_swap(self, a: Assignment, b: Assignment) -> bool:
+        """Rule 10 around both dates once a night scene and a day scene trade dates."""
+        index = self.problem.index
+        a_night, b_night = index.scene[a.scene].night, index.scene[b.scene].night
+        if a_night == b_night:
+            return True  # the dates keep their nights and days
+        da, db = a.date.toordinal(), b.date.toordinal()
+        nights, days = dict(self.nights_on), dict(self.days_on)
+        for scene_night, old, new in ((a_night, da, db), (b_night, db, da)):
+            shot = nights if scene_night else days
+            shot[old] -= 1
+            shot[new] = shot.get(new, 0) + 1
+        return not any(nights.get(x, 0) and days.get(x + 1, 0) for x in (da - 1, da, db - 1, db))
