@@ -176,6 +176,13 @@ def solve_command(
     hint: Annotated[
         Path | None, typer.Option(help="A previous plan JSON to warm-start from.")
     ] = None,
+    deterministic_time: Annotated[
+        float | None,
+        typer.Option(
+            help="With --workers 1 and --seed: the search budget in CP-SAT deterministic "
+            "seconds, for reproducible runs (--time-limit stays a wall-clock limit)."
+        ),
+    ] = None,
 ) -> None:
     """Optimize a problem and write the best plan found (Ctrl-C keeps the best so far)."""
     raw_problem, parsed = _load_problem(problem)
@@ -186,7 +193,13 @@ def solve_command(
         except PlanError as exc:
             typer.echo(f"error: cannot read hint: {exc}", err=True)
             raise typer.Exit(EXIT_INVALID_PLAN) from None
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, hint=hint_plan)
+    options = SolveOptions(
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        hint=hint_plan,
+        deterministic_time=deterministic_time,
+    )
     view = _ProgressView(sys.stderr)
     stop = threading.Event()
     result: list[Plan] = []

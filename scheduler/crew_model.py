@@ -19,6 +19,7 @@ side by side.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,12 +64,28 @@ class CrewVars:
         return sum(self.constant.values())
 
 
-def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> CrewVars:
-    """Add one crew's decisions, then each rule of :data:`CREW_RULES` in turn, to ``model``."""
+class BuildTimeout(Exception):
+    """The model was not finished by its deadline (building a big crew takes seconds)."""
+
+
+def add_crew(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, deadline: float | None = None
+) -> CrewVars:
+    """Add one crew's decisions, then each rule of :data:`CREW_RULES` in turn, to ``model``.
+
+    Raises :class:`BuildTimeout` between rules once ``deadline`` (monotonic) has passed.
+    """
     v = _add_decisions(model, problem, scope)
     for add_rule in CREW_RULES:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BuildTimeout(scope.crew_id)
         add_rule(model, problem, scope, v)
     return v
+
+
+def model_size(scopes: Iterable[CrewScope]) -> int:
+    """Start variables the crews' model would have: what its build time grows with."""
+    return sum(len(starts) for scope in scopes for starts in scope.starts.values())
 
 
 def _scenes(problem: Problem, scope: CrewScope) -> tuple[Scene, ...]:

@@ -60,6 +60,8 @@ def improve_plan(
         )
         for neighbours in neighbourhoods:
             for candidate, known_valid in neighbours:
+                if time.monotonic() > deadline:
+                    return current
                 evaluations += 1
                 value = cost(candidate)
                 if value < best and (

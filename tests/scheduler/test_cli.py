@@ -117,6 +117,7 @@ class FakeOptions:
     workers: int = 2
     seed: int | None = None
     hint: Plan | None = None
+    deterministic_time: float | None = None
 
 
 @dataclass
