@@ -70,6 +70,7 @@ from scheduler.domain import Assignment, Plan, PlanStatus, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
 from scheduler.local_search import improve_plan
+from scheduler.parallel import solve_in_processes, split_for_processes
 from scheduler.repair import repair_plan
 from scheduler.scope import CrewScope, crew_scope
 from scheduler.sequencing import talent_plan, talent_shape
@@ -124,9 +125,16 @@ def solve(
     ``lower_bound`` is a proven bound on the optimal total and the status is
     OPTIMAL only when it equals the plan's total. ``stop`` ends the search
     early (the best plan so far is returned promptly); ``time_limit`` is wall
-    clock seconds for the whole call.
+    clock seconds for the whole call. With ``workers`` above 2, independent groups
+    of crews are solved in ``workers / 2`` processes side by side
+    (:mod:`scheduler.parallel`).
     """
-    return _Run(problem, options, progress, stop or threading.Event()).run()
+    stop = stop or threading.Event()
+    if options.workers > 2:
+        parts = split_for_processes(problem, options.workers // 2)
+        if len(parts) > 1:
+            return solve_in_processes(problem, options, parts, progress, stop)
+    return _Run(problem, options, progress, stop).run()
 
 
 class _Clock:
