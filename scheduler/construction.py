@@ -72,7 +72,14 @@ def crew_heuristic_plans(
         noisy = attempt > 0 or not plain_first
         days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=noisy)
         order = _order(problem, days, deadline)
-        for sequence in (order, order[::-1]):
+        sequences = [order, order[::-1]]
+        if any(d.night for d in days) and any(not d.night for d in days):
+            # The sequencer ignores the rest after a night: the same order with the night
+            # days as one block at the end needs no rest day at all (and, first, one).
+            by_day = [i for i in order if not days[i].night]
+            by_night = [i for i in order if days[i].night]
+            sequences += [by_day + by_night, by_night + by_day]
+        for sequence in sequences:
             plans += _place_all(problem, scope, days, sequence)
     return plans
 
