@@ -31,9 +31,11 @@ def improve_plan(
     between the neighbours of a date that empties are all checked, so the
     result stays valid. A third move closes an idle gap inside the crew's
     span by shifting every shooting day after it (or before it) by one date,
-    kept only if :func:`~scheduler.repair.repair_plan` finds the
-    shifted plan valid around ``blocked`` (other crews' location-days). It
-    stops at ``deadline`` or after ``max_evaluations`` cost evaluations.
+    and a fourth swaps two whole shooting days (scenes and set) on the calendar,
+    which reorders the days the way the talent sequencer would; both are kept
+    only if :func:`~scheduler.repair.repair_plan` finds the plan valid around
+    ``blocked`` (other crews' location-days). It stops at ``deadline`` or after
+    ``max_evaluations`` cost evaluations.
     """
     index = problem.index
     limits = _Limits(
@@ -57,6 +59,7 @@ def improve_plan(
             state.moves(deadline),
             _gap_shifts(problem, current),
             state.swaps(deadline),
+            state.day_swaps(scope, deadline),
         )
         for neighbours in neighbourhoods:
             for candidate, known_valid in neighbours:
@@ -177,6 +180,39 @@ class _DayState:
                 a2 = Assignment(a.scene, b.location, b.date)
                 b2 = Assignment(b.scene, a.location, a.date)
                 yield [a2 if x is a else b2 if x is b else x for x in self.plan], True
+
+    def day_swaps(
+        self, scope: CrewScope, deadline: float
+    ) -> Iterator[tuple[list[Assignment], bool]]:
+        """Plans with two shooting dates of single-day scenes traded whole, each day
+        keeping its set (to be checked: travel, continuity and turnaround may break)."""
+        by_date: dict[int, list[Assignment]] = {}
+        for a in self.singles:
+            by_date.setdefault(a.date.toordinal(), []).append(a)
+        dates = sorted(d for d in by_date if d not in self.exclusive)
+        start_sets = self.limits.start_sets
+        for i, d1 in enumerate(dates):
+            if time.monotonic() > deadline:
+                return
+            day1 = by_date[d1]
+            loc1 = self.location_on[d1]
+            for d2 in dates[i + 1 :]:
+                day2 = by_date[d2]
+                loc2 = self.location_on[d2]
+                if loc1 == loc2 and len(day1) == len(day2) == 1 and day1[0].scene == day2[0].scene:
+                    continue
+                if not all(d2 in start_sets[a.scene] for a in day1) or not all(
+                    d1 in start_sets[a.scene] for a in day2
+                ):
+                    continue
+                if d2 not in scope.usable.get(loc1, (d2,)) or d1 not in scope.usable.get(
+                    loc2, (d1,)
+                ):
+                    continue
+                one, two = date.fromordinal(d1), date.fromordinal(d2)
+                swapped = {id(a): Assignment(a.scene, a.location, two) for a in day1}
+                swapped.update({id(a): Assignment(a.scene, a.location, one) for a in day2})
+                yield [swapped.get(id(x), x) for x in self.plan], False
 
     def _order_ok(self, scene_id: str, d: int, ignore: str | None = None) -> bool:
         index = self.problem.index
