@@ -199,8 +199,6 @@ class _DayState:
             for d2 in dates[i + 1 :]:
                 day2 = by_date[d2]
                 loc2 = self.location_on[d2]
-                if loc1 == loc2 and len(day1) == len(day2) == 1 and day1[0].scene == day2[0].scene:
-                    continue
                 if not all(d2 in start_sets[a.scene] for a in day1) or not all(
                     d1 in start_sets[a.scene] for a in day2
                 ):
