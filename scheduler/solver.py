@@ -601,8 +601,10 @@ class _Run:
         None when the model could not be built in time: a model too big for the time left
         is not started, and one that runs past half of it is dropped.
         """
+        # The check guards the wall-clock limit, not the slot: a small model given a short
+        # slot is still worth building.
         wall_left = self.clock.limit - self.clock.wall()
-        room = wall_left if self.deterministic else min(budget, wall_left)
+        room = wall_left if self.deterministic else min(max(budget, 2.0), wall_left)
         if model_size(scopes) / _BUILD_RATE > 0.5 * room:
             return None
         model = cp_model.CpModel()
