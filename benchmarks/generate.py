@@ -2,7 +2,9 @@
 
 Four sizes follow the optimizer issue: small (3 crews, ~60 scenes, ~20 sets,
 30 days), medium (10, ~300, ~50, 60), large (40, ~1,200, ~120, 90) and xl
-(100, ~4,000, ~300, 120). What makes them Hengdian-like:
+(100, ~4,000, ~300, 120); ``solo`` is one crew with 800 scenes over 60 sets
+and 200 days (the time-limit test: one crew too big for any single model).
+What makes them Hengdian-like:
 
 - bases of Hengdian World Studios a short drive apart (travel 3,000-12,000
   yuan), open-air sets free of charge, sound stages and dressed interiors
@@ -18,7 +20,15 @@ Four sizes follow the optimizer issue: small (3 crews, ~60 scenes, ~20 sets,
   multi-day scenes (battles, stunts), continuity chains (``after``), crew
   windows, and earliest/latest dates on some scenes.
 
-Usage: ``python -m benchmarks.generate large --seed 3 -o large-3.json``.
+Two versions of the planning spec: ``version=1`` (the default) has no night
+scenes and no confirmed days of the problem's own crews; ``version=2`` adds
+night scenes (about 40 % of the exterior scenes and 15 % of the others, a
+quarter overall) and the crews' own confirmed bookings (about half the crews
+booked a set of one of their story places for two to five days, plus the
+single confirmed first day some crews have). Version 2 draws its additions
+from a random stream of its own, so both versions share everything else.
+
+Usage: ``python -m benchmarks.generate large --seed 3 --version 2 -o large-3.json``.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ SIZES: dict[str, Size] = {
     "medium": Size(crews=10, scenes=300, sets=50, days=60),
     "large": Size(crews=40, scenes=1200, sets=120, days=90),
     "xl": Size(crews=100, scenes=4000, sets=300, days=120),
+    "solo": Size(crews=1, scenes=800, sets=60, days=200),
 }
 
 ERAS = ("qin-han", "tang", "song", "ming-qing", "republic-era", "modern")
@@ -94,14 +105,23 @@ def day(offset: int) -> str:
     return (START + timedelta(days=offset)).isoformat()
 
 
-def generate(size: str | Size, seed: int) -> dict[str, Any]:
-    """One problem in the exchange format; the same (size, seed) gives the same dict."""
+def generate(size: str | Size, seed: int, version: int = 1) -> dict[str, Any]:
+    """One problem in the exchange format; the same (size, seed, version) gives the same dict."""
     spec = SIZES[size] if isinstance(size, str) else size
     rng = random.Random(f"backlot-{seed}-{spec}")
     bases, travel = _bases(rng)
     locations = _locations(rng, spec)
     crews, cast, scenes = _productions(rng, spec, locations)
     fixed = _fixed(rng, spec, locations, crews, scenes)
+    crew_ids = {c["id"] for c in crews}
+    if version == 1:
+        fixed = [f for f in fixed if f["crew"] not in crew_ids]
+    elif version == 2:
+        extra = random.Random(f"backlot-v2-{seed}-{spec}")
+        _nights(extra, scenes)
+        fixed += _own_bookings(extra, locations, crews, scenes, fixed)
+    else:
+        raise ValueError(f"unknown spec version {version}")
     return {
         "horizon": {"start": day(0), "end": day(spec.days)},
         "same_base_move_cost": 2000,
@@ -331,13 +351,60 @@ def _fixed(
     return fixed
 
 
+def _nights(rng: random.Random, scenes: list[dict[str, Any]]) -> None:
+    """Mark night scenes: exteriors most often (street fights, escapes), interiors less."""
+    for scene in scenes:
+        share = 0.4 if "exterior" in scene["requires"] else 0.15
+        if rng.random() < share:
+            scene["night"] = True
+
+
+def _own_bookings(
+    rng: random.Random,
+    locations: list[dict[str, Any]],
+    crews: list[dict[str, Any]],
+    scenes: list[dict[str, Any]],
+    fixed: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Sets the problem's crews confirmed themselves: a few consecutive days inside the
+    window at a set one of their scenes fits, where nothing else stands."""
+    taken = {(f["location"], f["date"]) for f in fixed}
+    own_dates = {(f["crew"], f["date"]) for f in fixed}
+    by_crew: dict[str, list[dict[str, Any]]] = {}
+    for scene in scenes:
+        by_crew.setdefault(scene["crew"], []).append(scene)
+    added: list[dict[str, Any]] = []
+    for crew in crews:
+        if rng.random() >= 0.5 or not by_crew.get(crew["id"]):
+            continue
+        scene = rng.choice(by_crew[crew["id"]])
+        fits = [loc for loc in locations if set(scene["requires"]) <= set(loc["tags"])]
+        if not fits:
+            continue
+        loc = rng.choice(fits)
+        first = date.fromisoformat(crew["window"]["start"])
+        length = (date.fromisoformat(crew["window"]["end"]) - first).days
+        n_days = rng.randint(2, 5)
+        start = rng.randrange(max(1, length - n_days + 1))
+        for i in range(min(n_days, length - start)):
+            d = (first + timedelta(days=start + i)).isoformat()
+            key = (loc["id"], d)
+            if key in taken or d in loc["unavailable"] or (crew["id"], d) in own_dates:
+                continue
+            taken.add(key)
+            own_dates.add((crew["id"], d))
+            added.append({"location": loc["id"], "crew": crew["id"], "date": d})
+    return added
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", choices=sorted(SIZES))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--version", type=int, choices=(1, 2), default=1, help="spec version")
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
-    text = json.dumps(generate(args.size, args.seed), ensure_ascii=False, indent=1)
+    text = json.dumps(generate(args.size, args.seed, args.version), ensure_ascii=False, indent=1)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 from scheduler.cost import plan_cost
@@ -234,8 +234,41 @@ def after_precedence(problem: Problem, plan: Plan) -> list[RuleViolation]:
     ]
 
 
+def own_fixed_days(problem: Problem, plan: Plan) -> list[RuleViolation]:
+    """Hard constraint: on a date where a crew has fixed entries of its own, every scene
+    of that crew that date is at one of those locations (it shoots there or nowhere)."""
+    found: list[RuleViolation] = []
+    index = problem.index
+    for (crew, d), uses in _crew_days(problem, plan).items():
+        own = index.own_fixed.get((crew, d.toordinal()))
+        if own is None:
+            continue
+        elsewhere = sorted({u.assignment.location for u in uses} - own)
+        if elsewhere:
+            found.append(
+                _v(9, f"crew {crew!r} on {d} is at {elsewhere}, not at its own {sorted(own)}")
+            )
+    return found
+
+
+def night_turnaround(problem: Problem, plan: Plan) -> list[RuleViolation]:
+    """Hard constraint: a crew that shoots a night scene on a date shoots no day scene on
+    the next calendar date (day and night scenes may share one date)."""
+    found: list[RuleViolation] = []
+    by_day = _crew_days(problem, plan)
+    for (crew, d), uses in by_day.items():
+        if not any(u.scene.night for u in uses):
+            continue
+        following = by_day.get((crew, d + timedelta(days=1)), ())
+        day_scenes = sorted({u.scene.id for u in following if not u.scene.night})
+        if day_scenes:
+            found.append(_v(10, f"crew {crew!r} shoots {day_scenes} by day after a night on {d}"))
+    return found
+
+
 def rent(problem: Problem, plan: Plan) -> int:
-    """Cost term: for every (crew, location, date) in use, the location's day_rate."""
+    """Cost term: for every (crew, location, date) in use, the location's day_rate, except
+    on a fixed entry of that same crew (booked and paid already)."""
     return plan_cost(problem, plan.assignments).rent
 
 
@@ -270,6 +303,8 @@ HARD_CONSTRAINTS: tuple[HardConstraint, ...] = (
     HardConstraint(6, "cast_available", cast_available),
     HardConstraint(7, "travel_connects_bases", travel_connects_bases),
     HardConstraint(8, "after_precedence", after_precedence),
+    HardConstraint(9, "own_fixed_days", own_fixed_days),
+    HardConstraint(10, "night_turnaround", night_turnaround),
 )
 
 COST_TERMS: tuple[CostTerm, ...] = (

@@ -27,6 +27,8 @@ RULE_CODES: dict[int, str] = {
     6: "cast_available",
     7: "travel_connects_bases",
     8: "after_precedence",
+    9: "own_fixed_days",
+    10: "night_turnaround",
 }
 _COST_KEYS = ("rent", "crew", "cast", "moves", "unscheduled", "total")
 _STATUSES = ("OPTIMAL", "FEASIBLE")
@@ -36,7 +38,7 @@ _Flag = Callable[[int | None, str, str], None]
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule: ``rule`` is 1..8 for hard rules, None for plan-form rules."""
+    """One broken rule: ``rule`` is 1..10 for hard rules, None for plan-form rules."""
 
     rule: int | None
     code: str
@@ -107,6 +109,8 @@ class _Facts:
     actor_off: dict[str, set[int]] = field(default_factory=dict)
     scenes: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     fixed: dict[tuple[str, int], str] = field(default_factory=dict)
+    # (crew, date) -> the locations that crew booked itself that date (rule 9).
+    own_days: dict[tuple[str, int], set[str]] = field(default_factory=dict)
 
 
 def _window(raw: Mapping[str, Any]) -> tuple[int, int]:
@@ -144,6 +148,7 @@ def _read_problem(problem: Mapping[str, Any]) -> _Facts:
         day = _ordinal(fix["date"])
         assert day is not None
         facts.fixed[fix["location"], day] = fix["crew"]
+        facts.own_days.setdefault((fix["crew"], day), set()).add(fix["location"])
     return facts
 
 
@@ -345,6 +350,37 @@ def _check_rules(facts: _Facts, placed: list[_Placed], flag: _Flag) -> None:
                             f"{b!r} ({base_b}) on {_day(nxt)} with no travel between the bases",
                         )
 
+    # Rule 9: on a date a crew booked sets itself, it shoots at one of them or nowhere.
+    for (crew, d), locs in crew_day_locs.items():
+        own = facts.own_days.get((crew, d))
+        if own is not None and not locs <= own:
+            flag(
+                9,
+                RULE_CODES[9],
+                f"crew {crew!r} on {_day(d)} shoots at {sorted(locs - own)} but has booked "
+                f"{sorted(own)} itself that date",
+            )
+
+    # Rule 10: no day scene on the calendar date after a night the crew shot.
+    night_of: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for p in placed:
+        if facts.scenes[p.scene].get("night", False) is True:
+            for d in range(p.first, p.last + 1):
+                night_of[p.crew, d].append(p.scene)
+    for p in placed:
+        if facts.scenes[p.scene].get("night", False) is True:
+            continue
+        for d in range(p.first, p.last + 1):
+            nights = night_of.get((p.crew, d - 1))
+            if nights:
+                flag(
+                    10,
+                    RULE_CODES[10],
+                    f"assignments[{p.index}] (scene {p.scene!r}): a day scene on {_day(d)}, "
+                    f"the day after crew {p.crew!r} shot {sorted(nights)} at night",
+                )
+                break
+
     # Rule 8: a scene starts after the last date of every scheduled scene it lists in `after`.
     first: dict[str, int] = {}
     last: dict[str, int] = {}
@@ -375,7 +411,8 @@ def _recompute_cost(facts: _Facts, placed: list[_Placed]) -> dict[str, int]:
             actor_first[actor] = min(actor_first.get(actor, p.first), p.first)
             actor_last[actor] = max(actor_last.get(actor, p.last), p.last)
 
-    rent = sum(facts.loc_rate[loc] for _, loc, _ in rented)
+    # A location-day the crew booked itself (a fixed entry of that crew) is paid already.
+    rent = sum(facts.loc_rate[loc] for crew, loc, d in rented if facts.fixed.get((loc, d)) != crew)
     crew_cost = 0
     moves = 0
     for crew, loc_on in crew_loc_on.items():

@@ -34,6 +34,16 @@ class _Day:
     days: int = 1
     cast: set[str] = field(default_factory=set)
 
+    @property
+    def night(self) -> bool:
+        """Some scene here is shot at night: no day scene may follow on the next date."""
+        return any(s.night for s in self.scenes)
+
+    @property
+    def by_day(self) -> bool:
+        """Some scene here is shot by day: no night may precede it on the date before."""
+        return any(not s.night for s in self.scenes)
+
 
 def crew_heuristic_plans(
     problem: Problem,
@@ -62,7 +72,14 @@ def crew_heuristic_plans(
         noisy = attempt > 0 or not plain_first
         days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=noisy)
         order = _order(problem, days, deadline)
-        for sequence in (order, order[::-1]):
+        sequences = [order, order[::-1]]
+        if any(d.night for d in days) and any(not d.night for d in days):
+            # The sequencer ignores the rest after a night: the same order with the night
+            # days as one block at the end needs no rest day at all (and, first, one).
+            by_day = [i for i in order if not days[i].night]
+            by_night = [i for i in order if days[i].night]
+            sequences += [by_day + by_night, by_night + by_day]
+        for sequence in sequences:
             plans += _place_all(problem, scope, days, sequence)
     return plans
 
@@ -92,14 +109,15 @@ def _pack(
         return tuple(0 if m in members else 1 for m in ranked)
 
     days: list[_Day] = []
-    groups: dict[tuple[str, ...], list[Scene]] = {}
+    # Night and day scenes are packed apart: a mixed day would bar day scenes the next date.
+    groups: dict[tuple[bool, tuple[str, ...]], list[Scene]] = {}
     for s in scenes:
         if index.scene_days[s.id] > 1:
             days.append(
                 _Day([s], set(scope.fits[s.id]), s.minutes, index.scene_days[s.id], set(s.cast))
             )
         else:
-            groups.setdefault(tuple(sorted(scope.fits[s.id])), []).append(s)
+            groups.setdefault((s.night, tuple(sorted(scope.fits[s.id]))), []).append(s)
     keys = sorted(groups, key=lambda k: (-len(groups[k]), k))
     for key in keys:
         members = groups[key]
@@ -116,7 +134,7 @@ def _pack(
                     target = d
                     break
             if target is None:
-                target = _Day([], set(key), 0)
+                target = _Day([], set(key[1]), 0)
                 open_days.append(target)
             target.scenes.append(s)
             target.minutes += s.minutes
@@ -211,6 +229,7 @@ def _merge_small_days(days: list[_Day], cap: int, related: dict[str, set[str]]) 
                 common = small.locations & other.locations
                 if (
                     common
+                    and small.night == other.night
                     and other.minutes + small.minutes <= cap
                     and not any(
                         t.id in related.get(s.id, ()) for s in small.scenes for t in other.scenes
@@ -281,6 +300,7 @@ def _place(
     plan: list[Assignment] = []
     current = start
     previous: str | None = None
+    shot: dict[bool, set[int]] = {True: set(), False: set()}  # night? -> dates
     while pending and current <= scope.last_day:
         chosen = None
         # The next few days in order first; any pending day rather than a gap.
@@ -292,7 +312,7 @@ def _place(
                 for p in s.after
             ):
                 continue
-            loc = _fits_on(problem, scope, day, current, previous, placed_last, start_sets)
+            loc = _fits_on(problem, scope, day, current, previous, placed_last, start_sets, shot)
             if loc is not None:
                 chosen = (pos, i, loc)
                 break
@@ -304,6 +324,7 @@ def _place(
         for s in day.scenes:
             plan.append(Assignment(s.id, loc, date.fromordinal(current)))
             placed_last[s.id] = current + index.scene_days[s.id] - 1
+            shot[s.night].update(range(current, current + index.scene_days[s.id]))
         pending.pop(pos)
         previous = loc
         current += day.days
@@ -324,10 +345,16 @@ def _fits_on(
     previous: str | None,
     placed_last: dict[str, int],
     start_sets: dict[str, frozenset[int]],
+    shot: dict[bool, set[int]],
 ) -> str | None:
     """The best location for the day on date ``when``, or None if it cannot go there."""
     index = problem.index
     span = range(when, when + day.days)
+    # Turnaround (rule 10) against the days already laid: ``shot[True]`` holds nights.
+    if day.by_day and any(x - 1 in shot[True] for x in span):
+        return None
+    if day.night and any(x + 1 in shot[False] for x in span):
+        return None
     for s in day.scenes:
         if when not in start_sets[s.id]:
             return None
@@ -340,10 +367,11 @@ def _fits_on(
         return None
     if previous in options:
         return previous
+    crew_id = scope.crew_id
     return min(
         options,
         key=lambda loc: (
-            index.location[loc].day_rate * day.days
+            sum(index.day_rate(crew_id, loc, x) for x in span)
             + (index.move_cost(previous, loc) or 0 if previous is not None else 0),
             loc,
         ),

@@ -44,7 +44,10 @@ def crew_breakdown(
         moves += _move_cost(problem, location_on[prev], location_on[nxt])
     missing = sum(1 for s in index.scenes_by_crew.get(crew_id, ()) if s.id not in placed)
     return CostBreakdown.of(
-        rent=sum(index.location[loc].day_rate for loc, _ in rented),
+        # A crew's own fixed day is paid for already: its rent does not depend on the plan.
+        rent=sum(
+            index.location[loc].day_rate for loc, d in rented if (crew_id, loc, d) not in index.paid
+        ),
         crew=index.crew[crew_id].day_cost * (days[-1] - days[0] + 1) if days else 0,
         cast=sum(index.cast[m].day_cost * (last[m] - first[m] + 1) for m in first),
         moves=moves,

@@ -19,6 +19,7 @@ side by side.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,6 +49,7 @@ class CrewVars:
     base_move: dict[tuple[int, str, str], cp_model.IntVar] = field(default_factory=dict)
     local_move: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     use_on: dict[int, list[cp_model.IntVar]] = field(default_factory=dict)  # date -> use vars
+    night: dict[int, cp_model.IntVar] = field(default_factory=dict)  # shoots a night scene
     terms: dict[str, LinearTerms] = field(default_factory=dict)  # cost field -> terms
     constant: dict[str, int] = field(default_factory=dict)
 
@@ -62,12 +64,28 @@ class CrewVars:
         return sum(self.constant.values())
 
 
-def add_crew(model: cp_model.CpModel, problem: Problem, scope: CrewScope) -> CrewVars:
-    """Add one crew's decisions, then each rule of :data:`CREW_RULES` in turn, to ``model``."""
+class BuildTimeout(Exception):
+    """The model was not finished by its deadline (building a big crew takes seconds)."""
+
+
+def add_crew(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, deadline: float | None = None
+) -> CrewVars:
+    """Add one crew's decisions, then each rule of :data:`CREW_RULES` in turn, to ``model``.
+
+    Raises :class:`BuildTimeout` between rules once ``deadline`` (monotonic) has passed.
+    """
     v = _add_decisions(model, problem, scope)
     for add_rule in CREW_RULES:
+        if deadline is not None and time.monotonic() > deadline:
+            raise BuildTimeout(scope.crew_id)
         add_rule(model, problem, scope, v)
     return v
+
+
+def model_size(scopes: Iterable[CrewScope]) -> int:
+    """Start variables the crews' model would have: what its build time grows with."""
+    return sum(len(starts) for scope in scopes for starts in scope.starts.values())
 
 
 def _scenes(problem: Problem, scope: CrewScope) -> tuple[Scene, ...]:
@@ -220,13 +238,42 @@ def add_unscheduled(
     v.constant["unscheduled"] = constant_unscheduled
 
 
+def add_night_turnaround(
+    model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars
+) -> None:
+    """Hard constraint: no day scene on the calendar date after a date the crew shoots a
+    night scene."""
+    # night[d] is forced up by every night scene covering d and down by every day scene
+    # covering d + 1: one variable per date instead of a clause per pair of starts.
+    index = problem.index
+    night_cover: dict[int, list[cp_model.IntVar]] = {}
+    day_cover: dict[int, list[cp_model.IntVar]] = {}
+    for scene in _scenes(problem, scope):
+        cover = night_cover if scene.night else day_cover
+        k = index.scene_days[scene.id]
+        for d in scope.starts[scene.id]:
+            for x in range(d, d + k):
+                cover.setdefault(x, []).append(v.start[scene.id, d])
+    for d, nights in sorted(night_cover.items()):
+        days_after = day_cover.get(d + 1)
+        if not days_after:
+            continue
+        night = model.new_bool_var(f"night[{scope.crew_id},{_iso(d)}]")
+        v.night[d] = night
+        for var in nights:
+            model.add_implication(var, night)
+        for var in days_after:
+            model.add_implication(var, night.Not())
+
+
 def add_rent(model: cp_model.CpModel, problem: Problem, scope: CrewScope, v: CrewVars) -> None:
-    """Cost term: the day rate of every location-day in use."""
+    """Cost term: the day rate of every location-day in use, except the crew's own fixed
+    days (paid already)."""
     index = problem.index
     v.terms["rent"] = [
         (index.location[loc].day_rate, var)
-        for (_d, loc), var in v.use.items()
-        if index.location[loc].day_rate
+        for (d, loc), var in v.use.items()
+        if index.location[loc].day_rate and (scope.crew_id, loc, d) not in index.paid
     ]
 
 
@@ -356,6 +403,7 @@ CREW_RULES: tuple[AddRule, ...] = (
     add_location_fits_scene,
     add_crew_minutes_per_day,
     add_after_precedence,
+    add_night_turnaround,
     add_unscheduled,
     add_rent,
     add_crew_days,
@@ -363,7 +411,7 @@ CREW_RULES: tuple[AddRule, ...] = (
     add_company_moves,
 )
 # Kept by the crew scope alone: no start date that breaks them is ever offered.
-SCOPE_RULES: tuple[str, ...] = ("within_windows", "cast_available")
+SCOPE_RULES: tuple[str, ...] = ("within_windows", "cast_available", "own_fixed_days")
 # Stated inside another rule's function (see add_company_moves).
 STATED_WITH: Mapping[str, str] = {"travel_connects_bases": "company_moves"}
 
@@ -515,6 +563,14 @@ def hint_crew(
         model.add_hint(var, 1 if theirs and d > max(theirs) else 0)
     for d, var in v.works.items():
         model.add_hint(var, 1 if d in location_on else 0)
+    night_dates = {
+        x
+        for a in assignments
+        if index.scene[a.scene].night
+        for x in range(a.date.toordinal(), a.date.toordinal() + index.scene_days[a.scene])
+    }
+    for d, var in v.night.items():
+        model.add_hint(var, 1 if d in night_dates else 0)
     base_of = {loc.id: loc.base for loc in problem.locations}
     moved: dict[int, tuple[str, str]] = {}  # date -> (base left, base reached)
     last: str | None = None

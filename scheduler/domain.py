@@ -85,7 +85,11 @@ class CastMember:
 
 @dataclass(frozen=True, slots=True)
 class Scene:
-    """A unit of shooting work; ``locations`` None means any fitting location."""
+    """A unit of shooting work; ``locations`` None means any fitting location.
+
+    ``night`` marks a scene shot at night: its crew rests the next calendar day
+    from day scenes (rule 10).
+    """
 
     id: str
     crew: str
@@ -96,11 +100,17 @@ class Scene:
     latest: date | None
     locations: frozenset[str] | None
     after: tuple[str, ...] = ()
+    night: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Fixed:
-    """A confirmed location-day booking that the optimizer never moves."""
+    """A confirmed location-day booking that the optimizer never moves.
+
+    It blocks the location for every other crew; for its own crew (when in the
+    problem) it is a day already paid for, where the crew shoots or stays idle
+    (rule 9).
+    """
 
     location: str
     crew: str
@@ -190,6 +200,17 @@ class ProblemIndex:
         self.fixed_crew: dict[tuple[str, date], str] = {
             (f.location, f.date): f.crew for f in problem.fixed
         }
+        own: dict[tuple[str, int], set[str]] = {}
+        for f in problem.fixed:
+            own.setdefault((f.crew, f.date.toordinal()), set()).add(f.location)
+        # (crew, date ordinal) -> the locations the crew has booked itself that date.
+        self.own_fixed: dict[tuple[str, int], frozenset[str]] = {
+            key: frozenset(locs) for key, locs in own.items()
+        }
+        # (crew, location, date ordinal) of every fixed entry: rent already paid.
+        self.paid: frozenset[tuple[str, str, int]] = frozenset(
+            (f.crew, f.location, f.date.toordinal()) for f in problem.fixed
+        )
         self._fitting: dict[tuple[frozenset[str], frozenset[str] | None], tuple[Location, ...]] = {}
 
     def active_window(self, crew_id: str) -> tuple[int, int]:
@@ -246,6 +267,21 @@ class ProblemIndex:
         """True when a fixed booking of another crew holds the location that date."""
         holder = self.fixed_crew.get((location_id, day))
         return holder is not None and holder != crew_id
+
+    def own_day_allows(self, crew_id: str, location_id: str, day: int) -> bool:
+        """Rule 9: on a date the crew booked sets itself, only those sets (``day`` an ordinal)."""
+        own = self.own_fixed.get((crew_id, day))
+        return own is None or location_id in own
+
+    def paid_for(self, crew_id: str, location_id: str, day: int) -> bool:
+        """The location-day is a fixed entry of the crew itself: its rent is already paid."""
+        return (crew_id, location_id, day) in self.paid
+
+    def day_rate(self, crew_id: str, location_id: str, day: int) -> int:
+        """The rent the crew pays for a location on a date (0 on its own fixed days)."""
+        if self.paid_for(crew_id, location_id, day):
+            return 0
+        return self.location[location_id].day_rate
 
 
 @dataclass(frozen=True, slots=True)

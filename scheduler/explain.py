@@ -1,8 +1,9 @@
 """Explanations a coordinator can act on: cost per crew and why scenes were left out.
 
 For each unscheduled scene the candidate start dates are run through the hard
-rules in a fixed order (window, cast, maintenance and fixed bookings, other
-crews' use in this plan, continuity, the crew's own days, travel). The reason
+rules in a fixed order (window, cast, maintenance and other productions' fixed
+bookings, the crew's own fixed days (rule 9), other crews' use in this plan,
+continuity, the crew's own shooting days, night turnaround (rule 10), travel). The reason
 reported is the first rule that the *best* candidate date fails: if some date
 has free cast but no free location, the reason is the location, not the cast.
 A scene that could still be placed gets ``slot_available`` with the slot, so
@@ -25,9 +26,11 @@ NO_ALLOWED_LOCATION = "no_allowed_location"
 WINDOW_TOO_SHORT = "window_too_short"
 CAST_UNAVAILABLE = "cast_unavailable"
 LOCATIONS_BLOCKED = "locations_blocked"
+OWN_FIXED_DAY = "own_fixed_day"
 LOCATIONS_TAKEN = "locations_taken"
 AFTER_CONSTRAINT = "after_constraint"
 CREW_DAYS_FULL = "crew_days_full"
+NIGHT_TURNAROUND = "night_turnaround"
 NO_TRAVEL_CONNECTION = "no_travel_connection"
 SLOT_AVAILABLE = "slot_available"
 
@@ -37,9 +40,11 @@ REASON_CODES = (
     WINDOW_TOO_SHORT,
     CAST_UNAVAILABLE,
     LOCATIONS_BLOCKED,
+    OWN_FIXED_DAY,
     LOCATIONS_TAKEN,
     AFTER_CONSTRAINT,
     CREW_DAYS_FULL,
+    NIGHT_TURNAROUND,
     NO_TRAVEL_CONNECTION,
     SLOT_AVAILABLE,
 )
@@ -148,13 +153,18 @@ class _PlanContext:
             loc.id: frozenset(d.toordinal() for d in loc.unavailable) for loc in problem.locations
         }
         self.last: dict[str, int] = {}
+        # Dates each crew shoots a night scene, and a day scene (rule 10).
+        self.night_on: dict[str, set[int]] = defaultdict(set)
+        self.day_on: dict[str, set[int]] = defaultdict(set)
         for a in assignments:
             scene = index.scene[a.scene]
             first = a.date.toordinal()
             k = index.scene_days[scene.id]
             self.first[scene.id] = min(self.first.get(scene.id, first), first)
             self.last[scene.id] = max(self.last.get(scene.id, first + k - 1), first + k - 1)
+            shot = self.night_on if scene.night else self.day_on
             for d in range(first, first + k):
+                shot[scene.crew].add(d)
                 self.location_on[scene.crew].setdefault(d, a.location)
                 self.users[a.location, d].add(scene.crew)
                 if k == 1:
@@ -239,6 +249,7 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
     location_on = ctx.location_on.get(crew.id, {})
     minutes_on = ctx.minutes_on.get(crew.id, {})
     exclusive = ctx.exclusive.get(crew.id, set())
+    nights, days_shot = ctx.night_on.get(crew.id, set()), ctx.day_on.get(crew.id, set())
 
     best_stage = 0
     best_detail = ""
@@ -252,6 +263,10 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
             own_ok, detail, only = _own_days(
                 scene, crew.max_minutes_per_day, k, first, location_on, minutes_on, exclusive
             )
+            if scene.night:
+                rested = not any(d + 1 in days_shot for d in span_days)
+            else:
+                rested = not any(d - 1 in nights for d in span_days)
             # Each fitting location goes through the per-location rules in order; the
             # date's stage is the furthest any location gets.
             stage = 2
@@ -262,17 +277,23 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
                 ):
                     continue
                 stage = max(stage, 3)
+                if not all(index.own_day_allows(crew.id, loc.id, d) for d in span_days):
+                    continue
+                stage = max(stage, 4)
                 if any(
                     user != crew.id for d in span_days for user in ctx.users.get((loc.id, d), ())
                 ):
                     continue
-                stage = max(stage, 4)
+                stage = max(stage, 5)
                 if not in_order:
                     continue
-                stage = max(stage, 5)
+                stage = max(stage, 6)
                 if not own_ok or (only is not None and loc.id != only):
                     continue
-                stage = 6
+                stage = max(stage, 7)
+                if not rested:
+                    continue
+                stage = 8
                 if _reachable(problem, days, location_on, loc.id, first, k):
                     return reason(
                         SLOT_AVAILABLE,
@@ -280,7 +301,7 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
                         f"the plan leaves it out (for example the solve hit its time limit)",
                         (loc.id, first),
                     )
-            if stage == 5 and own_ok and only is not None:
+            if stage == 6 and own_ok and only is not None:
                 detail = "the crew is at a location that does not fit the scene that day"
         if stage > best_stage:
             best_stage, best_detail = stage, detail
@@ -303,22 +324,39 @@ def _unscheduled_reason(problem: Problem, scene: Scene, ctx: _PlanContext) -> Un
         )
     if best_stage == 3:
         return reason(
+            OWN_FIXED_DAY,
+            f"on every candidate date in {window} where a fitting location ({shown}) is free, "
+            f"crew {crew.id} has booked other sets itself and shoots there or nowhere (rule 9)",
+        )
+    if best_stage == 4:
+        return reason(
             LOCATIONS_TAKEN,
             f"on every candidate date in {window} each fitting location ({shown}) is fixed "
             f"for another production or used by another crew in this plan",
         )
-    if best_stage == 4:
+    if best_stage == 5:
         preds = [p for p in scene.after if p in ctx.last]
         succs = [s for s in index.successors[scene.id] if s in ctx.first]
         return reason(
             AFTER_CONSTRAINT,
             f"the dates left fall outside its continuity order: after {preds}, before {succs}",
         )
-    if best_stage == 5:
+    if best_stage == 6:
         return reason(
             CREW_DAYS_FULL,
             f"crew {crew.id}'s shooting days in {window} are full where a location is free"
             + (f" ({best_detail})" if best_detail else ""),
+        )
+    if best_stage == 7:
+        turnaround = (
+            "the day before one of the crew's day scenes"
+            if scene.night
+            else "the day after one of the crew's night shoots"
+        )
+        return reason(
+            NIGHT_TURNAROUND,
+            f"every date in {window} left for it is {turnaround}: the crew rests after a "
+            f"night (rule 10)",
         )
     return reason(
         NO_TRAVEL_CONNECTION,

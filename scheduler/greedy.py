@@ -4,8 +4,11 @@ Crews go by window start (ties keep input order). Each crew's scenes go in
 input order, each at the earliest feasible date, on the crew's location of
 that date when it fits, otherwise on the cheapest fitting location (ties keep
 input order) that is free on every date the scene uses and reachable from
-the crew's neighbouring shooting dates. A scene that fits nowhere is left
-unscheduled. Every report compares the optimizer against this plan.
+the crew's neighbouring shooting dates. On a date where the crew booked sets
+itself it only uses those (rule 9); a day scene never follows a night the
+crew shot the date before, nor a night scene precedes a day scene already
+booked (rule 10). A scene that fits nowhere is left unscheduled. Every
+report compares the optimizer against this plan.
 
 Continuity (`after`): a scene is held back until every scene it lists has
 been tried, so the order is the stable topological order of the input order
@@ -59,6 +62,8 @@ class _CrewDays:
     exclusive: set[int] = field(default_factory=set)
     days: list[int] = field(default_factory=list)
     last_day: dict[str, int] = field(default_factory=dict)
+    night_on: set[int] = field(default_factory=set)  # dates with a night scene
+    day_on: set[int] = field(default_factory=set)  # dates with a day scene
 
     def neighbours(self, first: int, last: int) -> tuple[int | None, int | None]:
         """The shooting dates just before ``first`` and just after ``last``."""
@@ -93,6 +98,8 @@ class _Greedy:
             holder = self.holder.get((location.id, d))
             if holder is not None and holder != crew_id:
                 return False
+            if not self.index.own_day_allows(crew_id, location.id, d):
+                return False
         off = self.off[location.id]
         return not off or all(d not in off for d in range(first, last + 1))
 
@@ -118,6 +125,11 @@ class _Greedy:
         for first in range(lo, hi - days + 2):
             last = first + days - 1
             if any(d in cast_off for d in range(first, last + 1)):
+                continue
+            if scene.night:
+                if any(d + 1 in booked.day_on for d in range(first, last + 1)):
+                    continue
+            elif any(d - 1 in booked.night_on for d in range(first, last + 1)):
                 continue
             chosen: str | None = None
             if days == 1:
@@ -158,6 +170,7 @@ class _Greedy:
                 booked.minutes_on[d] = booked.minutes_on.get(d, 0) + scene.minutes
             else:
                 booked.exclusive.add(d)
+            (booked.night_on if scene.night else booked.day_on).add(d)
         booked.last_day[scene.id] = last
         self.assignments.append(Assignment(scene.id, location_id, _date(first)))
 

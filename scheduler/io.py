@@ -329,6 +329,10 @@ def _parse_scenes(
                 )
             if pred not in after:
                 after.append(pred)
+        # Version 2: a JSON boolean when present (not 1, not "true"); missing means false.
+        night = e.get("night", False)
+        if not isinstance(night, bool):
+            raise r.fail(where, f"'night' must be a boolean, got {_kind(night)} {night!r}")
         scenes.append(
             Scene(
                 e["id"],
@@ -340,6 +344,7 @@ def _parse_scenes(
                 latest,
                 allowed,
                 tuple(after),
+                night,
             )
         )
     _check_acyclic(r, scenes)
@@ -435,6 +440,8 @@ def problem_to_dict(problem: Problem) -> dict[str, Any]:
                 "latest": None if s.latest is None else s.latest.isoformat(),
                 "locations": None if s.locations is None else sorted(s.locations),
                 "after": list(s.after),
+                # Only when true, so that a version 1 problem keeps its exact JSON.
+                **({"night": True} if s.night else {}),
             }
             for s in problem.scenes
         ],

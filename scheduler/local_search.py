@@ -31,9 +31,11 @@ def improve_plan(
     between the neighbours of a date that empties are all checked, so the
     result stays valid. A third move closes an idle gap inside the crew's
     span by shifting every shooting day after it (or before it) by one date,
-    kept only if :func:`~scheduler.repair.repair_plan` finds the
-    shifted plan valid around ``blocked`` (other crews' location-days). It
-    stops at ``deadline`` or after ``max_evaluations`` cost evaluations.
+    and a fourth swaps two whole shooting days (scenes and set) on the calendar,
+    which reorders the days the way the talent sequencer would; both are kept
+    only if :func:`~scheduler.repair.repair_plan` finds the plan valid around
+    ``blocked`` (other crews' location-days). It stops at ``deadline`` or after
+    ``max_evaluations`` cost evaluations.
     """
     index = problem.index
     limits = _Limits(
@@ -57,9 +59,12 @@ def improve_plan(
             state.moves(deadline),
             _gap_shifts(problem, current),
             state.swaps(deadline),
+            state.day_swaps(scope, deadline),
         )
         for neighbours in neighbourhoods:
             for candidate, known_valid in neighbours:
+                if time.monotonic() > deadline:
+                    return current
                 evaluations += 1
                 value = cost(candidate)
                 if value < best and (
@@ -127,12 +132,17 @@ class _DayState:
         self.exclusive: set[int] = set()
         self.first: dict[str, int] = {}
         self.last: dict[str, int] = {}
+        # Scenes by night and by day on each date (rule 10, turnaround).
+        self.nights_on: dict[int, int] = {}
+        self.days_on: dict[int, int] = {}
         for a in plan:
             d0 = a.date.toordinal()
             k = index.scene_days[a.scene]
+            shot = self.nights_on if index.scene[a.scene].night else self.days_on
             for d in range(d0, d0 + k):
                 self.location_on[d] = a.location
                 self.count_on[d] = self.count_on.get(d, 0) + 1
+                shot[d] = shot.get(d, 0) + 1
                 if k > 1:
                     self.exclusive.add(d)
             if k == 1:
@@ -171,6 +181,37 @@ class _DayState:
                 b2 = Assignment(b.scene, a.location, a.date)
                 yield [a2 if x is a else b2 if x is b else x for x in self.plan], True
 
+    def day_swaps(
+        self, scope: CrewScope, deadline: float
+    ) -> Iterator[tuple[list[Assignment], bool]]:
+        """Plans with two shooting dates of single-day scenes traded whole, each day
+        keeping its set (to be checked: travel, continuity and turnaround may break)."""
+        by_date: dict[int, list[Assignment]] = {}
+        for a in self.singles:
+            by_date.setdefault(a.date.toordinal(), []).append(a)
+        dates = sorted(d for d in by_date if d not in self.exclusive)
+        start_sets = self.limits.start_sets
+        for i, d1 in enumerate(dates):
+            if time.monotonic() > deadline:
+                return
+            day1 = by_date[d1]
+            loc1 = self.location_on[d1]
+            for d2 in dates[i + 1 :]:
+                day2 = by_date[d2]
+                loc2 = self.location_on[d2]
+                if not all(d2 in start_sets[a.scene] for a in day1) or not all(
+                    d1 in start_sets[a.scene] for a in day2
+                ):
+                    continue
+                if d2 not in scope.usable.get(loc1, (d2,)) or d1 not in scope.usable.get(
+                    loc2, (d1,)
+                ):
+                    continue
+                one, two = date.fromordinal(d1), date.fromordinal(d2)
+                swapped = {id(a): Assignment(a.scene, a.location, two) for a in day1}
+                swapped.update({id(a): Assignment(a.scene, a.location, one) for a in day2})
+                yield [swapped.get(id(x), x) for x in self.plan], False
+
     def _order_ok(self, scene_id: str, d: int, ignore: str | None = None) -> bool:
         index = self.problem.index
         for p in index.scene[scene_id].after:
@@ -198,6 +239,11 @@ class _DayState:
             return False
         if not self._order_ok(scene_id, d):
             return False
+        # Leaving a date never breaks the turnaround; arriving may.
+        if scene.night and self.days_on.get(d + 1, 0):
+            return False
+        if not scene.night and self.nights_on.get(d - 1, 0):
+            return False
         old = leaving.date.toordinal()
         return not (self.count_on.get(old, 0) == 1 and not self._empties_ok(old))
 
@@ -217,4 +263,19 @@ class _DayState:
             and self._order_ok(b.scene, da, ignore=a.scene)
             and (b.scene not in index.scene[a.scene].after or db > da)
             and (a.scene not in index.scene[b.scene].after or da > db)
+            and self._turnaround_ok_after_swap(a, b)
         )
+
+    def _turnaround_ok_after_swap(self, a: Assignment, b: Assignment) -> bool:
+        """Rule 10 around both dates once a night scene and a day scene trade dates."""
+        index = self.problem.index
+        a_night, b_night = index.scene[a.scene].night, index.scene[b.scene].night
+        if a_night == b_night:
+            return True  # the dates keep their nights and days
+        da, db = a.date.toordinal(), b.date.toordinal()
+        nights, days = dict(self.nights_on), dict(self.days_on)
+        for scene_night, old, new in ((a_night, da, db), (b_night, db, da)):
+            shot = nights if scene_night else days
+            shot[old] -= 1
+            shot[new] = shot.get(new, 0) + 1
+        return not any(nights.get(x, 0) and days.get(x + 1, 0) for x in (da - 1, da, db - 1, db))

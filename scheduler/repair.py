@@ -32,6 +32,8 @@ def repair_plan(
     exclusive: set[tuple[str, int]] = set()
     span_of: dict[str, tuple[int, int]] = {}
     days_of_crew: dict[str, set[int]] = {}
+    night_shot: set[tuple[str, int]] = set()  # (crew, date) with a night scene
+    day_shot: set[tuple[str, int]] = set()  # (crew, date) with a day scene
     ordered = sorted(
         (a for a in assignments if a.scene in index.scene and a.location in index.location),
         key=lambda a: (a.date, index.scene_position[a.scene]),
@@ -58,7 +60,13 @@ def repair_plan(
             and all(d not in index.cast[m].unavailable for m in scene.cast)
             for d in dates
         )
-        if not ok:
+        if not ok or not all(index.own_day_allows(crew.id, loc.id, d) for d in days):
+            continue
+        # Turnaround: no day scene the date after a night, no night before a day scene.
+        if scene.night:
+            if any((crew.id, d + 1) in day_shot for d in days):
+                continue
+        elif any((crew.id, d - 1) in night_shot for d in days):
             continue
         if any(holder.get((loc.id, d), crew.id) != crew.id for d in days):
             continue
@@ -87,6 +95,7 @@ def repair_plan(
                 minutes_on[crew.id, d] = minutes_on.get((crew.id, d), 0) + scene.minutes
             else:
                 exclusive.add((crew.id, d))
+            (night_shot if scene.night else day_shot).add((crew.id, d))
         span_of[scene.id] = (first, first + k - 1)
         kept.append(a)
     return kept

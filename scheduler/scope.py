@@ -6,7 +6,8 @@ that a distributed engine could build and solve side by side. The CP-SAT crew
 model (:mod:`scheduler.crew_model`), the constructive heuristic and the bounds
 all read one. The rules that only decide which dates and locations exist
 (window, cast leave, maintenance, other productions' fixed days) are kept
-here: nothing outside the scope is ever representable.
+here, and so is rule 9 (on a date the crew booked sets itself, only those
+sets are usable): nothing outside the scope is ever representable.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def crew_scope(
     """What ``crew_id`` may use when the location-days in ``blocked`` are taken.
 
     ``blocked`` holds (location id, date ordinal) pairs held by other crews of
-    the problem (``fixed`` entries of other crews are always respected);
+    the problem (``fixed`` entries of other crews are always respected, and on
+    a date with fixed entries of the crew itself only those locations are
+    usable: rule 9);
     ``date_range`` optionally narrows the dates (inclusive ordinals). With no
     blocked days and no narrowing, every plan of this crew that keeps the hard
     rules is representable, which is what makes the crew's model a relaxation
@@ -79,6 +82,7 @@ def crew_scope(
             if d not in off
             and (loc.id, d) not in blocked
             and not index.blocked_for(loc.id, date.fromordinal(d), crew_id)
+            and index.own_day_allows(crew_id, loc.id, d)
         )
         if free:
             usable[loc.id] = free

@@ -176,11 +176,20 @@ def talent_shape(problem: Problem, crew_id: str) -> TalentShape | None:
     and nothing (cast leave, earliest/latest) forbids any order there. Then
     shooting the scenes back to back there in the best order is optimal among
     plans that shoot them all.
+
+    Version 2 adds two ways out. Night and day scenes together: a night may not
+    be followed by a day scene the next date (rule 10), so back to back is no
+    longer free in its order (and a rest day can beat it). The crew's own fixed
+    days: on them it may shoot only there (rule 9) and pays no rent, so the form
+    holds only when every own day in the window lies in the block at the chosen
+    location, or the rate is 0 and the own days outside the block are never needed.
     """
     index = problem.index
     crew = index.crew[crew_id]
     scenes = list(index.scenes_by_crew.get(crew_id, ()))
     if not scenes or len(scenes) > 64:
+        return None
+    if any(s.night for s in scenes) and not all(s.night for s in scenes):
         return None
     cap = crew.max_minutes_per_day
     if any(2 * s.minutes <= cap for s in scenes):
@@ -208,6 +217,19 @@ def talent_shape(problem: Problem, crew_id: str) -> TalentShape | None:
         break
     if location is None:
         return None
+    # Own fixed days in the window: inside the block they must include the location;
+    # outside it they could only save rent, which is impossible at rate 0.
+    paid_days = 0
+    for d in range(lo, hi + 1):
+        own = index.own_fixed.get((crew_id, d))
+        if own is None:
+            continue
+        if d <= last:
+            if location not in own:
+                return None
+            paid_days += 1
+        elif cheapest > 0:
+            return None
     first_day, last_day = block[0], block[-1]
     for s in scenes:
         if s.earliest is not None and s.earliest > first_day:
@@ -217,7 +239,9 @@ def talent_shape(problem: Problem, crew_id: str) -> TalentShape | None:
         for m in s.cast:
             if any(first_day <= d <= last_day for d in index.cast[m].unavailable):
                 return None
-    return TalentShape(scenes, location, lo, n_days * (crew.day_cost + cheapest))
+    return TalentShape(
+        scenes, location, lo, n_days * crew.day_cost + (n_days - paid_days) * cheapest
+    )
 
 
 def talent_plan(
@@ -429,6 +453,8 @@ def _improve_by_insertion(r: _Reduced, order: list[int], deadline: float | None)
             for j in range(len(best)):
                 if j == i:
                     continue
+                if j & 31 == 0 and deadline is not None and time.monotonic() > deadline:
+                    return best
                 cand = [*rest[:j], s, *rest[j:]]
                 if not r.respects_preds(cand):
                     continue
@@ -585,7 +611,9 @@ class _Search:
         self.states += 1
         if self.max_states is not None and self.states > self.max_states:
             raise _Timeout
-        if self.states & 1023 == 0 and (
+        # A state of a long sequence costs milliseconds (a bound per child): look at the
+        # clock every few states, not every thousand, so that deadlines hold.
+        if self.states & 15 == 0 and (
             (self.deadline is not None and time.monotonic() > self.deadline)
             or (self.stop is not None and self.stop.is_set())
         ):

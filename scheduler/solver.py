@@ -58,19 +58,26 @@ from scheduler.catalogue import all_violations
 from scheduler.construction import crew_heuristic_plans
 from scheduler.cost import crew_cost, make_plan
 from scheduler.crew_model import (
+    BuildTimeout,
     CrewVars,
     add_crew,
     crew_assignments,
     hint_crew,
     link_location_days,
+    model_size,
 )
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
 from scheduler.local_search import improve_plan
+from scheduler.parallel import solve_in_processes, split_for_processes
 from scheduler.repair import repair_plan
 from scheduler.scope import CrewScope, crew_scope
 from scheduler.sequencing import talent_plan, talent_shape
+
+# Start variables the crew model builds a second in Python on the project's (loaded)
+# machine: a model is only started when it can be built in half the time left.
+_BUILD_RATE = 20_000
 
 
 @dataclass(frozen=True)
@@ -118,9 +125,16 @@ def solve(
     ``lower_bound`` is a proven bound on the optimal total and the status is
     OPTIMAL only when it equals the plan's total. ``stop`` ends the search
     early (the best plan so far is returned promptly); ``time_limit`` is wall
-    clock seconds for the whole call.
+    clock seconds for the whole call. With ``workers`` above 2, independent groups
+    of crews are solved in ``workers / 2`` processes side by side
+    (:mod:`scheduler.parallel`).
     """
-    return _Run(problem, options, progress, stop or threading.Event()).run()
+    stop = stop or threading.Event()
+    if options.workers > 2:
+        parts = split_for_processes(problem, options.workers // 2)
+        if len(parts) > 1:
+            return solve_in_processes(problem, options, parts, progress, stop)
+    return _Run(problem, options, progress, stop).run()
 
 
 class _Clock:
@@ -139,6 +153,11 @@ class _Clock:
 
     def wall(self) -> float:
         return time.monotonic() - self.started
+
+    @property
+    def deadline(self) -> float:
+        """The hard wall-clock end (monotonic), shared by every phase and heuristic."""
+        return self.started + self.limit
 
     def elapsed(self) -> float:
         return self.spent if self.deterministic else self.wall()
@@ -209,7 +228,9 @@ class _Run:
                 start = repaired
         self._set_incumbent(start)
         for crew_id in self.crew_ids:
-            self.bound_of[crew_id] = separable_bound(problem, crew_id)
+            # Past the deadline a crew's bound stays 0 (valid, if weak): the plan comes first.
+            expired = self.clock.wall() >= self.clock.limit
+            self.bound_of[crew_id] = 0 if expired else separable_bound(problem, crew_id)
         self._report("greedy")
 
         groups = independent_groups(problem)
@@ -422,12 +443,14 @@ class _Run:
             blocked = self._blocked_for([crew_id])
             scope = crew_scope(self.problem, crew_id, blocked)
             share = (end - self.clock.elapsed()) / (len(order) - i)
-            # Work caps, not the clock, bound the heuristics in deterministic mode.
+            # Work caps, not the clock, bound the heuristics in deterministic mode; the
+            # wall-clock limit binds them in every mode.
             if self.deterministic:
-                deadline = finish = math.inf
+                deadline = finish = self.clock.deadline
             else:
                 deadline = time.monotonic() + min(1.0, max(0.05, 0.5 * share))
-                finish = deadline + 0.5 * share
+                finish = min(deadline + 0.5 * share, self.clock.deadline)
+                deadline = min(deadline, self.clock.deadline)
             best: list[Assignment] | None = None
             best_cost = self.cost_of[crew_id]
             for plan in crew_heuristic_plans(
@@ -573,9 +596,26 @@ class _Run:
     def _solve_scopes(
         self, scopes: Sequence[CrewScope], budget: float, phase: str, *, bound_valid: bool = True
     ) -> _SubResult | None:
-        """One CP-SAT model of the scopes' crews, warm-started from their current plans."""
+        """One CP-SAT model of the scopes' crews, warm-started from their current plans.
+
+        None when the model could not be built in time: a model too big for the time left
+        is not started, and one that runs past half of it is dropped.
+        """
+        # The check guards the wall-clock limit, not the slot: a small model given a short
+        # slot is still worth building.
+        wall_left = self.clock.limit - self.clock.wall()
+        room = wall_left if self.deterministic else min(max(budget, 2.0), wall_left)
+        if model_size(scopes) / _BUILD_RATE > 0.5 * room:
+            return None
         model = cp_model.CpModel()
-        all_vars = {scope.crew_id: add_crew(model, self.problem, scope) for scope in scopes}
+        build_deadline = time.monotonic() + max(0.5 * room, 0.05)
+        try:
+            all_vars = {
+                scope.crew_id: add_crew(model, self.problem, scope, build_deadline)
+                for scope in scopes
+            }
+        except BuildTimeout:
+            return None
         link_location_days(model, all_vars.values())
         self._objective(model, all_vars)
         for crew_id, v in all_vars.items():

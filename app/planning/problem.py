@@ -53,7 +53,8 @@ def _days(start: date, end: date, lo: date, hi: date) -> list[date]:
 def build_problem(
     session: Session, horizon_start: date, horizon_days: int
 ) -> tuple[d.Problem, Mapping]:
-    """Crews active in the horizon, their scenes not yet shot, sets, blackouts, confirmed days."""
+    """Crews active in the horizon, their scenes not yet shot (with DAY/NIGHT), sets,
+    blackouts, and every confirmed day as ``fixed`` under the crew that booked it."""
     settings = get_settings()
     hs, he = horizon_start, horizon_start + timedelta(days=horizon_days)
     mapping = Mapping()
@@ -160,9 +161,13 @@ def build_problem(
                     for link in scene.after_links
                     if link.before_id in mapping.scene_key
                 ),
+                # The script's NIGHT: the crew rests from day scenes the next date (rule 10).
+                night=scene.day_night == "NIGHT",
             )
         )
 
+    # Every confirmed day, with the crew that booked it: another production's day blocks
+    # the set; a crew's own day binds that crew there (rule 9) and costs it no rent.
     fixed = []
     seen: set[tuple[str, date]] = set()
     all_crew_codes = {i: c for i, c in session.execute(select(Crew.id, Crew.code))}

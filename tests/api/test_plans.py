@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from app.db import transaction
-from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast
+from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast, Travel
 from app.planning.lock import RunInProgress, plan_lock
 from app.planning.nightly import execute
 from app.planning.service import RunParams, create_run
@@ -284,3 +285,69 @@ def test_coordinators_see_only_their_crews_unscheduled_scenes(
     assert [u["crew"] for u in mine["unscheduled"]] == ["C1"]
     listed = client.get("/plans", headers=auth(world.coord2)).json()["items"][0]
     assert [u["crew"] for u in listed["unscheduled"]] == ["C2"]
+
+
+def test_own_confirmed_days_and_night_turnaround_shape_the_plan(
+    client: TestClient, world: World
+) -> None:
+    """Crew 1 confirmed the stage BBB-1 itself for days 2-5: it shoots there on those days
+    or not at all, never at the street AAA-1 that would suit its street scenes; a night
+    scene is never followed by a day scene the next date; accepting never clashes."""
+    add_scenes(world)
+    with transaction() as s:
+        a, b = sorted((world.base_a, world.base_b))
+        s.add(Travel(base_a_id=a, base_b_id=b, cost=5000))
+        s.add(
+            Booking(
+                set_id=world.set_b1,
+                crew_id=world.crew1,
+                start_date=day(2),
+                end_date=day(6),
+                status="confirmed",
+                price=0,
+                placed_at=world_now(),
+                expires_at=None,
+            )
+        )
+        streets = s.scalars(
+            select(Scene).where(Scene.crew_id == world.crew1).order_by(Scene.id)
+        ).all()
+        streets[0].day_night = streets[1].day_night = "NIGHT"
+        s.add(
+            Scene(
+                crew_id=world.crew1,
+                number="50",
+                int_ext="INT",
+                day_night="DAY",
+                description="stage insert",
+                required_tags=["stage"],
+                minutes=200,
+                page_eighths=2,
+                status="unscheduled",
+                restrict_sets=False,
+            )
+        )
+    run = run_once()
+    assert run.status == "succeeded", run.message
+    assert run.unscheduled == []
+    with transaction() as s:
+        mine = s.scalars(select(Proposal).where(Proposal.crew_id == world.crew1)).all()
+        night = {p.scene_id: s.get(Scene, p.scene_id).day_night == "NIGHT" for p in mine}
+        shots = [(p.date, p.days, p.set_id, night[p.scene_id]) for p in mine]
+    own_days = {day(i) for i in range(2, 6)}
+    for start, days, set_id, _ in shots:
+        for i in range(days):
+            if start + timedelta(days=i) in own_days:
+                assert set_id == world.set_b1, shots  # there or nowhere (rule 9)
+    night_dates = {
+        start + timedelta(days=i) for start, days, _, n in shots if n for i in range(days)
+    }
+    for start, _, _, is_night in shots:
+        if not is_night:
+            assert start - timedelta(days=1) not in night_dates, shots  # rule 10
+    # The stage scene uses the paid-for days: no rent is counted for them.
+    assert any(set_id == world.set_b1 and start in own_days for start, _, set_id, _ in shots)
+    accepted = client.post(
+        f"/plans/{run.id}/crews/{world.crew1}/accept", headers=auth(world.coord1)
+    )
+    assert accepted.status_code == 200, accepted.text

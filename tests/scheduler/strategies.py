@@ -108,6 +108,12 @@ def problem_dicts(
                 "earliest": None if earliest is None else day(earliest),
                 "latest": None if latest is None else day(latest),
                 "locations": allowed,
+                # Version 2: about a third at night; the key is sometimes left out.
+                **(
+                    {"night": draw(st.sampled_from([False, True, True]))}
+                    if draw(st.booleans())
+                    else {}
+                ),
                 # Only earlier scenes of the crew, so `after` never has a cycle.
                 "after": (
                     draw(st.lists(st.sampled_from(same_crew), max_size=2, unique=True))
@@ -117,6 +123,8 @@ def problem_dicts(
             }
         )
 
+    # Fixed days of other productions and of the crews themselves (rule 9, free rent),
+    # sometimes several sets booked by one crew on one date.
     fixed = []
     holders = [c["id"] for c in crews] + ["OTHER"]
     for loc in locations:

@@ -117,6 +117,7 @@ class FakeOptions:
     workers: int = 2
     seed: int | None = None
     hint: Plan | None = None
+    deterministic_time: float | None = None
 
 
 @dataclass
@@ -159,13 +160,15 @@ def test_solve_writes_plan_and_logs_json_lines_off_a_terminal(
 ) -> None:
     seen: dict[str, Any] = {}
     fake_solver(monkeypatch, seen)
+    # The command's own start-up comes out of the limit (here: 1.5 s so far).
+    monkeypatch.setattr("scheduler.cli._since_process_start", lambda: 1.5)
     hint = write(tmp_path / "hint.json", plan_dict(problem_dict(), [("S1", "L2", 1)]))
     out = tmp_path / "plan.json"
     args = ["solve", str(problem_file), "-o", str(out), "--time-limit", "5", "--workers", "1"]
     result = runner.invoke(make_app(), [*args, "--seed", "7", "--hint", str(hint)])
     assert result.exit_code == 0, result.output
     options = seen["options"]
-    assert (options.time_limit, options.workers, options.seed) == (5, 1, 7)
+    assert (options.time_limit, options.workers, options.seed) == (3.5, 1, 7)
     assert options.hint is not None and options.hint.assignments[0].scene == "S1"
     assert isinstance(seen["stop"], threading.Event)
     lines = [json.loads(line) for line in result.stderr.splitlines()]
@@ -205,3 +208,9 @@ def test_progress_line_updates_in_place_on_a_terminal() -> None:
     assert text.count("\r") == 2 and text.endswith("\n")
     assert "best 2,000,000" in text and "bound 1,900,000" in text and "gap 5.00%" in text
     assert "[lns]" in text
+
+
+def test_time_since_process_start_is_known_on_linux() -> None:
+    from scheduler.cli import _since_process_start
+
+    assert 0.0 < _since_process_start() < 24 * 3600

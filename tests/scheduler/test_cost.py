@@ -75,14 +75,31 @@ def test_multi_day_scene_counts_every_date() -> None:
     assert cost.unscheduled == 4 * PENALTY
 
 
-def test_fixed_own_crew_pays_rent_only_when_a_scene_is_there() -> None:
-    # L4 is fixed for C1 on the 7th.
+def test_own_fixed_day_costs_no_rent_used_or_not() -> None:
+    # L4 is fixed for C1 on the 7th: booked and paid already, so no rent that date.
     used = exact([("S3", "L4", 6)])
-    assert used.rent == 2 * 5000
+    assert used.rent == 1 * 5000  # the 6th only; the 7th is the crew's own day
     not_used = exact([("S3", "L4", 4)])
-    assert not_used.rent == 2 * 5000  # 4th and 5th, the fixed 7th is not rented
+    assert not_used.rent == 2 * 5000  # 4th and 5th
     nothing = exact([])
     assert nothing.rent == 0
+
+
+def test_another_crews_fixed_day_is_no_discount() -> None:
+    problem = problem_dict()
+    problem["fixed"][1]["crew"] = "C2"  # L4 on the 7th is now C2's own day
+    cost = exact([("S5", "L4", 7)], problem)
+    assert cost.rent == 0
+    problem["fixed"][1]["date"] = "2027-03-08"
+    assert exact([("S5", "L4", 7)], problem).rent == 5000
+
+
+def test_version_1_problem_keeps_its_cost() -> None:
+    # No night scene and no fixed entry of a crew of the problem: the version 1 rent.
+    problem = problem_dict()
+    problem["fixed"][1]["crew"] = "OTHER"
+    cost = exact([("S1", "L2", 1), ("S2", "L2", 1), ("S3", "L3", 3), ("S4", "L2", 6)], problem)
+    assert cost.total == 60000 + 600000 + 80000 + 18000 + PENALTY
 
 
 def test_empty_plan_costs_only_penalties() -> None:
@@ -111,9 +128,9 @@ def test_cost_by_crew_attributes_cast_to_their_crew_and_sums_to_total() -> None:
 
 
 def test_cast_span_runs_across_crews_idle_days() -> None:
-    # A2 in S2 on the 1st and S3 on the 7th-8th: paid 8 days.
-    cost = exact([("S2", "L2", 1), ("S3", "L3", 7)])
-    assert cost.cast == 1 * 40000 + 8 * 10000
+    # A2 in S2 on the 1st and S3 on the 5th-6th: paid 6 days.
+    cost = exact([("S2", "L2", 1), ("S3", "L3", 5)])
+    assert cost.cast == 1 * 40000 + 6 * 10000
 
 
 def test_cost_terms_are_documented() -> None:

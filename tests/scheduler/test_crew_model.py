@@ -262,7 +262,7 @@ def test_travel_connects_bases_binding_whatever_the_calendar_gap() -> None:
 
 
 def test_travel_connects_bases_not_binding_whatever_the_calendar_gap() -> None:
-    assert model_verdict([("S1", "L2", 1), ("S3", "L3", 6)]) == FEASIBLE
+    assert model_verdict([("S1", "L2", 1), ("S3", "L3", 5)]) == FEASIBLE
 
 
 # after_precedence
@@ -288,6 +288,53 @@ def test_after_precedence_not_binding_successor_after_the_last_day() -> None:
     assert model_verdict([("S3", "L3", 3), ("S4", "L3", 5)], raw) == FEASIBLE
 
 
+# own_fixed_days (the scope's): C1 booked L4 itself on the 7th.
+
+
+def test_own_fixed_days_binding_crew_at_another_set_on_its_own_day() -> None:
+    assert model_verdict([("S1", "L2", 7)]) == OUTSIDE_SCOPE
+
+
+def test_own_fixed_days_not_binding_crew_at_its_own_set() -> None:
+    assert model_verdict([("S1", "L4", 7)]) == FEASIBLE
+
+
+def test_own_fixed_days_not_binding_for_another_production() -> None:
+    raw = problem_dict()
+    raw["fixed"][1]["crew"] = "OTHER"
+    assert model_verdict([("S1", "L2", 7)], raw) == FEASIBLE
+
+
+# night_turnaround
+
+
+def _night(*scenes: int) -> dict[str, Any]:
+    raw = problem_dict()
+    for i in scenes:
+        raw["scenes"][i]["night"] = True
+    return raw
+
+
+def test_night_turnaround_binding_day_scene_after_a_night() -> None:
+    assert model_verdict([("S1", "L1", 2), ("S2", "L1", 3)], _night(0)) == INFEASIBLE
+
+
+def test_night_turnaround_not_binding_rest_day_between() -> None:
+    assert model_verdict([("S1", "L1", 1), ("S2", "L1", 3)], _night(0)) == FEASIBLE
+
+
+def test_night_turnaround_not_binding_night_and_day_on_one_date() -> None:
+    assert model_verdict([("S1", "L1", 2), ("S2", "L1", 2)], _night(0)) == FEASIBLE
+
+
+def test_night_turnaround_binding_after_a_multi_day_night_scene() -> None:
+    assert model_verdict([("S3", "L3", 2), ("S4", "L3", 4)], _night(2)) == INFEASIBLE
+
+
+def test_night_turnaround_not_binding_night_after_night() -> None:
+    assert model_verdict([("S1", "L1", 2), ("S2", "L1", 3)], _night(0, 1)) == FEASIBLE
+
+
 # Cost terms: the model's amount is the catalogue's, whether the term is paid or not.
 
 
@@ -302,8 +349,10 @@ def test_after_precedence_not_binding_successor_after_the_last_day() -> None:
         ("crew", [("S1", "L2", 1), ("S2", "L2", 3)], [("S1", "L2", 5), ("S2", "L2", 6)]),
         # A1 held over the idle 2nd, against A1 on one date
         ("cast", [("S1", "L2", 1), ("S2", "L2", 3)], [("S1", "L2", 1), ("S2", "L2", 1)]),
+        # two rented days, against one rented day and the crew's own (paid) 7th at L4
+        ("rent", [("S3", "L4", 5)], [("S3", "L4", 6)]),
         # a move within the base, against staying at one set
-        ("moves", [("S1", "L1", 6), ("S2", "L2", 7)], [("S1", "L2", 6), ("S2", "L2", 7)]),
+        ("moves", [("S1", "L1", 6), ("S2", "L2", 8)], [("S1", "L2", 6), ("S2", "L2", 8)]),
         # a move between bases (travel), against none
         ("moves", [("S1", "L2", 1), ("S3", "L3", 2)], [("S1", "L3", 6), ("S3", "L3", 2)]),
     ],
@@ -319,5 +368,5 @@ def test_cost_term_equals_the_catalogue_paid_or_not(
 
 
 def test_same_base_move_is_priced_as_in_the_problem() -> None:
-    terms = model_terms([("S1", "L1", 6), ("S2", "L2", 7)])
+    terms = model_terms([("S1", "L1", 6), ("S2", "L2", 8)])
     assert terms["moves"] == SAME_BASE

@@ -13,9 +13,11 @@ from scheduler.explain import (
     CREW_DAYS_FULL,
     LOCATIONS_BLOCKED,
     LOCATIONS_TAKEN,
+    NIGHT_TURNAROUND,
     NO_ALLOWED_LOCATION,
     NO_LOCATION_WITH_TAGS,
     NO_TRAVEL_CONNECTION,
+    OWN_FIXED_DAY,
     SLOT_AVAILABLE,
     WINDOW_TOO_SHORT,
     UnscheduledReason,
@@ -169,3 +171,32 @@ def test_slot_available_names_the_slot() -> None:
     r = reason_for("S1", problem_dict())
     assert r.code == SLOT_AVAILABLE
     assert (r.location, r.date) == ("L4", "2027-03-01")
+
+
+def test_own_fixed_day_keeps_the_crew_at_its_own_set() -> None:
+    # S1 needs an exterior street (L1 only) on the 7th, the day C1 booked L4 itself.
+    problem = problem_dict()
+    problem["scenes"][0]["requires"] = ["exterior"]
+    problem["scenes"][0]["earliest"] = problem["scenes"][0]["latest"] = "2027-03-07"
+    r = reason_for("S1", problem)
+    assert r.code == OWN_FIXED_DAY and "C1" in r.message and "rule 9" in r.message
+    # The same day booked by another production instead: the slot is open.
+    problem["fixed"][1]["crew"] = "OTHER"
+    assert reason_for("S1", problem).code == SLOT_AVAILABLE
+
+
+def test_night_turnaround_after_a_night_shoot() -> None:
+    # S2 by day can only go on the 3rd; the crew shot S1 at night on the 2nd.
+    problem = problem_dict()
+    problem["scenes"][0]["night"] = True
+    problem["scenes"][1]["earliest"] = problem["scenes"][1]["latest"] = "2027-03-03"
+    r = reason_for("S2", problem, [("S1", "L1", 2)])
+    assert r.code == NIGHT_TURNAROUND and "night" in r.message
+    # A night scene the day before a day scene, the other way round.
+    problem["scenes"][1]["night"] = False
+    problem["scenes"][0]["earliest"] = problem["scenes"][0]["latest"] = "2027-03-02"
+    problem["scenes"][1]["earliest"] = problem["scenes"][1]["latest"] = None
+    r = reason_for("S1", problem, [("S2", "L1", 3)])
+    assert r.code == NIGHT_TURNAROUND and "day scenes" in r.message
+    problem["scenes"][0]["night"] = False
+    assert reason_for("S1", problem, [("S2", "L1", 3)]).code == SLOT_AVAILABLE

@@ -146,6 +146,13 @@ REJECTIONS: list[tuple[str, Mutation, list[str]]] = [
     ),
     ("fixed with empty crew", _set("fixed.0.crew", ""), ["fixed[0]", "'crew'"]),
     ("fixed bad date", _set("fixed.0.date", "tomorrow"), ["fixed[0]", "'date'"]),
+    ("night as a number", _set("scenes.2.night", 1), ["scenes[2] (id 'S3')", "'night'", "boolean"]),
+    (
+        "night as a string",
+        _set("scenes.2.night", "true"),
+        ["scenes[2] (id 'S3')", "'night'", "boolean"],
+    ),
+    ("night null", _set("scenes.2.night", None), ["scenes[2] (id 'S3')", "'night'", "boolean"]),
 ]
 
 
@@ -189,6 +196,18 @@ def test_accepted_variants() -> None:
     assert parsed.scenes[0].after == ()
     assert parsed.scenes[1].after == ()  # S2 has no 'after' key at all
     assert parsed.scenes[4].locations == frozenset()
+    assert not parsed.scenes[0].night  # version 1: no 'night' key means a day scene
+
+
+def test_night_is_read_and_written_only_when_true() -> None:
+    problem = problem_dict()
+    problem["scenes"][2]["night"] = True
+    problem["scenes"][1]["night"] = False
+    parsed = parse_problem(problem)
+    assert [s.night for s in parsed.scenes] == [False, False, True, False, False]
+    written = problem_to_dict(parsed)
+    assert [s.get("night") for s in written["scenes"]] == [None, None, True, None, None]
+    assert parse_problem(written) == parsed
 
 
 def test_parsed_problem_fields() -> None:

@@ -38,7 +38,7 @@ def assert_keeps(triples: Triples, problem: dict[str, Any] | None = None) -> Non
 
 
 def test_catalogue_lists_every_rule_once_with_a_hard_constraint_docstring() -> None:
-    assert [c.rule for c in HARD_CONSTRAINTS] == list(range(1, 9))
+    assert [c.rule for c in HARD_CONSTRAINTS] == list(range(1, 11))
     assert {c.rule: c.name for c in HARD_CONSTRAINTS} == RULE_CODES
     for entry in HARD_CONSTRAINTS:
         assert entry.doc.startswith("Hard constraint:")
@@ -83,7 +83,7 @@ def test_rule2_binding_multi_day_scene_runs_past_window() -> None:
 
 
 def test_rule2_not_binding_multi_day_scene_ends_on_last_window_day() -> None:
-    assert_keeps([("S3", "L3", 7)])
+    assert_keeps([("S3", "L4", 7)])
 
 
 def test_rule2_binding_after_horizon() -> None:
@@ -101,7 +101,7 @@ def test_rule2_binding_before_earliest() -> None:
 
 
 def test_rule2_binding_after_latest() -> None:
-    assert_breaks(2, [("S1", "L2", 1), ("S4", "L2", 7)])
+    assert_breaks(2, [("S1", "L2", 1), ("S4", "L2", 8)])
 
 
 def test_rule2_not_binding_earliest_and_latest_inclusive() -> None:
@@ -226,7 +226,7 @@ def test_rule7_binding_whatever_the_calendar_gap() -> None:
 
 
 def test_rule7_not_binding_whatever_the_calendar_gap() -> None:
-    assert_keeps([("S1", "L2", 1), ("S3", "L3", 6)])
+    assert_keeps([("S1", "L2", 1), ("S3", "L3", 5)])
     assert_keeps([("S1", "L4", 1), ("S3", "L4", 5)])
 
 
@@ -264,7 +264,87 @@ def test_rule8_not_binding_when_predecessor_unscheduled() -> None:
     assert_keeps([("S4", "L2", 3)])
 
 
-@pytest.mark.parametrize("rule", range(1, 9))
+# Rule 9: on a date the crew booked sets itself (L4 for C1 on the 7th), there or nowhere.
+
+
+def test_rule9_binding_crew_sent_to_another_set_on_its_own_day() -> None:
+    assert_breaks(9, [("S1", "L2", 7)])
+
+
+def test_rule9_not_binding_crew_shoots_at_its_own_set() -> None:
+    assert_keeps([("S1", "L4", 7)])
+
+
+def test_rule9_not_binding_own_day_left_unused() -> None:
+    assert_keeps([("S1", "L2", 6), ("S2", "L2", 8)])
+
+
+def test_rule9_binding_multi_day_scene_runs_into_the_own_day_elsewhere() -> None:
+    assert_breaks(9, [("S3", "L3", 6)])
+
+
+def test_rule9_not_binding_multi_day_scene_runs_into_the_own_day_there() -> None:
+    assert_keeps([("S3", "L4", 6)])
+
+
+def test_rule9_several_own_sets_on_one_date_any_one_of_them() -> None:
+    problem = problem_dict()
+    problem["fixed"].append({"location": "L1", "crew": "C1", "date": "2027-03-07"})
+    assert_keeps([("S1", "L1", 7)], problem)
+    assert_keeps([("S1", "L4", 7)], problem)
+    assert_breaks(9, [("S1", "L2", 7)], problem)
+
+
+def test_rule9_not_binding_for_a_crew_without_own_days() -> None:
+    problem = problem_dict()
+    problem["fixed"][1]["crew"] = "OTHER"  # a version 1 problem: no own-crew fixed entry
+    assert_keeps([("S1", "L2", 7)], problem)
+
+
+# Rule 10: after a night the crew shoots no day scene the next calendar date.
+
+
+def _night(*scenes: int) -> dict[str, Any]:
+    problem = problem_dict()
+    for i in scenes:
+        problem["scenes"][i]["night"] = True
+    return problem
+
+
+def test_rule10_binding_day_scene_the_day_after_a_night() -> None:
+    assert_breaks(10, [("S1", "L1", 2), ("S2", "L1", 3)], _night(0))
+
+
+def test_rule10_not_binding_a_rest_day_between() -> None:
+    assert_keeps([("S1", "L1", 1), ("S2", "L1", 3)], _night(0))
+
+
+def test_rule10_not_binding_day_and_night_share_a_date() -> None:
+    assert_keeps([("S1", "L1", 2), ("S2", "L1", 2)], _night(0))
+
+
+def test_rule10_not_binding_night_after_a_day() -> None:
+    assert_keeps([("S2", "L1", 2), ("S1", "L1", 3)], _night(0))
+
+
+def test_rule10_not_binding_night_after_a_night() -> None:
+    assert_keeps([("S1", "L1", 2), ("S2", "L1", 3)], _night(0, 1))
+
+
+def test_rule10_binding_day_scene_after_the_last_night_of_a_multi_day_scene() -> None:
+    assert_breaks(10, [("S3", "L3", 2), ("S4", "L3", 4)], _night(2))
+
+
+def test_rule10_not_binding_day_scene_two_days_after() -> None:
+    assert_keeps([("S3", "L3", 2), ("S4", "L3", 5)], _night(2))
+
+
+def test_rule10_not_binding_between_crews() -> None:
+    problem = _night(0)
+    assert_keeps([("S1", "L1", 2), ("S5", "L2", 3)], problem)
+
+
+@pytest.mark.parametrize("rule", range(1, 11))
 def test_rule_entries_are_documented(rule: int) -> None:
     entry = hard_constraint(rule)
     assert entry is hard_constraint(entry.name)

@@ -23,6 +23,7 @@ from scheduler.cost import crew_cost, make_plan
 from scheduler.domain import Assignment, CostBreakdown, Plan, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.io import parse_problem, plan_to_dict
+from scheduler.parallel import split_for_processes, sub_problem
 from scheduler.repair import repair_plan
 from scheduler.solver import Progress, SolveOptions, solve
 from tests.scheduler.strategies import day, problem_dicts
@@ -240,3 +241,27 @@ def test_multi_day_scene_and_continuity_are_kept() -> None:
     _checked(raw, plan)
     by_scene = {a.scene: a for a in plan.assignments}
     assert by_scene["C0-3"].date > by_scene["C0-2"].date + timedelta(days=1)
+
+
+def test_workers_above_two_solve_independent_groups_in_processes() -> None:
+    raw = generate("small", 2, 2)
+    problem = parse_problem(raw)
+    parts = split_for_processes(problem, 2)
+    assert len(parts) == 2
+    assert sorted(c for part in parts for c in part) == sorted(c.id for c in problem.crews)
+    seen: list[Progress] = []
+    started = time.monotonic()
+    plan = solve(problem, SolveOptions(time_limit=6.0, workers=4, seed=1), progress=seen.append)
+    assert time.monotonic() - started < 6.0 * 1.1 + 3
+    _checked(raw, plan)
+    assert plan.cost.total <= greedy_plan(problem).cost.total
+    assert [p.phase for p in seen] == ["processes", "done"]
+
+
+def test_a_part_of_the_problem_keeps_the_other_crews_fixed_days() -> None:
+    raw = generate("small", 1, 2)
+    problem = parse_problem(raw)
+    part = sub_problem(problem, [problem.crews[0].id])
+    assert [c.id for c in part.crews] == [problem.crews[0].id]
+    assert part.fixed == problem.fixed and part.locations == problem.locations
+    assert {s.crew for s in part.scenes} == {problem.crews[0].id}

@@ -18,6 +18,8 @@ import pytest
 from scheduler.checker import check_plan
 from scheduler.greedy import greedy_plan
 from scheduler.io import parse_problem, plan_to_dict
+from scheduler.sequencing import TalentShape, talent_shape
+from scheduler.solver import SolveOptions, solve
 from scheduler.talent import (
     CREW_ID,
     LOCATION_ID,
@@ -147,3 +149,64 @@ def test_small_inline_instance() -> None:
     problem = parse_problem(talent_problem_dict(instance))
     plan = plan_for_order(problem, order)
     assert plan.cost.total == total
+
+
+def _tiny_with(**changes: Any) -> dict[str, Any]:
+    """The tiny instance in the exchange format, with an extra set and version 2 edits."""
+    instance = {
+        "name": "tiny",
+        "actors": [{"name": "A", "cost_per_day": 10}, {"name": "B", "cost_per_day": 1}],
+        "scenes": [
+            {"name": "s1", "duration_days": 1, "actors": ["A"]},
+            {"name": "s2", "duration_days": 2, "actors": ["B"]},
+            {"name": "s3", "duration_days": 1, "actors": ["A", "B"]},
+        ],
+    }
+    raw = talent_problem_dict(instance)
+    raw["locations"].append(
+        {
+            "id": "OTHER-SET",
+            "base": raw["bases"][0]["id"],
+            "tags": [],
+            "day_rate": 0,
+            "unavailable": [],
+        }
+    )
+    for night_scene in changes.get("night", ()):
+        next(s for s in raw["scenes"] if s["id"] == night_scene)["night"] = True
+    raw["fixed"] = changes.get("fixed", [])
+    return raw
+
+
+def _shape(raw: dict[str, Any]) -> TalentShape | None:
+    return talent_shape(parse_problem(raw), CREW_ID)
+
+
+def test_talent_form_holds_for_all_night_or_all_day_crews() -> None:
+    assert _shape(_tiny_with()) is not None
+    assert _shape(_tiny_with(night=["s1", "s2", "s3"])) is not None
+
+
+def test_talent_form_does_not_hold_when_a_night_may_be_followed_by_a_day_scene() -> None:
+    assert _shape(_tiny_with(night=["s2"])) is None
+
+
+def test_talent_form_with_own_fixed_days() -> None:
+    # An own day inside the block at the set: the form holds (and the rent is paid).
+    inside = [{"location": LOCATION_ID, "crew": CREW_ID, "date": "2027-03-02"}]
+    assert _shape(_tiny_with(fixed=inside)) is not None
+    # An own day inside the block at another set: the crew must shoot there (rule 9).
+    elsewhere = [{"location": "OTHER-SET", "crew": CREW_ID, "date": "2027-03-02"}]
+    assert _shape(_tiny_with(fixed=elsewhere)) is None
+    # Another production's day on the set inside the block: the block goes to the other set.
+    other = [{"location": LOCATION_ID, "crew": "ELSE", "date": "2027-03-02"}]
+    shape = _shape(_tiny_with(fixed=other))
+    assert shape is not None and shape.location == "OTHER-SET"
+
+
+def test_talent_solve_with_a_night_and_day_crew_keeps_the_turnaround() -> None:
+    raw = _tiny_with(night=["s1"])
+    plan = solve(parse_problem(raw), SolveOptions(time_limit=5, workers=1, seed=1))
+    report = check_plan(raw, plan_to_dict(plan))
+    assert report.valid, report.violations
+    assert plan.unscheduled == ()
