@@ -20,6 +20,15 @@ from app.models.crew import (
 )
 from app.models.feed import FEED_KINDS, FeedToken
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
+from app.models.notice import (
+    CHANNELS,
+    DELIVERY_STATUSES,
+    NOTICE_KINDS,
+    Notice,
+    NoticeDelivery,
+    NoticePreference,
+    WebhookSubscription,
+)
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.ratelimit import RateCounter
 from app.models.user import ROLES, User, UserBase, UserCrew
@@ -27,7 +36,10 @@ from app.models.web_session import WebSession
 
 __all__ = [
     "BOOKING_STATUSES",
+    "CHANNELS",
+    "DELIVERY_STATUSES",
     "FEED_KINDS",
+    "NOTICE_KINDS",
     "NO_DOUBLE_BOOKING",
     "ROLES",
     "RUN_STATUSES",
@@ -44,6 +56,9 @@ __all__ = [
     "FilmSet",
     "IdempotencyRecord",
     "Model",
+    "Notice",
+    "NoticeDelivery",
+    "NoticePreference",
     "PlanRun",
     "Proposal",
     "RateCounter",
@@ -58,5 +73,6 @@ __all__ = [
     "UserBase",
     "UserCrew",
     "WebSession",
+    "WebhookSubscription",
     "utcnow",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,16 +41,23 @@ class Crew(Model):
     window_end: Mapped[date] = mapped_column(Date)
     day_cost: Mapped[int] = mapped_column(Integer)
     max_minutes_per_day: Mapped[int] = mapped_column(Integer, default=720)
+    # When the unit is called on a shooting day (local time), unless a day says otherwise.
+    call_time: Mapped[time] = mapped_column(Time, default=time(7, 0), server_default="07:00:00")
 
 
 class CastMember(Model):
     __tablename__ = "cast_members"
-    __table_args__ = (CheckConstraint("day_cost >= 0", name="day_cost_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("day_cost >= 0", name="day_cost_not_negative"),
+        CheckConstraint("makeup_minutes BETWEEN 0 AND 600", name="makeup_minutes_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     day_cost: Mapped[int] = mapped_column(Integer)
+    # Hair, makeup and wardrobe before the crew call: the call sheet's makeup time.
+    makeup_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     unavailable: Mapped[list[CastUnavailable]] = relationship(
         cascade="all, delete-orphan", order_by="CastUnavailable.day", lazy="selectin"
     )
@@ -72,6 +80,7 @@ class Scene(Model):
         CheckConstraint("day_night IN ('DAY', 'NIGHT')", name="day_night_known"),
         CheckConstraint("minutes > 0", name="minutes_positive"),
         CheckConstraint("page_eighths >= 0", name="page_eighths_not_negative"),
+        CheckConstraint("extras >= 0", name="extras_not_negative"),
         CheckConstraint("status IN ('unscheduled', 'scheduled', 'shot')", name="status_known"),
         CheckConstraint(
             "earliest IS NULL OR latest IS NULL OR earliest <= latest",
@@ -88,6 +97,8 @@ class Scene(Model):
     required_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     minutes: Mapped[int] = mapped_column(Integer)
     page_eighths: Mapped[int] = mapped_column(Integer, default=0)
+    # Background artists (群众演员) the scene needs.
+    extras: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     earliest: Mapped[date | None] = mapped_column(Date)
     latest: Mapped[date | None] = mapped_column(Date)
     # False: any set with the tags; True: only the sets in allowed_sets (possibly none).
