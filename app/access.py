@@ -7,6 +7,8 @@ does not act for them). Routers and pages call these and never test a role thems
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -188,6 +190,28 @@ def booking_crew(session: Session, user: User, crew_id: int) -> Crew:
 def sees_all_unscheduled(user: User) -> bool:
     """A run's unscheduled scenes name crews: coordinators see only their own crews'."""
     return not is_coordinator(user)
+
+
+# --- call sheets ---------------------------------------------------------------------------
+
+
+def reads_callsheet(user: User, crew_id: int, base_ids: Collection[int]) -> bool:
+    """A crew's call sheet for a day: its coordinators and admins, and (read only) the
+    managers of a base where the crew shoots that day."""
+    return works_for_crew(user, crew_id) or any(manages_base(user, b) for b in base_ids)
+
+
+def require_callsheet_reader(user: User, crew: Crew, day: date, base_ids: Collection[int]) -> None:
+    """404 unless ``user`` reads the crew's call sheet of ``day`` (``base_ids``: the bases
+    where the crew shoots that day, empty when it does not shoot). Only those who act for
+    the crew learn that it simply has no call sheet that day."""
+    if base_ids and reads_callsheet(user, crew.id, base_ids):
+        return
+    if works_for_crew(user, crew.id):
+        raise NotFound(
+            f"{crew.name} has no call sheet for {day}: no scene is pinned or accepted that day."
+        )
+    raise NotFound("Call sheet not found.")
 
 
 # --- bookings ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accesslog import install as install_access_log_redaction
 from app.bookings.router import router as bookings_router
+from app.callsheets.router import router as callsheets_router
 from app.catalog.router import router as catalog_router
 from app.config import get_settings
 from app.crews.router import router as crews_router
@@ -95,6 +96,7 @@ def create_app() -> FastAPI:
     app.include_router(plans_router)
     app.include_router(occupancy_router)
     app.include_router(exports_router)
+    app.include_router(callsheets_router)
     app.include_router(users_router)
     install_pages(app)
 

@@ -14,6 +14,8 @@ from app.schemas import (
     Id,
     InputModel,
     IsoDate,
+    Latitude,
+    Longitude,
     Name,
     OutputModel,
     ShortCode,
@@ -35,6 +37,9 @@ class BaseCreate(InputModel):
     name_en: Name
     hold_ttl_hours: Hours = 168
     challenge_hours: Hours = 48
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    address: Text = ""
 
 
 class BaseUpdate(InputModel):
@@ -42,6 +47,9 @@ class BaseUpdate(InputModel):
     name_en: Name | None = None
     hold_ttl_hours: Hours | None = None
     challenge_hours: Hours | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    address: Text | None = None
 
 
 class BaseOut(OutputModel):
@@ -51,6 +59,9 @@ class BaseOut(OutputModel):
     name_en: str
     hold_ttl_hours: int
     challenge_hours: int
+    latitude: float | None
+    longitude: float | None
+    address: str
 
 
 class SetCreate(InputModel):
@@ -61,6 +72,8 @@ class SetCreate(InputModel):
     kind: Literal["backlot", "stage"]
     tags: Tags = []
     day_rate: DayRate
+    address: Text = ""
+    notes: Text = ""
 
 
 class SetUpdate(InputModel):
@@ -69,6 +82,8 @@ class SetUpdate(InputModel):
     kind: Literal["backlot", "stage"] | None = None
     tags: Tags | None = None
     day_rate: DayRate | None = None
+    address: Text | None = None
+    notes: Text | None = None
 
 
 class SetOut(OutputModel):
@@ -80,6 +95,8 @@ class SetOut(OutputModel):
     kind: str
     tags: list[str]
     day_rate: int
+    address: str
+    notes: str
 
 
 class BlackoutCreate(InputModel):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
 from app.schemas import (
+    Clock,
     Id,
     InputModel,
     IsoDate,
@@ -33,6 +34,7 @@ class CrewCreate(InputModel):
     window_end: IsoDate
     day_cost: Yuan
     max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] = 720
+    call_time: Clock = time(7, 0)
 
     @model_validator(mode="after")
     def _window(self) -> CrewCreate:
@@ -49,6 +51,7 @@ class CrewUpdate(InputModel):
     window_end: IsoDate | None = None
     day_cost: Yuan | None = None
     max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] | None = None
+    call_time: Clock | None = None
 
 
 class CrewOut(OutputModel):
@@ -61,18 +64,26 @@ class CrewOut(OutputModel):
     window_end: date
     day_cost: int
     max_minutes_per_day: int
+    call_time: time
+
+
+MakeupMinutes = Annotated[int, Strict(), Field(ge=0, le=600)]
 
 
 class CastCreate(InputModel):
     name: Name
     day_cost: Yuan
     unavailable: Annotated[list[IsoDate], Field(max_length=366)] = []
+    makeup_minutes: MakeupMinutes = Field(
+        default=90, description="Makeup before the crew call, minutes (the call sheet's time)"
+    )
 
 
 class CastUpdate(InputModel):
     name: Name | None = None
     day_cost: Yuan | None = None
     unavailable: Annotated[list[IsoDate], Field(max_length=366)] | None = None
+    makeup_minutes: MakeupMinutes | None = None
 
 
 class CastOut(OutputModel):
@@ -81,6 +92,7 @@ class CastOut(OutputModel):
     name: str
     day_cost: int
     unavailable: list[date]
+    makeup_minutes: int
 
 
 class SceneFields(InputModel):
@@ -90,6 +102,7 @@ class SceneFields(InputModel):
     requires: Annotated[list[Tag], Field(max_length=30)] = []
     minutes: Minutes
     page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] = 0
+    extras: Annotated[int, Strict(), Field(ge=0, le=100_000)] = 0
     cast: Annotated[list[Id], Field(max_length=200)] = []
     earliest: IsoDate | None = None
     latest: IsoDate | None = None
@@ -122,6 +135,7 @@ class SceneUpdate(InputModel):
     requires: Annotated[list[Tag], Field(max_length=30)] | None = None
     minutes: Minutes | None = None
     page_eighths: Annotated[int, Strict(), Field(ge=0, le=8 * 200)] | None = None
+    extras: Annotated[int, Strict(), Field(ge=0, le=100_000)] | None = None
     cast: Annotated[list[Id], Field(max_length=200)] | None = None
     earliest: IsoDate | None = None
     latest: IsoDate | None = None
@@ -142,6 +156,7 @@ class SceneOut(OutputModel):
     requires: list[str]
     minutes: int
     page_eighths: int
+    extras: int
     cast: list[int]
     earliest: date | None
     latest: date | None

@@ -76,9 +76,16 @@ def set_unavailable(member: CastMember, days: list[date]) -> None:
 
 
 def create_cast(
-    session: Session, crew: Crew, name: str, day_cost: int, unavailable: list[date]
+    session: Session,
+    crew: Crew,
+    name: str,
+    day_cost: int,
+    unavailable: list[date],
+    makeup_minutes: int = 90,
 ) -> CastMember:
-    member = CastMember(crew_id=crew.id, name=name, day_cost=day_cost)
+    member = CastMember(
+        crew_id=crew.id, name=name, day_cost=day_cost, makeup_minutes=makeup_minutes
+    )
     set_unavailable(member, unavailable)
     session.add(member)
     session.flush()
@@ -230,6 +237,7 @@ def scene_out_fields(scene: Scene) -> dict[str, object]:
         "requires": list(scene.required_tags),
         "minutes": scene.minutes,
         "page_eighths": scene.page_eighths,
+        "extras": scene.extras,
         "cast": sorted(link.cast_id for link in scene.cast_links),
         "earliest": scene.earliest,
         "latest": scene.latest,

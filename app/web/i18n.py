@@ -324,6 +324,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "feeds.subject": ("Feed of", "订阅对象"),
     "feeds.created_at": ("Created", "创建时间"),
     "feeds.done_revoke": ("Feed revoked: its link no longer works.", "订阅已吊销，链接失效。"),
+    # call sheets
+    "cs.title": ("Call sheet", "通告单"),
+    "cs.open": ("Call sheet", "通告单"),
+    "cs.day_of": ("Day {n} of {m}", "第 {n} 天 / 共 {m} 天"),
+    "cs.date": ("Date", "日期"),
+    "cs.crew": ("Production", "剧组"),
+    "cs.company": ("Company", "出品公司"),
+    "cs.call": ("Crew call", "全组集合"),
+    "cs.sunrise": ("Sunrise", "日出"),
+    "cs.sunset": ("Sunset", "日落"),
+    "cs.where": ("Locations", "拍摄地点"),
+    "cs.address": ("Address", "地址"),
+    "cs.base": ("Base", "基地"),
+    "cs.set": ("Set", "场景"),
+    "cs.scenes": ("Scenes in shooting order", "拍摄场次（按拍摄顺序）"),
+    "cs.scene": ("Sc.", "场次"),
+    "cs.ie": ("INT/EXT", "内/外"),
+    "cs.dn": ("D/N", "日/夜"),
+    "cs.pages": ("Pages", "页数"),
+    "cs.synopsis": ("Synopsis", "内容提要"),
+    "cs.cast": ("Cast", "演员"),
+    "cs.extras": ("Extras", "群演"),
+    "cs.cast_calls": ("Cast calls", "演员通告"),
+    "cs.makeup": ("Makeup", "化妆"),
+    "cs.makeup_min": ("Makeup (min)", "化妆时长（分钟）"),
+    "cs.on_set": ("On set", "到场"),
+    "cs.in_scenes": ("Scenes", "场次"),
+    "cs.notes": ("Notes", "备注"),
+    "cs.no_notes": ("No notes.", "无。"),
+    "cs.total": ("Total", "合计"),
+    "cs.part": ("day {i} of {n}", "第 {i}/{n} 天"),
+    "cs.booking.confirmed": ("booking confirmed", "预订已确认"),
+    "cs.booking.hold": ("NOT CONFIRMED: still a hold", "尚未确认：仍为意向预订"),
+    "cs.booking.none": ("NOT BOOKED", "未预订"),
+    "cs.print": ("Print", "打印"),
+    "cs.xlsx": ("Download .xlsx", "下载 .xlsx"),
+    "cs.back": ("Back to the schedule", "返回拍摄计划"),
+    "cs.no_sun": ("no coordinates", "缺少坐标"),
+    "cs.summary": (
+        "{n} scene(s), {pages} pages, {extras} extras",
+        "{n} 场，{pages} 页，群演 {extras} 人",
+    ),
+    "cs.INT": ("INT", "内景"),
+    "cs.EXT": ("EXT", "外景"),
+    "cs.DAY": ("DAY", "日"),
+    "cs.NIGHT": ("NIGHT", "夜"),
     # errors
     "error.title": ("Something is not right", "出了点问题"),
     "error.back": ("Back to the start", "返回首页"),
@@ -353,6 +399,14 @@ _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
+
+
+def pages_text(eighths: int) -> str:
+    """Script length the way a breakdown writes it: '1 3/8'."""
+    whole, rest = divmod(eighths, 8)
+    if not rest:
+        return str(whole)
+    return f"{whole} {rest}/8" if whole else f"{rest}/8"
 
 
 def pick_language(cookie: str | None, accept_language: str | None) -> Lang:
@@ -438,11 +492,7 @@ class Translator:
         return self("b.nth", n=ordinal(rank))
 
     def pages(self, eighths: int) -> str:
-        """Script length the way a breakdown writes it: '1 3/8'."""
-        whole, rest = divmod(eighths, 8)
-        if not rest:
-            return str(whole)
-        return f"{whole} {rest}/8" if whole else f"{rest}/8"
+        return pages_text(eighths)
 
     def name(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.responses import Response
@@ -34,6 +34,7 @@ from app.access import (
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets
 from app.bookings.queries import BookingFilter, list_visible
+from app.callsheets import service as callsheets
 from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.deps import SessionDep, user_for_key
@@ -466,7 +467,24 @@ def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Respon
     crews = _crews_seen(session, user)
     chosen = _pick_crew(session, user, crew, crews)
     plan = crew_schedule(session, chosen)
-    return page.render("schedule.html", plan=plan, crews=crews, crew=chosen)
+    # Days with a pinned or accepted scene have a call sheet.
+    firm = {d.date for d in plan.days if any(s.source in callsheets.FIRM for s in d.strips)}
+    return page.render("schedule.html", plan=plan, crews=crews, crew=chosen, firm=firm)
+
+
+@router.get("/ui/crews/{crew_id}/callsheet/{day}")
+def callsheet(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    crew_id: int,
+    day: Annotated[IsoDate, Path()],
+) -> Response:
+    """The crew's call sheet for a shooting day, laid out to print on A4."""
+    user = page.require_user()
+    sheet = callsheets.callsheet(session, user, crew_id, day, now)
+    xlsx = f"/crews/{crew_id}/callsheets/{day.isoformat()}.xlsx?lang={page.lang}"
+    return page.render("callsheet.html", sheet=sheet, xlsx_url=xlsx)
 
 
 # --- plans ------------------------------------------------------------------------------------

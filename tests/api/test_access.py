@@ -26,7 +26,7 @@ from app.crews.service import create_cast, create_scene, get_crew
 from app.db import transaction
 from app.exports.service import create_feed
 from app.main import create_app
-from app.models import Model, PlanRun, Proposal, User, utcnow
+from app.models import Model, PlanRun, Proposal, Scene, User, utcnow
 from app.users.service import create_user
 from tests.factories import World, auth, day, iso
 
@@ -190,6 +190,16 @@ class Ctx:
                 )
             )
             return run.id
+
+    def callsheet_day(self) -> dict[str, object]:
+        """C1 shoots a pinned scene on AAA-1 on day 60 (its hold's first day): a call sheet
+        that C1's coordinator and AAA's managers read."""
+        scene = self.new_scene()
+        with transaction() as s:
+            found = s.get(Scene, scene)
+            assert found is not None
+            found.pinned_date, found.pinned_set_id = day(60), self.w.set_a1
+        return {"crew_id": self.w.crew1, "day": day(60).isoformat()}
 
     def no_run_active(self) -> dict[str, int]:
         """Finish earlier runs, so that starting one is not refused as 'already running'."""
@@ -453,6 +463,19 @@ CASES: list[Case] = [
         "/feeds/{token}.ics",
         everyone() | {"anon": 200, "revoked": 200},
         lambda ctx: {"token": ctx.feed_token},
+    ),
+    # --- call sheets: the crew's coordinators, admins, and managers of the day's base.
+    Case(
+        "GET",
+        "/crews/{crew_id}/callsheets/{day}",
+        booking_readers(),
+        Ctx.callsheet_day,
+    ),
+    Case(
+        "GET",
+        "/crews/{crew_id}/callsheets/{day}.xlsx",
+        booking_readers(),
+        Ctx.callsheet_day,
     ),
     # --- crews: admins create; a crew's coordinators see and change it.
     Case("GET", "/crews", everyone(), check=sees(OWN, item_ids, lambda ctx: ctx.w.crew1)),
