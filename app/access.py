@@ -18,7 +18,18 @@ from sqlalchemy.orm import Session
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound
 from app.lookup import get_or_404
-from app.models import Base, Booking, Crew, FeedToken, FilmSet, User
+from app.models import (
+    Base,
+    Booking,
+    Crew,
+    FeedToken,
+    FilmSet,
+    Notice,
+    User,
+    UserBase,
+    UserCrew,
+    WebhookSubscription,
+)
 from app.schemas import PathId
 
 ADMIN, BASE_MANAGER, COORDINATOR = "admin", "base_manager", "coordinator"
@@ -277,6 +288,51 @@ def feed_still_allowed(session: Session, creator: User | None, feed: FeedToken) 
         return works_for_crew(creator, feed.crew_id)
     film_set = session.get(FilmSet, feed.set_id) if feed.set_id is not None else None
     return film_set is not None and manages_base(creator, film_set.base_id)
+
+
+# --- notices --------------------------------------------------------------------------------
+
+
+def crew_coordinators_stmt(crew_id: int) -> Select[int]:
+    """Who hears about a crew's holds and proposals: its active coordinators."""
+    return (
+        select(User.id)
+        .join(UserCrew, UserCrew.user_id == User.id)
+        .where(UserCrew.crew_id == crew_id, User.active, User.role == COORDINATOR)
+    )
+
+
+def base_managers_stmt(base_id: int) -> Select[int]:
+    """Who hears about bookings of a base's sets: its active managers."""
+    return (
+        select(User.id)
+        .join(UserBase, UserBase.user_id == User.id)
+        .where(UserBase.base_id == base_id, User.active, User.role == BASE_MANAGER)
+    )
+
+
+def notices_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: a user's inbox is their own, whatever their role."""
+    return Notice.user_id == user.id
+
+
+def own_notice(session: Session, user: User, notice_id: object) -> Notice:
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        raise NotFound("Notice not found.")
+    return notice
+
+
+def webhooks_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: webhook subscriptions are their owner's alone (secrets, delivery logs)."""
+    return WebhookSubscription.user_id == user.id
+
+
+def own_webhook(session: Session, user: User, webhook_id: int) -> WebhookSubscription:
+    found = session.get(WebhookSubscription, webhook_id)
+    if found is None or found.user_id != user.id:
+        raise NotFound(f"Webhook subscription {webhook_id} not found.")
+    return found
 
 
 # --- the same rules as request dependencies ------------------------------------------------

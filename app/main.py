@@ -23,6 +23,7 @@ from app.crews.router import router as crews_router
 from app.db import get_engine
 from app.errors import install_error_handlers, install_problem_schema, problem, problems
 from app.exports.router import router as exports_router
+from app.notices.router import router as notices_router
 from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
 from app.users.router import router as users_router
@@ -97,6 +98,7 @@ def create_app() -> FastAPI:
     app.include_router(occupancy_router)
     app.include_router(exports_router)
     app.include_router(callsheets_router)
+    app.include_router(notices_router)
     app.include_router(users_router)
     install_pages(app)
 

@@ -78,7 +78,7 @@ def make_days(world: World) -> dict[str, int]:
         base.address = "浙江省东阳市横店镇 Hengdian, Dongyang, Zhejiang"
         a1 = s.get(FilmSet, world.set_a1)
         assert a1 is not None
-        a1.address, a1.notes = "万盛南街 1 号", "=HYPERLINK(\"http://x\") park at gate 3"
+        a1.address, a1.notes = "万盛南街 1 号", '=HYPERLINK("http://x") park at gate 3'
         crew = get_crew(s, world.crew1)
         crew.call_time = time(6, 30)
         lead = create_cast(s, crew, "=lead", 100000, [])
@@ -218,8 +218,7 @@ def test_crew_feed_events_carry_the_call_sheet(client: TestClient, world: World)
     r = client.get(f"/feeds/{token}.ics")
     assert r.status_code == 200
     events = {
-        str(e["uid"]): str(e["description"])
-        for e in Calendar.from_ical(r.content).walk("VEVENT")
+        str(e["uid"]): str(e["description"]) for e in Calendar.from_ical(r.content).walk("VEVENT")
     }
     confirmed = next(d for d in events.values() if "Call sheet" in d and "06:30" in d)
     assert "Day 1 of 2" in confirmed and "Sunrise" in confirmed
