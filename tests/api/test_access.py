@@ -27,6 +27,8 @@ from app.db import transaction
 from app.exports.service import create_feed
 from app.main import create_app
 from app.models import Model, PlanRun, Proposal, Scene, User, utcnow
+from app.notices import service as notices
+from app.notices import webhooks
 from app.users.service import create_user
 from tests.factories import World, auth, day, iso
 
@@ -201,6 +203,21 @@ class Ctx:
             found.pinned_date, found.pinned_set_id = day(60), self.w.set_a1
         return {"crew_id": self.w.crew1, "day": day(60).isoformat()}
 
+    def _coord1(self, s: Any) -> User:
+        return s.scalars(select(User).where(User.name == "coord 1")).one()
+
+    def new_notice(self) -> str:
+        """A notice in C1's coordinator's inbox."""
+        with transaction() as s:
+            made = notices.record(s, [self._coord1(s).id], "import_finished", {"summary": "x"})
+            return str(made[0].id)
+
+    def new_webhook(self) -> int:
+        """A webhook subscription of C1's coordinator."""
+        with transaction() as s:
+            user = self._coord1(s)
+            return webhooks.create(s, user.id, "https://hooks.example.com/c1", ["hold_first"]).id
+
     def no_run_active(self) -> dict[str, int]:
         """Finish earlier runs, so that starting one is not refused as 'already running'."""
         with transaction() as s:
@@ -358,7 +375,7 @@ def _w(attr: str) -> Params:
     return lambda ctx: {name: getattr(ctx.w, source)}
 
 
-def _c(name: str, make: Callable[[Ctx], int]) -> Params:
+def _c(name: str, make: Callable[[Ctx], object]) -> Params:
     return lambda ctx: {name: make(ctx)}
 
 
@@ -618,6 +635,35 @@ CASES: list[Case] = [
         "/plans/{run_id}/crews/{crew_id}/accept",
         crew_only(mgr_own=403),
         lambda ctx: {"run_id": ctx.new_run(), "crew_id": ctx.w.crew1},
+    ),
+    # --- notices: each user's own inbox, preferences and webhooks; anyone else's is a 404.
+    Case("GET", "/notices", everyone()),
+    Case(
+        "POST",
+        "/notices/{notice_id}/read",
+        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
+        _c("notice_id", Ctx.new_notice),
+    ),
+    Case("GET", "/notices/preferences", everyone()),
+    Case("PUT", "/notices/preferences", everyone(), body=lambda ctx: {"language": "en"}),
+    Case("GET", "/webhooks", everyone()),
+    Case(
+        "POST",
+        "/webhooks",
+        everyone(201),
+        body=lambda ctx: {"url": "https://hooks.example.com/x", "kinds": ["hold_first"]},
+    ),
+    Case(
+        "DELETE",
+        "/webhooks/{webhook_id}",
+        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=204, coord_other=404),
+        _c("webhook_id", Ctx.new_webhook),
+    ),
+    Case(
+        "GET",
+        "/webhooks/{webhook_id}/deliveries",
+        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
+        _c("webhook_id", Ctx.new_webhook),
     ),
     # --- users: administrators only; /me for everyone signed in.
     Case("GET", "/users", admin_only()),
