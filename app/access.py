@@ -7,6 +7,7 @@ does not act for them). Routers and pages call these and never test a role thems
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from datetime import date
 from typing import Annotated
@@ -316,7 +317,7 @@ def notices_scope(user: User) -> ColumnElement[bool]:
     return Notice.user_id == user.id
 
 
-def own_notice(session: Session, user: User, notice_id: object) -> Notice:
+def own_notice(session: Session, user: User, notice_id: uuid.UUID) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None or notice.user_id != user.id:
         raise NotFound("Notice not found.")
@@ -324,13 +325,14 @@ def own_notice(session: Session, user: User, notice_id: object) -> Notice:
 
 
 def webhooks_scope(user: User) -> ColumnElement[bool]:
-    """SQL filter: webhook subscriptions are their owner's alone (secrets, delivery logs)."""
-    return WebhookSubscription.user_id == user.id
+    """SQL filter: webhook subscriptions are their owner's (an administrator sees all, to stop
+    one that misbehaves; a secret is shown only once, to its owner)."""
+    return true() if is_admin(user) else WebhookSubscription.user_id == user.id
 
 
 def own_webhook(session: Session, user: User, webhook_id: int) -> WebhookSubscription:
     found = session.get(WebhookSubscription, webhook_id)
-    if found is None or found.user_id != user.id:
+    if found is None or not (is_admin(user) or found.user_id == user.id):
         raise NotFound(f"Webhook subscription {webhook_id} not found.")
     return found
 

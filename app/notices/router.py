@@ -66,7 +66,10 @@ def list_notices(
     summary="Mark one of your notices read",
 )
 def read_notice(
-    notice_id: Annotated[uuid.UUID, Path()], session: SessionDep, user: CurrentUser, now: NowDep
+    notice_id: Annotated[uuid.UUID, Path(description="The notice's id (a UUID)")],
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
 ) -> NoticeOut:
     notice = service.mark_read(own_notice(session, user, notice_id), now)
     session.flush()

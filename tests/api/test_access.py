@@ -91,6 +91,7 @@ class Ctx:
     user: int = 0
     feed: int = 0
     feed_token: str = ""
+    webhook: int = 0
     _n: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     # Days of fresh bookings on AAA-1: after C1's hold (days 60-63), disjoint from each other.
     _days: Iterator[int] = field(default_factory=lambda: itertools.count(64, 3))
@@ -251,6 +252,7 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
         creator = s.scalars(select(User).where(User.name == "coord 1")).one()
         feed, c.feed_token = create_feed(s, creator, "crew", world.crew1, None)
         c.feed = feed.id
+    c.webhook = c.new_webhook()
     return c
 
 
@@ -636,7 +638,8 @@ CASES: list[Case] = [
         crew_only(mgr_own=403),
         lambda ctx: {"run_id": ctx.new_run(), "crew_id": ctx.w.crew1},
     ),
-    # --- notices: each user's own inbox, preferences and webhooks; anyone else's is a 404.
+    # --- notices: each user's own inbox and preferences; webhooks too, but an administrator
+    # may see and stop anyone's.
     Case("GET", "/notices", everyone()),
     Case(
         "POST",
@@ -656,14 +659,14 @@ CASES: list[Case] = [
     Case(
         "DELETE",
         "/webhooks/{webhook_id}",
-        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=204, coord_other=404),
+        expect(admin=204, mgr_own=404, mgr_other=404, coord_own=204, coord_other=404),
         _c("webhook_id", Ctx.new_webhook),
     ),
     Case(
         "GET",
         "/webhooks/{webhook_id}/deliveries",
-        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
-        _c("webhook_id", Ctx.new_webhook),
+        expect(admin=200, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
+        lambda ctx: {"webhook_id": ctx.webhook},
     ),
     # --- users: administrators only; /me for everyone signed in.
     Case("GET", "/users", admin_only()),

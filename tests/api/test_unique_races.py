@@ -75,6 +75,8 @@ RACES: dict[str, Body] = {
 NOT_RACEABLE = {
     "uq_users_api_key_hash": "API keys are random secrets drawn by the server",
     "uq_feed_tokens_token_hash": "feed tokens are random secrets drawn by the server",
+    "uq_notices_user_dedupe": "written by services and the notify worker, never asked for by a "
+    "request; two workers warning at once: one scan rolls back (app/notices/worker.run_once)",
 }
 
 
