@@ -7,7 +7,15 @@ from datetime import date, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    WithJsonSchema,
+)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
@@ -60,8 +68,14 @@ Clock = Annotated[
     BeforeValidator(parse_clock),
     WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern, "examples": ["06:30"]}),
 ]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+# A time of day in a response: 'HH:MM' (JSON Schema's "time" format wants a UTC offset).
+ClockOut = Annotated[
+    time,
+    PlainSerializer(lambda at: at.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern, "examples": ["06:30"]}),
+]
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
 # Ids and amounts live in 32-bit integer columns on PostgreSQL: a larger number must be
 # refused here (422), not by the database (a 500 on one backend only).
 MAX_INT = 2**31 - 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 
 from pydantic import computed_field
 
-from app.schemas import OutputModel
+from app.schemas import ClockOut, OutputModel
 from app.web.i18n import pages_text
 
 
@@ -24,8 +24,8 @@ class PlaceOut(OutputModel):
     base_address: str
     latitude: float | None
     longitude: float | None
-    sunrise: time | None
-    sunset: time | None
+    sunrise: ClockOut | None
+    sunset: ClockOut | None
     booking: str | None
     booking_id: int | None
 
@@ -60,8 +60,8 @@ class CastCallOut(OutputModel):
     cast_id: int
     name: str
     makeup_minutes: int
-    makeup_at: time
-    on_set_at: time
+    makeup_at: ClockOut
+    on_set_at: ClockOut
     scenes: list[str]
 
 
@@ -77,9 +77,9 @@ class CallSheetOut(OutputModel):
     date: date
     day_number: int
     days_total: int
-    call_time: time
-    sunrise: time | None
-    sunset: time | None
+    call_time: ClockOut
+    sunrise: ClockOut | None
+    sunset: ClockOut | None
     places: list[PlaceOut]
     scenes: list[SceneLineOut]
     cast: list[CastCallOut]

@@ -9,6 +9,7 @@ from pydantic import Field, Strict, model_validator
 
 from app.schemas import (
     Clock,
+    ClockOut,
     Id,
     InputModel,
     IsoDate,
@@ -64,7 +65,7 @@ class CrewOut(OutputModel):
     window_end: date
     day_cost: int
     max_minutes_per_day: int
-    call_time: time
+    call_time: ClockOut
 
 
 MakeupMinutes = Annotated[int, Strict(), Field(ge=0, le=600)]

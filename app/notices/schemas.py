@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, Strict
 
 from app.schemas import InputModel, OutputModel
 
@@ -35,7 +35,7 @@ class NoticeOut(OutputModel):
 
 class PreferencesIn(InputModel):
     email: Annotated[str, Field(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+)?$")] = ""
-    email_enabled: bool = False
+    email_enabled: Annotated[bool, Strict()] = False
     language: Literal["zh", "en"] = "zh"
 
 

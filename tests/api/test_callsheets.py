@@ -128,7 +128,7 @@ def test_a_call_sheet_from_confirmed_and_accepted_days_only(
     assert r.status_code == 200, r.text
     sheet = r.json()
     assert (sheet["day_number"], sheet["days_total"]) == (1, 2)
-    assert sheet["call_time"] == "06:30:00"
+    assert sheet["call_time"] == "06:30"
     assert sheet["sunrise"] and sheet["sunset"] and sheet["sunrise"] < sheet["sunset"]
     (where,) = sheet["places"]
     assert where["set_code"] == "AAA-1" and where["booking"] == "confirmed"
@@ -138,9 +138,9 @@ def test_a_call_sheet_from_confirmed_and_accepted_days_only(
     assert [s["pages"] for s in sheet["scenes"]] == ["1 3/8", "1 3/8"]
     assert sheet["extras"] == 45 and sheet["page_eighths"] == 22
     calls = {c["cast_id"]: c for c in sheet["cast"]}
-    assert calls[cast["lead"]]["makeup_at"] == "04:30:00"  # 06:30 less 120 minutes
-    assert calls[cast["second"]]["makeup_at"] == "05:00:00"  # the default 90 minutes
-    assert calls[cast["lead"]]["on_set_at"] == "06:30:00"
+    assert calls[cast["lead"]]["makeup_at"] == "04:30"  # 06:30 less 120 minutes
+    assert calls[cast["second"]]["makeup_at"] == "05:00"  # the default 90 minutes
+    assert calls[cast["lead"]]["on_set_at"] == "06:30"
     assert calls[cast["lead"]]["scenes"] == ["3", "7"]
     assert sheet["notes"] == ['AAA-1: =HYPERLINK("http://x") park at gate 3']
 
