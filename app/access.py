@@ -7,6 +7,9 @@ does not act for them). Routers and pages call these and never test a role thems
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends
@@ -16,7 +19,19 @@ from sqlalchemy.orm import Session
 from app.deps import CurrentUser, SessionDep
 from app.errors import Forbidden, NotFound
 from app.lookup import get_or_404
-from app.models import Base, Booking, Crew, ExtrasRequest, FeedToken, FilmSet, User
+from app.models import (
+    Base,
+    Booking,
+    Crew,
+    ExtrasRequest,
+    FeedToken,
+    FilmSet,
+    Notice,
+    User,
+    UserBase,
+    UserCrew,
+    WebhookSubscription,
+)
 from app.schemas import PathId
 
 ADMIN, BASE_MANAGER, COORDINATOR = "admin", "base_manager", "coordinator"
@@ -202,6 +217,28 @@ def sees_all_unscheduled(user: User) -> bool:
     return is_admin(user) or is_base_manager(user)
 
 
+# --- call sheets ---------------------------------------------------------------------------
+
+
+def reads_callsheet(user: User, crew_id: int, base_ids: Collection[int]) -> bool:
+    """A crew's call sheet for a day: its coordinators and admins, and (read only) the
+    managers of a base where the crew shoots that day."""
+    return works_for_crew(user, crew_id) or any(manages_base(user, b) for b in base_ids)
+
+
+def require_callsheet_reader(user: User, crew: Crew, day: date, base_ids: Collection[int]) -> None:
+    """404 unless ``user`` reads the crew's call sheet of ``day`` (``base_ids``: the bases
+    where the crew shoots that day, empty when it does not shoot). Only those who act for
+    the crew learn that it simply has no call sheet that day."""
+    if base_ids and reads_callsheet(user, crew.id, base_ids):
+        return
+    if works_for_crew(user, crew.id):
+        raise NotFound(
+            f"{crew.name} has no call sheet for {day}: no scene is pinned or accepted that day."
+        )
+    raise NotFound("Call sheet not found.")
+
+
 # --- bookings ------------------------------------------------------------------------------
 
 
@@ -340,6 +377,52 @@ def may_cancel_extras_request(user: User, request: ExtrasRequest, before_cutoff:
     if dispatches_base(user, request.base_id):
         return True
     return works_for_crew(user, request.crew_id) and before_cutoff
+
+
+# --- notices --------------------------------------------------------------------------------
+
+
+def crew_coordinators_stmt(crew_id: int) -> Select[int]:
+    """Who hears about a crew's holds and proposals: its active coordinators."""
+    return (
+        select(User.id)
+        .join(UserCrew, UserCrew.user_id == User.id)
+        .where(UserCrew.crew_id == crew_id, User.active, User.role == COORDINATOR)
+    )
+
+
+def base_managers_stmt(base_id: int) -> Select[int]:
+    """Who hears about bookings of a base's sets: its active managers."""
+    return (
+        select(User.id)
+        .join(UserBase, UserBase.user_id == User.id)
+        .where(UserBase.base_id == base_id, User.active, User.role == BASE_MANAGER)
+    )
+
+
+def notices_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: a user's inbox is their own, whatever their role."""
+    return Notice.user_id == user.id
+
+
+def own_notice(session: Session, user: User, notice_id: uuid.UUID) -> Notice:
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        raise NotFound("Notice not found.")
+    return notice
+
+
+def webhooks_scope(user: User) -> ColumnElement[bool]:
+    """SQL filter: webhook subscriptions are their owner's (an administrator sees all, to stop
+    one that misbehaves; a secret is shown only once, to its owner)."""
+    return true() if is_admin(user) else WebhookSubscription.user_id == user.id
+
+
+def own_webhook(session: Session, user: User, webhook_id: int) -> WebhookSubscription:
+    found = session.get(WebhookSubscription, webhook_id)
+    if found is None or not (is_admin(user) or found.user_id == user.id):
+        raise NotFound(f"Webhook subscription {webhook_id} not found.")
+    return found
 
 
 # --- the same rules as request dependencies ------------------------------------------------

@@ -82,6 +82,33 @@ def sweep() -> None:
     typer.echo(f"{n} hold(s) expired")
 
 
+@cli.command("notify")
+def notify(
+    once: Annotated[
+        bool, typer.Option("--once", help="One cycle, then exit (for cron); else run on")
+    ] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between cycles when idle")] = 10.0,
+    batch: Annotated[int, typer.Option(help="Deliveries claimed per cycle")] = 50,
+) -> None:
+    """Deliver notices (webhooks, e-mail) and warn of holds lapsing within a day."""
+    import json
+    import logging
+    import signal
+    import threading
+
+    from app.notices.worker import run_forever, run_once
+
+    if once:
+        typer.echo(json.dumps(run_once(limit=batch).as_dict()))
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo(f"backlot notify: every {interval:g} s until stopped")
+    run_forever(interval, batch, stop)
+
+
 @user_cli.command("create")
 def user_create(
     role: Annotated[str, typer.Option(help="admin | base_manager | coordinator | extras_office")],

@@ -54,6 +54,27 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=20, ge=0)
     # Threads per worker process for sync endpoints (anyio's default is 40).
     worker_threads: int = Field(default=8, ge=1, le=200)
+    # Notices (backlot notify): e-mail through this SMTP server, off while no host is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "backlot@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300)
+    # A failed delivery is tried again after backoff × 2^(attempt − 1) seconds (at most
+    # backoff_max), at most max_attempts times in all.
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_backoff_seconds: float = Field(default=30.0, ge=0)
+    notify_backoff_max_seconds: float = Field(default=6 * 3600.0, ge=0)
+    # A delivery being sent is leased this long: a worker that dies mid-send is retried after.
+    notify_lease_seconds: float = Field(default=300.0, gt=0)
+    # A webhook subscription is disabled after this many failed attempts in a row.
+    webhook_disable_after: int = Field(default=10, ge=1)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Webhooks to private, loopback or link-local addresses are refused unless this is set
+    # (a server inside the firewall must not become a proxy into it).
+    webhook_allow_private: bool = False
 
     @field_validator("database_url")
     @classmethod

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accesslog import install as install_access_log_redaction
 from app.bookings.router import router as bookings_router
+from app.callsheets.router import router as callsheets_router
 from app.catalog.router import router as catalog_router
 from app.config import get_settings
 from app.crews.router import router as crews_router
@@ -27,6 +28,7 @@ from app.extras.pages import pages as extras_pages
 from app.extras.router import public as extras_public_router
 from app.extras.router import router as extras_router
 from app.imports.router import router as imports_router
+from app.notices.router import router as notices_router
 from app.occupancy.router import router as occupancy_router
 from app.planning.router import router as plans_router
 from app.users.router import router as users_router
@@ -114,6 +116,8 @@ def create_app() -> FastAPI:
     app.include_router(occupancy_router)
     app.include_router(exports_router)
     app.include_router(imports_router)
+    app.include_router(callsheets_router)
+    app.include_router(notices_router)
     app.include_router(users_router)
     app.include_router(extras_router)
     app.include_router(extras_public_router)

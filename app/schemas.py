@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    WithJsonSchema,
+)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}\Z")
@@ -43,6 +51,31 @@ IsoDate = Annotated[
     BeforeValidator(parse_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
+_HH_MM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def parse_clock(value: Any) -> time:
+    """A local time of day written 'HH:MM' (24-hour clock)."""
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not _HH_MM.match(value):
+        raise ValueError("must be a time of day written HH:MM (24-hour clock)")
+    return time.fromisoformat(value)
+
+
+Clock = Annotated[
+    time,
+    BeforeValidator(parse_clock),
+    WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern, "examples": ["06:30"]}),
+]
+# A time of day in a response: 'HH:MM' (JSON Schema's "time" format wants a UTC offset).
+ClockOut = Annotated[
+    time,
+    PlainSerializer(lambda at: at.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _HH_MM.pattern, "examples": ["06:30"]}),
+]
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
 # Ids and amounts live in 32-bit integer columns on PostgreSQL: a larger number must be
 # refused here (422), not by the database (a 500 on one backend only).
 MAX_INT = 2**31 - 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,12 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
             bases[row["code"]] = Base(**row)
             session.add(bases[row["code"]])
             report.count("bases")
+        else:
+            # Bases loaded before they had a place on the map get their coordinates once.
+            known = bases[row["code"]]
+            if known.latitude is None and row.get("latitude") is not None:
+                known.latitude, known.longitude = row["latitude"], row["longitude"]
+                known.address = known.address or row.get("address", "")
     session.flush()
 
     pairs = {(t.base_a_id, t.base_b_id) for t in session.scalars(select(Travel))}
@@ -93,6 +99,8 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
             name_en=row["name_en"],
             kind=row["kind"],
             day_rate=row["day_rate"],
+            address=row.get("address", ""),
+            notes=row.get("notes", ""),
         )
         film_set.tag_rows = [SetTag(tag=t) for t in sorted(set(row["tags"]))]
         session.add(film_set)
@@ -125,6 +133,7 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
                 window_end=day(row["window"]["end_day"]),
                 day_cost=row["day_cost"],
                 max_minutes_per_day=row["max_minutes_per_day"],
+                call_time=time.fromisoformat(row.get("call_time", "07:00")),
             )
             session.add(crew)
             session.flush()
@@ -204,7 +213,10 @@ def _load_cast_and_scenes(
         member = cast.get(member_row["name"])
         if member is None:
             member = CastMember(
-                crew_id=crew.id, name=member_row["name"], day_cost=member_row["day_cost"]
+                crew_id=crew.id,
+                name=member_row["name"],
+                day_cost=member_row["day_cost"],
+                makeup_minutes=member_row.get("makeup_minutes", 90),
             )
             member.unavailable = [
                 CastUnavailable(day=day(d)) for d in sorted(set(member_row["unavailable_days"]))
@@ -227,6 +239,7 @@ def _load_cast_and_scenes(
             description=scene_row["description"],
             minutes=scene_row["minutes"],
             page_eighths=scene_row["page_eighths"],
+            extras=scene_row.get("extras", 0),
             status=scene_row["status"],
         )
         session.add(scene)

@@ -29,6 +29,7 @@ What the ``before_call`` hook does to generated data, and why
   lies in its crew's window, and a window moved by a PATCH keeps the pinned days inside;
   ids and codes inside a body name things that exist (a scene's cast and predecessors are
   its crew's); a company move joins two different bases; an uploaded file is a breakdown;
+  a webhook's URL is a public one;
   an integer is written as a JSON integer (the API refuses 1.0 for 1, a documented choice
   JSON Schema cannot express: for it 1.0 is an integer); a scene never comes after itself.
 * Call-time state: If-Match carries the booking's current ETag (or ``*``), and an
@@ -76,8 +77,10 @@ from app.models import (
     Scene,
     SceneImport,
     User,
+    WebhookSubscription,
     utcnow,
 )
+from app.notices import webhooks
 from app.occupancy.service import MAX_RANGE_DAYS
 from app.planning.nightly import execute
 from app.planning.service import RunParams, create_run
@@ -216,6 +219,7 @@ PATH_KINDS = {
     "user_id": "users",
     "feed_id": "feeds",
     "import_id": "imports",
+    "webhook_id": "webhooks",
 }
 
 
@@ -325,6 +329,10 @@ def _map_body(method: str, path: str, case: schemathesis.Case) -> None:
         # with a 4xx, as tests/api/test_imports.py checks).
         number = f"F{next(_fresh)}"
         body["file"] = f"场次,内/外,日/夜,页数\n{number},内,日,1 3/8\n"
+    elif path == "/webhooks":
+        # A receiver's public address: private and loopback ones are refused (422, tested in
+        # tests/api/test_notices.py), a rule the URL pattern cannot state. Never contacted.
+        body["url"] = f"https://hooks.example.com/{_hash(body.get('url')) % 1000}"
     elif path == "/users":
         codes_of = {"bases": ACTOR.reality.base_codes, "crews": ACTOR.reality.crew_codes}
         for name, codes in codes_of.items():
@@ -500,6 +508,8 @@ def _populate() -> Reality:
         crew_row = s.get(Crew, crew)
         assert crew_row is not None
         create_preview(s, crew_row, coordinator, parsed, template, "template.csv", utcnow())
+        for user in actors.values():
+            webhooks.create(s, user.id, "https://hooks.example.com/fuzz", ["hold_first"])
         for kind, model in (
             ("bases", Base),
             ("sets", FilmSet),
@@ -512,6 +522,7 @@ def _populate() -> Reality:
             ("users", User),
             ("feeds", FeedToken),
             ("imports", SceneImport),
+            ("webhooks", WebhookSubscription),
         ):
             world.ids[kind] = list(s.scalars(select(model.id).order_by(model.id)))
         world.ids["spare_users"] = [u for u in world.ids["users"] if u not in world.actor_ids]
@@ -534,6 +545,9 @@ def _populate() -> Reality:
                 "sets": list(s.scalars(select(FilmSet.id).where(FilmSet.base_id.in_(bases)))),
             },
         }
+        for role, user in actors.items():
+            hooks = select(WebhookSubscription.id).where(WebhookSubscription.user_id == user.id)
+            world.own.setdefault(role, {})["webhooks"] = list(s.scalars(hooks))
     return world
 
 

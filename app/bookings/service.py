@@ -58,6 +58,7 @@ from app.models import (
     User,
 )
 from app.models._base import UTCDateTime
+from app.notices import service as notices
 from app.timeutil import local_text, ordinal, today_local
 
 
@@ -123,7 +124,15 @@ _SWEEP = (
     update(_BOOKINGS)
     .where(_bookings.status == "hold", _bookings.expires_at <= bindparam("now"))
     .values(status="expired", version=_bookings.version + 1)
-    .returning(_bookings.id, _bookings.challenge_deadline, _bookings.expires_at)
+    .returning(
+        _bookings.id,
+        _bookings.challenge_deadline,
+        _bookings.expires_at,
+        _bookings.set_id,
+        _bookings.start_date,
+        _bookings.end_date,
+        _bookings.placed_at,
+    )
 )
 
 
@@ -149,14 +158,18 @@ def sweep_expired(session: Session, now: datetime, set_id: int | None = None) ->
                     if deadline is not None and expires is not None and deadline <= expires
                     else "hold time ran out",
                 }
-                for booking_id, deadline, expires in lapsed
+                for booking_id, deadline, expires, *_ in lapsed
             ],
         )
         # Loaded copies of the swept rows are stale now.
-        for booking_id, _, _ in lapsed:
+        for booking_id, *_ in lapsed:
             loaded = session.identity_map.get(identity_key(Booking, booking_id))
             if loaded is not None:
                 session.expire(loaded)
+        # The holds behind a lapsed one may be 1st now: their crews hear it (in this
+        # transaction, like every notice).
+        for booking_id, _, _, set_id, start, end, placed in lapsed:
+            notices.holds_now_first(session, set_id, start, end, now, after=(placed, booking_id))
     return len(lapsed)
 
 
@@ -383,6 +396,10 @@ def place(
         _BOOKED_DIRECTLY if confirm_now else _PLACED,
         {"booking_id": booking_id, "actor_id": actor.id, "at": now},
     )
+    if confirm_now:
+        booked = session.get(Booking, booking_id)
+        assert booked is not None
+        notices.booking_changed(session, booked, "booking_confirmed", actor)
     out = BookingOut(
         id=booking_id,
         set_id=set_id,
@@ -586,6 +603,7 @@ def _confirm_locked(
     booking.confirmed_at = now
     booking.challenge_deadline = None
     _change(session, booking, actor, "confirmed", now, note)
+    notices.booking_changed(session, booking, "booking_confirmed", actor)
 
 
 def release(session: Session, actor: User, booking: Booking, now: datetime, note: str = "") -> None:
@@ -596,6 +614,15 @@ def release(session: Session, actor: User, booking: Booking, now: datetime, note
     if state != "hold":
         raise Conflict(f"This hold is already {state}.")
     _change(session, booking, actor, "released", now, note)
+    notices.holds_now_first(
+        session,
+        booking.set_id,
+        booking.start_date,
+        booking.end_date,
+        now,
+        after=(booking.placed_at, booking.id),
+        actor=actor,
+    )
 
 
 def cancel(session: Session, actor: User, booking: Booking, now: datetime, note: str = "") -> None:
@@ -605,6 +632,10 @@ def cancel(session: Session, actor: User, booking: Booking, now: datetime, note:
     if booking.status != "confirmed":
         raise Conflict(f"This booking is already {booking.status}.")
     _change(session, booking, actor, "cancelled", now, note)
+    notices.booking_changed(session, booking, "booking_cancelled", actor)
+    notices.holds_now_first(
+        session, booking.set_id, booking.start_date, booking.end_date, now, actor=actor
+    )
 
 
 def challenge(
@@ -647,6 +678,7 @@ def challenge(
             )
         )
     _flush(session)
+    notices.holds_challenged(session, ahead, actor, now)
     # When every hold ahead has confirmed or lapsed: the deadline the challenger waits for.
     deadline = max(other.expires_at for other in ahead if other.expires_at is not None)
     _record(

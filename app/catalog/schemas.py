@@ -14,6 +14,8 @@ from app.schemas import (
     Id,
     InputModel,
     IsoDate,
+    Latitude,
+    Longitude,
     Name,
     OutputModel,
     ShortCode,
@@ -35,6 +37,9 @@ class BaseCreate(InputModel):
     name_en: Name
     hold_ttl_hours: Hours = 168
     challenge_hours: Hours = 48
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    address: Text = ""
 
 
 class BaseUpdate(InputModel):
@@ -45,6 +50,9 @@ class BaseUpdate(InputModel):
     extras_cutoff_hour: Annotated[int, Strict(), Field(ge=0, le=23)] | None = Field(
         default=None, description="Extras requests for a day close at this hour the day before"
     )
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    address: Text | None = None
 
 
 class BaseOut(OutputModel):
@@ -55,6 +63,9 @@ class BaseOut(OutputModel):
     hold_ttl_hours: int
     challenge_hours: int
     extras_cutoff_hour: int
+    latitude: float | None
+    longitude: float | None
+    address: str
 
 
 class SetCreate(InputModel):
@@ -65,6 +76,8 @@ class SetCreate(InputModel):
     kind: Literal["backlot", "stage"]
     tags: Tags = []
     day_rate: DayRate
+    address: Text = ""
+    notes: Text = ""
 
 
 class SetUpdate(InputModel):
@@ -73,6 +86,8 @@ class SetUpdate(InputModel):
     kind: Literal["backlot", "stage"] | None = None
     tags: Tags | None = None
     day_rate: DayRate | None = None
+    address: Text | None = None
+    notes: Text | None = None
 
 
 class SetOut(OutputModel):
@@ -84,6 +99,8 @@ class SetOut(OutputModel):
     kind: str
     tags: list[str]
     day_rate: int
+    address: str
+    notes: str
 
 
 class BlackoutCreate(InputModel):

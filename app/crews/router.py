@@ -39,6 +39,7 @@ def cast_out(member: CastMember) -> CastOut:
         name=member.name,
         day_cost=member.day_cost,
         unavailable=[u.day for u in member.unavailable],
+        makeup_minutes=member.makeup_minutes,
     )
 
 
@@ -89,7 +90,10 @@ def list_cast(crew: OwnCrew, session: SessionDep, page: PageDep) -> Page[CastOut
     responses=_CREW_DATA,
 )
 def create_cast(crew: OwnCrew, body: CastCreate, session: SessionDep) -> CastOut:
-    return cast_out(service.create_cast(session, crew, body.name, body.day_cost, body.unavailable))
+    member = service.create_cast(
+        session, crew, body.name, body.day_cost, body.unavailable, body.makeup_minutes
+    )
+    return cast_out(member)
 
 
 def _own_cast(session: SessionDep, user: CurrentUser, cast_id: int) -> CastMember:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import Field, Strict, model_validator
 
 from app.schemas import (
+    Clock,
+    ClockOut,
     Id,
     InputModel,
     IsoDate,
@@ -46,6 +48,7 @@ class CrewCreate(InputModel):
     minutes_per_page: MinutesPerPage = Field(
         default=60, description="Shooting minutes per page of script (imports use it)"
     )
+    call_time: Clock = time(7, 0)
 
     @model_validator(mode="after")
     def _window(self) -> CrewCreate:
@@ -63,6 +66,7 @@ class CrewUpdate(InputModel):
     day_cost: Yuan | None = None
     max_minutes_per_day: Annotated[int, Strict(), Field(ge=1, le=24 * 60)] | None = None
     minutes_per_page: MinutesPerPage | None = None
+    call_time: Clock | None = None
 
 
 class CrewOut(OutputModel):
@@ -76,18 +80,26 @@ class CrewOut(OutputModel):
     day_cost: int
     max_minutes_per_day: int
     minutes_per_page: int
+    call_time: ClockOut
+
+
+MakeupMinutes = Annotated[int, Strict(), Field(ge=0, le=600)]
 
 
 class CastCreate(InputModel):
     name: Name
     day_cost: Yuan
     unavailable: Annotated[list[IsoDate], Field(max_length=366)] = []
+    makeup_minutes: MakeupMinutes = Field(
+        default=90, description="Makeup before the crew call, minutes (the call sheet's time)"
+    )
 
 
 class CastUpdate(InputModel):
     name: Name | None = None
     day_cost: Yuan | None = None
     unavailable: Annotated[list[IsoDate], Field(max_length=366)] | None = None
+    makeup_minutes: MakeupMinutes | None = None
 
 
 class CastOut(OutputModel):
@@ -96,6 +108,7 @@ class CastOut(OutputModel):
     name: str
     day_cost: int
     unavailable: list[date]
+    makeup_minutes: int
 
 
 class SceneFields(InputModel):

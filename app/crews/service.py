@@ -76,9 +76,16 @@ def set_unavailable(member: CastMember, days: list[date]) -> None:
 
 
 def create_cast(
-    session: Session, crew: Crew, name: str, day_cost: int, unavailable: list[date]
+    session: Session,
+    crew: Crew,
+    name: str,
+    day_cost: int,
+    unavailable: list[date],
+    makeup_minutes: int = 90,
 ) -> CastMember:
-    member = CastMember(crew_id=crew.id, name=name, day_cost=day_cost)
+    member = CastMember(
+        crew_id=crew.id, name=name, day_cost=day_cost, makeup_minutes=makeup_minutes
+    )
     set_unavailable(member, unavailable)
     session.add(member)
     session.flush()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.access import feed_still_allowed, feeds_scope, manages_base, may_manage_feed, own_crew
 from app.bookings.queries import BookingFilter, booking_price, visible_bookings
 from app.bookings.schemas import BookingOut
+from app.callsheets.service import CallSheet, callsheet_summary, crew_callsheets
 from app.catalog.service import get_set
 from app.crews.service import get_crew
 from app.errors import Forbidden, NotFound
@@ -234,10 +235,13 @@ def feed_calendar(session: Session, feed: FeedToken, now: datetime) -> bytes:
     since = today_local(now) - timedelta(days=FEED_PAST_DAYS)
     creator = session.get(User, feed.created_by_id)
     assert creator is not None  # feed_by_token checked it
+    sheets: dict[date, CallSheet] = {}
     if feed.kind == "crew":
         assert feed.crew_id is not None
         crew = get_crew(session, feed.crew_id)
         cal = _calendar(f"Backlot · {crew.name}")
+        # The crew's own events carry its call sheets, day by day.
+        sheets = crew_callsheets(session, crew, now)
     else:
         assert feed.set_id is not None
         film_set = get_set(session, feed.set_id)
@@ -267,6 +271,10 @@ def feed_calendar(session: Session, feed: FeedToken, now: datetime) -> bytes:
         lines.append(f"Price: ¥{booking_price(booking):,}")
         if booking.note:
             lines.append(booking.note)
+        for i in range(booking.days):
+            sheet = sheets.get(booking.start_date + timedelta(days=i))
+            if sheet is not None and any(p.set_id == booking.set_id for p in sheet.places):
+                lines += ["", callsheet_summary(sheet)]
         event.add("description", "\n".join(lines))
         cal.add_component(event)
     if feed.kind == "set":

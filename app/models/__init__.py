@@ -34,6 +34,15 @@ from app.models.extras import (
 from app.models.feed import FEED_KINDS, FeedToken
 from app.models.imports import IMPORT_FORMATS, IMPORT_STATUSES, SceneImport
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
+from app.models.notice import (
+    CHANNELS,
+    DELIVERY_STATUSES,
+    NOTICE_KINDS,
+    Notice,
+    NoticeDelivery,
+    NoticePreference,
+    WebhookSubscription,
+)
 from app.models.plan import RUN_STATUSES, PlanRun, Proposal
 from app.models.ratelimit import RateCounter
 from app.models.user import ROLES, User, UserBase, UserCrew
@@ -43,9 +52,12 @@ __all__ = [
     "ASSIGNMENT_STATUSES",
     "ATTENDANCE",
     "BOOKING_STATUSES",
+    "CHANNELS",
+    "DELIVERY_STATUSES",
     "FEED_KINDS",
     "IMPORT_FORMATS",
     "IMPORT_STATUSES",
+    "NOTICE_KINDS",
     "NO_DOUBLE_BOOKING",
     "PERFORMER_CATEGORIES",
     "ROLES",
@@ -67,6 +79,9 @@ __all__ = [
     "FilmSet",
     "IdempotencyRecord",
     "Model",
+    "Notice",
+    "NoticeDelivery",
+    "NoticePreference",
     "PayRule",
     "Performer",
     "PerformerLink",
@@ -86,5 +101,6 @@ __all__ = [
     "UserBase",
     "UserCrew",
     "WebSession",
+    "WebhookSubscription",
     "utcnow",
 ]

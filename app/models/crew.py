@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,16 +45,23 @@ class Crew(Model):
     # Shooting minutes per page of script: turns an imported scene's length in eighths of a
     # page into the minutes the optimizer plans with.
     minutes_per_page: Mapped[int] = mapped_column(Integer, default=60)
+    # When the unit is called on a shooting day (local time), unless a day says otherwise.
+    call_time: Mapped[time] = mapped_column(Time, default=time(7, 0), server_default="07:00:00")
 
 
 class CastMember(Model):
     __tablename__ = "cast_members"
-    __table_args__ = (CheckConstraint("day_cost >= 0", name="day_cost_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("day_cost >= 0", name="day_cost_not_negative"),
+        CheckConstraint("makeup_minutes BETWEEN 0 AND 600", name="makeup_minutes_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     day_cost: Mapped[int] = mapped_column(Integer)
+    # Hair, makeup and wardrobe before the crew call: the call sheet's makeup time.
+    makeup_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     unavailable: Mapped[list[CastUnavailable]] = relationship(
         cascade="all, delete-orphan", order_by="CastUnavailable.day", lazy="selectin"
     )

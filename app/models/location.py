@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._base import Model
@@ -19,6 +28,10 @@ class Base(Model):
     __table_args__ = (
         CheckConstraint("hold_ttl_hours > 0", name="hold_ttl_positive"),
         CheckConstraint("challenge_hours > 0", name="challenge_hours_positive"),
+        CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint(
+            "longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +42,10 @@ class Base(Model):
     challenge_hours: Mapped[int] = mapped_column(Integer, default=48)
     # Extras requests for a day close at this hour of the day before (Asia/Shanghai).
     extras_cutoff_hour: Mapped[int] = mapped_column(Integer, default=18, server_default="18")
+    # Where the base is: call sheets print its address and its sunrise and sunset.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     sets: Mapped[list[FilmSet]] = relationship(back_populates="base", order_by="FilmSet.code")
 
@@ -49,6 +66,9 @@ class FilmSet(Model):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     day_rate: Mapped[int] = mapped_column(Integer)
+    # Printed on call sheets: where the unit reports, and what it must know about the place.
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     base: Mapped[Base] = relationship(back_populates="sets")
     tag_rows: Mapped[list[SetTag]] = relationship(

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from app.bookings.service import sweep_expired
 from app.db import get_engine, transaction
-from app.models import PlanRun, Proposal, utcnow
+from app.models import Crew, PlanRun, Proposal, utcnow
+from app.notices import service as notices
 from app.planning.lock import plan_lock
 from app.planning.problem import (
     Mapping,
@@ -171,25 +173,57 @@ def _execute_locked(run_id: int) -> PlanRun:
     with transaction() as session:
         run = session.get(PlanRun, run_id)
         assert run is not None
-        before = {
-            (p.scene_id): (p.set_id, p.date)
-            for p in session.scalars(select(Proposal).where(Proposal.accepted_at.is_(None)))
-        }
+        old = list(session.scalars(select(Proposal).where(Proposal.accepted_at.is_(None))))
+        before = {p.scene_id: (p.set_id, p.date) for p in old}
         session.execute(delete(Proposal).where(Proposal.accepted_at.is_(None)))
         # Scenes already accepted were turned into holds by their crew: not proposed again.
         rows = proposals_from_plan(plan, problem, mapping, run.id, accepted_scenes)
         session.add_all(rows)
         session.flush()
         after = {p.scene_id: (p.set_id, p.date) for p in rows}
-        run.changed_assignments = sum(
-            1 for k in set(before) | set(after) if before.get(k) != after.get(k)
-        )
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        run.changed_assignments = len(changed)
+        _tell_crews(session, run.id, [*old, *rows], rows, changed)
         _record_results(run, problem, plan, greedy, explanation, mapping)
         run.status = "stopped" if cancelled else "succeeded"
         run.message = "stopped early on request: best plan so far kept" if cancelled else ""
         run.finished_at = utcnow()
         run.progress = {**run.progress, "phase": "done"}
     return run
+
+
+def _tell_crews(
+    session: Session,
+    run_id: int,
+    seen: list[Proposal],
+    rows: list[Proposal],
+    changed: set[int],
+) -> None:
+    """Crews whose proposal changed (and still propose something) hear of the new one, in
+    the transaction that swaps the proposals."""
+    crews = {p.crew_id for p in seen if p.scene_id in changed}
+    offered: dict[int, list[Proposal]] = {}
+    for p in rows:
+        offered.setdefault(p.crew_id, []).append(p)
+    names = {
+        crew_id: name
+        for crew_id, name in session.execute(
+            select(Crew.id, Crew.name).where(Crew.id.in_(crews & set(offered)))
+        )
+    }
+    notices.plan_proposals(
+        session,
+        run_id,
+        {
+            crew_id: (
+                names[crew_id],
+                len(offered[crew_id]),
+                len({p.date + timedelta(days=i) for p in offered[crew_id] for i in range(p.days)}),
+            )
+            for crew_id in names
+        },
+        utcnow(),
+    )
 
 
 def _record_results(

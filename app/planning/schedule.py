@@ -37,6 +37,8 @@ class Strip:
     cast: tuple[int, ...]  # cast numbers, as in the Day Out of Days
     source: str  # pinned | accepted | proposed | unscheduled | shot
     set_description: str = ""  # the set as the script names it (场景)
+    extras: int = 0
+    set_id: int | None = None
     set_code: str | None = None
     set_name_zh: str | None = None
     set_name_en: str | None = None
@@ -206,6 +208,7 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
             page_eighths=scene.page_eighths,
             minutes=scene.minutes,
             cast=numbers,
+            extras=scene.extras,
         )
         placed: tuple[date, int | None, int, str] | None = None
         if scene.pinned_date is not None:
@@ -223,10 +226,11 @@ def crew_schedule(session: Session, crew: Crew) -> Schedule:
                 pool.append(Strip(**base, source="unscheduled", reason=reasons.get(scene.id)))  # type: ignore[arg-type]
             continue
         day, set_id, span, source = placed
-        where: dict[str, str | None] = {}
+        where: dict[str, str | int | None] = {}
         if set_id is not None and set_id in sets:
             film_set = sets[set_id]
             where = dict(
+                set_id=film_set.id,
                 set_code=film_set.code,
                 set_name_zh=film_set.name_zh,
                 set_name_en=film_set.name_en,

@@ -84,6 +84,7 @@ class PageContext:
     user: User | None
     lang_cookie: bool = False
     db: Session | None = None
+    _unread: int | None = None
 
     @property
     def csrf(self) -> str:
@@ -153,6 +154,16 @@ class PageContext:
             items += [("/ui/summary", "nav.summary")]
         items += [("/ui/plans", "nav.plans"), ("/ui/feeds", "nav.feeds")]
         return items
+
+    def unread(self) -> int:
+        """The signed-in user's unread notices, for the header: one count per page."""
+        if self._unread is None:
+            from app.notices.service import unread_count
+
+            self._unread = (
+                unread_count(self.db, self.user) if self.user and self.db is not None else 0
+            )
+        return self._unread
 
     def here(self) -> str:
         """This page's path and query, for 'come back here' links."""

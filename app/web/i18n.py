@@ -578,6 +578,142 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "feeds.subject": ("Feed of", "订阅对象"),
     "feeds.created_at": ("Created", "创建时间"),
     "feeds.done_revoke": ("Feed revoked: its link no longer works.", "订阅已吊销，链接失效。"),
+    # call sheets
+    "cs.title": ("Call sheet", "通告单"),
+    "cs.open": ("Call sheet", "通告单"),
+    "cs.day_of": ("Day {n} of {m}", "第 {n} 天 / 共 {m} 天"),
+    "cs.date": ("Date", "日期"),
+    "cs.crew": ("Production", "剧组"),
+    "cs.company": ("Company", "出品公司"),
+    "cs.call": ("Crew call", "全组集合"),
+    "cs.sunrise": ("Sunrise", "日出"),
+    "cs.sunset": ("Sunset", "日落"),
+    "cs.where": ("Locations", "拍摄地点"),
+    "cs.address": ("Address", "地址"),
+    "cs.base": ("Base", "基地"),
+    "cs.set": ("Set", "场景"),
+    "cs.scenes": ("Scenes in shooting order", "拍摄场次（按拍摄顺序）"),
+    "cs.scene": ("Sc.", "场次"),
+    "cs.ie": ("INT/EXT", "内/外"),
+    "cs.dn": ("D/N", "日/夜"),
+    "cs.pages": ("Pages", "页数"),
+    "cs.synopsis": ("Synopsis", "内容提要"),
+    "cs.cast": ("Cast", "演员"),
+    "cs.extras": ("Extras", "群演"),
+    "cs.cast_calls": ("Cast calls", "演员通告"),
+    "cs.makeup": ("Makeup", "化妆"),
+    "cs.makeup_min": ("Makeup (min)", "化妆时长（分钟）"),
+    "cs.on_set": ("On set", "到场"),
+    "cs.in_scenes": ("Scenes", "场次"),
+    "cs.notes": ("Notes", "备注"),
+    "cs.no_notes": ("No notes.", "无。"),
+    "cs.total": ("Total", "合计"),
+    "cs.part": ("day {i} of {n}", "第 {i}/{n} 天"),
+    "cs.booking.confirmed": ("booking confirmed", "预订已确认"),
+    "cs.booking.hold": ("NOT CONFIRMED: still a hold", "尚未确认：仍为意向预订"),
+    "cs.booking.none": ("NOT BOOKED", "未预订"),
+    "cs.print": ("Print", "打印"),
+    "cs.xlsx": ("Download .xlsx", "下载 .xlsx"),
+    "cs.back": ("Back to the schedule", "返回拍摄计划"),
+    "cs.no_sun": ("no coordinates", "缺少坐标"),
+    "cs.summary": (
+        "{n}, {pages}, {extras} extras",
+        "{n}，{pages}，群演 {extras} 人",
+    ),
+    "cs.INT": ("INT", "内景"),
+    "cs.EXT": ("EXT", "外景"),
+    "cs.DAY": ("DAY", "日"),
+    "cs.NIGHT": ("NIGHT", "夜"),
+    # notices
+    "nav.inbox": ("Inbox", "通知"),
+    "nav.settings": ("Settings", "设置"),
+    "nav.unread": ("{n} unread", "{n} 条未读"),
+    "notice.hold_challenged": (
+        "Your hold #{booking_id} on {set} for {days} was challenged: confirm it by {deadline} "
+        "or it lapses.",
+        "您在 {set}（{days}）的意向 #{booking_id} 被发起挑战：请在 {deadline} 前确认，否则失效。",
+    ),
+    "notice.hold_lapses_soon": (
+        "Your hold #{booking_id} on {set} for {days} lapses at {deadline} unless confirmed.",
+        "您在 {set}（{days}）的意向 #{booking_id} 将于 {deadline} 失效，请及时确认。",
+    ),
+    "notice.hold_first": (
+        "Your hold #{booking_id} on {set} for {days} is now the 1st hold: you may confirm it.",
+        "您在 {set}（{days}）的意向 #{booking_id} 现已排第一，可以确认。",
+    ),
+    "notice.booking_confirmed": (
+        "{crew} confirmed booking #{booking_id} of {set} for {days}.",
+        "{crew} 已确认预订 #{booking_id}：{set}，{days}。",
+    ),
+    "notice.booking_cancelled": (
+        "{crew} cancelled booking #{booking_id} of {set} for {days}; the days are free again.",
+        "{crew} 已取消预订 #{booking_id}：{set}，{days}，相关日期已释放。",
+    ),
+    "notice.plan_proposal": (
+        "Plan run #{run_id} has a new proposal for {crew}: {scenes} on {days}.",
+        "优化方案 #{run_id} 为 {crew} 给出了新的排期建议：{scenes}，{days}。",
+    ),
+    "notice.import_finished": ("Import finished: {summary}", "导入完成：{summary}"),
+    "notice.webhook_disabled": (
+        "Your webhook to {url} was disabled after {failures} failed attempts in a row.",
+        "您的 Webhook（{url}）连续 {failures} 次发送失败，已停用。",
+    ),
+    "inbox.title": ("Inbox", "通知"),
+    "inbox.none": ("No notices yet.", "暂无通知。"),
+    "inbox.unread": ("Unread", "未读"),
+    "inbox.read": ("Mark read", "标为已读"),
+    "inbox.read_all": ("Mark all read", "全部标为已读"),
+    "inbox.when": ("When", "时间"),
+    "inbox.done_read": ("Marked read.", "已标为已读。"),
+    "inbox.open": ("Open", "查看"),
+    "settings.title": ("Notice settings", "通知设置"),
+    "settings.lead": (
+        "Notices always reach your inbox here. Choose whether they are also e-mailed, and the "
+        "language of e-mails and webhooks.",
+        "通知总会出现在此处的收件箱中。"
+        "您可以选择是否同时发送电子邮件，以及邮件和 Webhook 使用的语言。",
+    ),
+    "settings.language": ("Language of notices", "通知语言"),
+    "settings.email": ("E-mail address", "电子邮箱"),
+    "settings.email_on": ("Also send notices by e-mail", "同时通过电子邮件发送通知"),
+    "settings.email_off_server": (
+        "E-mail is not configured on this server: notices reach the inbox and webhooks only.",
+        "本服务器未配置电子邮件：通知仅发送到收件箱和 Webhook。",
+    ),
+    "settings.save": ("Save", "保存"),
+    "settings.saved": ("Settings saved.", "设置已保存。"),
+    "settings.webhooks": ("Webhooks", "Webhook"),
+    "settings.webhooks_lead": (
+        "Each notice of the kinds you pick is POSTed as JSON to your URL, signed per the "
+        "Standard Webhooks convention (webhook-id, webhook-timestamp, webhook-signature).",
+        "所选类型的通知会以 JSON 形式 POST 到您的地址，并按 Standard Webhooks 规范签名"
+        "（webhook-id、webhook-timestamp、webhook-signature）。",
+    ),
+    "settings.url": ("URL", "地址"),
+    "settings.kinds": ("Notices", "通知类型"),
+    "settings.add": ("Add webhook", "添加 Webhook"),
+    "settings.secret": (
+        "Signing secret (shown only once; copy it now):",
+        "签名密钥（仅显示这一次，请立即复制）：",
+    ),
+    "settings.delete": ("Delete", "删除"),
+    "settings.deleted": ("Webhook deleted.", "Webhook 已删除。"),
+    "settings.disabled": ("disabled", "已停用"),
+    "settings.active": ("active", "有效"),
+    "settings.none": ("No webhooks.", "暂无 Webhook。"),
+    "settings.log": ("Recent deliveries", "最近发送记录"),
+    "kind.hold_challenged": ("Your hold was challenged", "意向被挑战"),
+    "kind.hold_lapses_soon": ("Your hold lapses within 24 hours", "意向将在 24 小时内失效"),
+    "kind.hold_first": ("Your hold became 1st", "意向升为第一"),
+    "kind.booking_confirmed": ("A booking on your base was confirmed", "所辖基地的预订已确认"),
+    "kind.booking_cancelled": ("A booking on your base was cancelled", "所辖基地的预订已取消"),
+    "kind.plan_proposal": ("A new plan proposal for your crew", "剧组有新的排期建议"),
+    "kind.import_finished": ("An import finished", "导入完成"),
+    "kind.webhook_disabled": ("A webhook was disabled", "Webhook 已停用"),
+    "delivery.pending": ("pending", "待发送"),
+    "delivery.delivered": ("delivered", "已送达"),
+    "delivery.failed": ("failed", "失败"),
+    "delivery.cancelled": ("cancelled", "已取消"),
     # errors
     "error.title": ("Something is not right", "出了点问题"),
     "error.back": ("Back to the start", "返回首页"),
@@ -607,6 +743,14 @@ _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
+
+
+def pages_text(eighths: int) -> str:
+    """Script length the way a breakdown writes it: '1 3/8'."""
+    whole, rest = divmod(eighths, 8)
+    if not rest:
+        return str(whole)
+    return f"{whole} {rest}/8" if whole else f"{rest}/8"
 
 
 def pick_language(cookie: str | None, accept_language: str | None) -> Lang:
@@ -725,11 +869,7 @@ class Translator:
         return self("b.nth", n=ordinal(rank))
 
     def pages(self, eighths: int) -> str:
-        """Script length the way a breakdown writes it: '1 3/8'."""
-        whole, rest = divmod(eighths, 8)
-        if not rest:
-            return str(whole)
-        return f"{whole} {rest}/8" if whole else f"{rest}/8"
+        return pages_text(eighths)
 
     def page_count(self, eighths: int) -> str:
         """'3/8 page', '1 page', '1 3/8 pages': up to one page is a page."""

@@ -9,13 +9,14 @@ CSRF token and answer with a redirect (post/redirect/get) carrying a flash messa
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import Field
 from sqlalchemy import select
@@ -28,6 +29,8 @@ from app.access import (
     is_coordinator,
     managed_sets_stmt,
     own_crew,
+    own_notice,
+    own_webhook,
     places_bookings,
     require_runs_plans,
     runs_plans,
@@ -35,12 +38,14 @@ from app.access import (
     visible_bases_stmt,
     visible_booking,
     visible_crews_stmt,
+    webhooks_scope,
     works_for_crew,
 )
 from app.bookings import service as bookings
 from app.bookings.availability import find_free_sets, range_problem
 from app.bookings.history import booking_history
 from app.bookings.queries import BookingFilter, describe, list_visible
+from app.callsheets import service as callsheets
 from app.catalog.service import closest_tags, get_base_by_ref, known_tags
 from app.clock import NowDep
 from app.config import get_settings
@@ -51,7 +56,19 @@ from app.imports import service as imports
 from app.imports.messages import render as render_problem
 from app.imports.router import import_out, preview_upload
 from app.imports.values import pages_text
-from app.models import Base, Crew, FilmSet, PlanRun, User
+from app.models import (
+    NOTICE_KINDS,
+    Base,
+    Crew,
+    FilmSet,
+    NoticeDelivery,
+    PlanRun,
+    User,
+    WebhookSubscription,
+)
+from app.notices import service as notices
+from app.notices import webhooks
+from app.notices.router import get_preferences, notice_out
 from app.occupancy import service as occupancy
 from app.pagination import PageParams
 from app.planning import service as planning
@@ -558,12 +575,15 @@ def schedule(page: Page, session: SessionDep, crew: int | None = None) -> Respon
     crews = _crews_seen(session, user)
     chosen = _pick_crew(session, user, crew, crews)
     plan = crew_schedule(session, chosen)
+    # Days with a pinned or accepted scene have a call sheet.
+    firm = {d.date for d in plan.days if any(s.source in callsheets.FIRM for s in d.strips)}
     return page.render(
         "schedule.html",
         plan=plan,
         crews=crews,
         crew=chosen,
         can_import=works_for_crew(user, chosen.id),
+        firm=firm,
     )
 
 
@@ -654,6 +674,21 @@ def import_apply(
         ),
     )
     return page.redirect(f"/ui/schedule?crew={crew_id}#pool")
+
+
+@router.get("/ui/crews/{crew_id}/callsheet/{day}")
+def callsheet(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    crew_id: int,
+    day: Annotated[IsoDate, Path()],
+) -> Response:
+    """The crew's call sheet for a shooting day, laid out to print on A4."""
+    user = page.require_user()
+    sheet = callsheets.callsheet(session, user, crew_id, day, now)
+    xlsx = f"/crews/{crew_id}/callsheets/{day.isoformat()}.xlsx?lang={page.lang}"
+    return page.render("callsheet.html", sheet=sheet, xlsx_url=xlsx)
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -846,6 +881,102 @@ def revoke_feed(page: Page, session: SessionDep, now: NowDep, feed_id: int, csrf
     exports.revoke_feed(session, user, feed_id, now)
     page.store.add_flash("ok", page.t("feeds.done_revoke"))
     return page.redirect("/ui/feeds")
+
+
+# --- notices: the inbox and settings -------------------------------------------------------
+
+
+@router.get("/ui/inbox")
+def inbox(page: Page, session: SessionDep) -> Response:
+    user = page.require_user()
+    rows = session.scalars(notices.inbox_stmt(user).limit(200)).all()
+    items = [notice_out(r, page.lang) for r in rows]
+    return page.render("inbox.html", items=items, unread=page.unread())
+
+
+@router.post("/ui/inbox/read-all")
+def inbox_read_all(page: Page, session: SessionDep, now: NowDep, csrf: Csrf) -> Response:
+    page.check_csrf(csrf)
+    notices.mark_all_read(session, page.require_user(), now)
+    page.store.add_flash("ok", page.t("inbox.done_read"))
+    return page.redirect("/ui/inbox")
+
+
+@router.post("/ui/inbox/{notice_id}/read")
+def inbox_read(
+    page: Page, session: SessionDep, now: NowDep, notice_id: uuid.UUID, csrf: Csrf
+) -> Response:
+    page.check_csrf(csrf)
+    notices.mark_read(own_notice(session, page.require_user(), notice_id), now)
+    return page.redirect("/ui/inbox")
+
+
+def _settings_page(
+    page: PageContext, session: SessionDep, user: User, secret: str | None = None
+) -> Response:
+    hooks = []
+    for hook in session.scalars(
+        select(WebhookSubscription).where(webhooks_scope(user)).order_by(WebhookSubscription.id)
+    ):
+        log = session.scalars(
+            select(NoticeDelivery)
+            .where(NoticeDelivery.subscription_id == hook.id)
+            .order_by(NoticeDelivery.created_at.desc())
+            .limit(10)
+        ).all()
+        hooks.append((hook, log))
+    prefs = get_preferences(session, user)
+    return page.render("settings.html", prefs=prefs, hooks=hooks, secret=secret, kinds=NOTICE_KINDS)
+
+
+@router.get("/ui/settings")
+def settings_page(page: Page, session: SessionDep) -> Response:
+    return _settings_page(page, session, page.require_user())
+
+
+@router.post("/ui/settings")
+def save_settings(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    language: Annotated[str, Form(pattern="^(zh|en)$")] = "zh",
+    email: Annotated[str, Form(max_length=254, pattern=r"^([^@\s\x00]+@[^@\s\x00]+)?$")] = "",
+    email_enabled: Annotated[bool, Form()] = False,
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    notices.set_preferences(
+        session,
+        user,
+        {"language": language, "email": email.strip(), "email_enabled": email_enabled},
+    )
+    page.store.add_flash("ok", page.t("settings.saved"))
+    return page.redirect("/ui/settings")
+
+
+@router.post("/ui/settings/webhooks")
+def add_webhook(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    url: Annotated[str, Form(max_length=2000)],
+    kinds: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    chosen = [k for k in kinds or [] if k in NOTICE_KINDS]
+    if not chosen:
+        raise InvalidInput("kinds: choose at least one kind of notice.")
+    hook = webhooks.create(session, user.id, url.strip(), chosen)
+    return _settings_page(page, session, user, secret=hook.secret)
+
+
+@router.post("/ui/settings/webhooks/{webhook_id}/delete")
+def delete_webhook(page: Page, session: SessionDep, webhook_id: int, csrf: Csrf) -> Response:
+    page.check_csrf(csrf)
+    session.delete(own_webhook(session, page.require_user(), webhook_id))
+    page.store.add_flash("ok", page.t("settings.deleted"))
+    return page.redirect("/ui/settings")
 
 
 # --- anything else under /ui/ ------------------------------------------------------------------

@@ -9,7 +9,7 @@ changed in the schema instead, as SQLite documents for CHECK changes ("ALTER TAB
 writable_schema, then a new schema_version), which touches no row.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06 12:00:00
 """
 

@@ -28,7 +28,9 @@ from app.exports.service import create_feed
 from app.imports.files import read_upload
 from app.imports.service import create_preview
 from app.main import create_app
-from app.models import Model, PlanRun, Proposal, User, utcnow
+from app.models import Model, PlanRun, Proposal, Scene, User, utcnow
+from app.notices import service as notices
+from app.notices import webhooks
 from app.users.service import create_user
 from tests.factories import World, auth, day, iso
 
@@ -93,6 +95,7 @@ class Ctx:
     feed_token: str = ""
     performer_token: str = ""
     shooting: bool = False
+    webhook: int = 0
     _n: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     # Days of fresh bookings on AAA-1: after C1's hold (days 60-63), disjoint from each other.
     _days: Iterator[int] = field(default_factory=lambda: itertools.count(64, 3))
@@ -263,6 +266,31 @@ class Ctx:
             s.flush()
             return a.id
 
+    def callsheet_day(self) -> dict[str, object]:
+        """C1 shoots a pinned scene on AAA-1 on day 60 (its hold's first day): a call sheet
+        that C1's coordinator and AAA's managers read."""
+        scene = self.new_scene()
+        with transaction() as s:
+            found = s.get(Scene, scene)
+            assert found is not None
+            found.pinned_date, found.pinned_set_id = day(60), self.w.set_a1
+        return {"crew_id": self.w.crew1, "day": day(60).isoformat()}
+
+    def _coord1(self, s: Any) -> User:
+        return s.scalars(select(User).where(User.name == "coord 1")).one()
+
+    def new_notice(self) -> str:
+        """A notice in C1's coordinator's inbox."""
+        with transaction() as s:
+            made = notices.record(s, [self._coord1(s).id], "import_finished", {"summary": "x"})
+            return str(made[0].id)
+
+    def new_webhook(self) -> int:
+        """A webhook subscription of C1's coordinator."""
+        with transaction() as s:
+            user = self._coord1(s)
+            return webhooks.create(s, user.id, "https://hooks.example.com/c1", ["hold_first"]).id
+
     def no_run_active(self) -> dict[str, int]:
         """Finish earlier runs, so that starting one is not refused as 'already running'."""
         with transaction() as s:
@@ -309,6 +337,7 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
         actor = s.scalars(select(User).where(User.role == "admin")).first()
         assert actor is not None
         c.performer_token = create_link(s, actor, get_performer(s, performer))[1]
+    c.webhook = c.new_webhook()
     return c
 
 
@@ -434,7 +463,7 @@ def _w(attr: str) -> Params:
     return lambda ctx: {name: getattr(ctx.w, source)}
 
 
-def _c(name: str, make: Callable[[Ctx], int]) -> Params:
+def _c(name: str, make: Callable[[Ctx], object]) -> Params:
     return lambda ctx: {name: make(ctx)}
 
 
@@ -539,6 +568,19 @@ CASES: list[Case] = [
         "/feeds/{token}.ics",
         everyone() | {"anon": 200, "revoked": 200},
         lambda ctx: {"token": ctx.feed_token},
+    ),
+    # --- call sheets: the crew's coordinators, admins, and managers of the day's base.
+    Case(
+        "GET",
+        "/crews/{crew_id}/callsheets/{day}",
+        booking_readers(),
+        Ctx.callsheet_day,
+    ),
+    Case(
+        "GET",
+        "/crews/{crew_id}/callsheets/{day}.xlsx",
+        booking_readers(),
+        Ctx.callsheet_day,
     ),
     # --- crews: admins create; a crew's coordinators see and change it.
     Case("GET", "/crews", everyone(), check=sees(OWN, item_ids, lambda ctx: ctx.w.crew1)),
@@ -800,6 +842,36 @@ CASES: list[Case] = [
     Case("GET", "/crews/{crew_id}/extras-pay-sheet", crew_only(), _w("crew_id=crew1")),
     Case("GET", "/crews/{crew_id}/extras-pay-sheet.csv", crew_only(), _w("crew_id=crew1")),
     Case("GET", "/crews/{crew_id}/extras-pay-sheet.xlsx", crew_only(), _w("crew_id=crew1")),
+    # --- notices: each user's own inbox and preferences; webhooks too, but an administrator
+    # may see and stop anyone's.
+    Case("GET", "/notices", everyone()),
+    Case(
+        "POST",
+        "/notices/{notice_id}/read",
+        expect(admin=404, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
+        _c("notice_id", Ctx.new_notice),
+    ),
+    Case("GET", "/notices/preferences", everyone()),
+    Case("PUT", "/notices/preferences", everyone(), body=lambda ctx: {"language": "en"}),
+    Case("GET", "/webhooks", everyone()),
+    Case(
+        "POST",
+        "/webhooks",
+        everyone(201),
+        body=lambda ctx: {"url": "https://hooks.example.com/x", "kinds": ["hold_first"]},
+    ),
+    Case(
+        "DELETE",
+        "/webhooks/{webhook_id}",
+        expect(admin=204, mgr_own=404, mgr_other=404, coord_own=204, coord_other=404),
+        _c("webhook_id", Ctx.new_webhook),
+    ),
+    Case(
+        "GET",
+        "/webhooks/{webhook_id}/deliveries",
+        expect(admin=200, mgr_own=404, mgr_other=404, coord_own=200, coord_other=404),
+        lambda ctx: {"webhook_id": ctx.webhook},
+    ),
     # --- users: administrators only; /me for everyone signed in.
     Case("GET", "/users", admin_only()),
     Case("POST", "/users", admin_only(201), body=user_body),

@@ -76,10 +76,15 @@ def _body_required(case: Case) -> bool:
     return bool(op.get("requestBody", {}).get("required"))
 
 
+# Ids in a path that are UUIDs, not integers: a malformed one is a 422 from validation, an
+# unknown one a 404 (tests/api/test_notices.py).
+UUID_IDS = {"notice_id"}
+
+
 def _id_params(case: Case) -> list[str]:
-    """The integer ids in a route's path (a feed's secret token is not one)."""
+    """The integer ids in a route's path (a feed's secret token, a notice's UUID are not)."""
     names = [part.split("}")[0] for part in case.path.split("{")[1:]]
-    return [name for name in names if name.endswith("_id")]
+    return [name for name in names if name.endswith("_id") and name not in UUID_IDS]
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ NOT_RACEABLE = {
     "uq_performer_links_token_hash": "performer links are random secrets drawn by the server",
     "uq_extras_assignments_performer_day": "written only by a dispatch run's swap, never by a "
     "request (two swaps at once: the later one fails and its run is recorded failed)",
+    "uq_notices_user_dedupe": "written by services and the notify worker, never asked for by a "
+    "request; two workers warning at once: one scan rolls back (app/notices/worker.run_once)",
 }
 
 

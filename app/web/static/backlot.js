@@ -40,6 +40,10 @@
     }, failures ? 5000 : 2000);
   }
   document.querySelectorAll("[data-poll]").forEach(function (box) { poll(box, 0); });
+  // Call sheets: the Print button opens the browser's print dialog (A4 page styles).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 
   // Feed links are selected in one click, ready to copy.
   document.querySelectorAll("input[data-select]").forEach(function (input) {
