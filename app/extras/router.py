@@ -66,10 +66,9 @@ def list_performers(
     page: PageDep,
     q: Annotated[str | None, Query(max_length=100, description="Name or card number")] = None,
 ) -> Page[PerformerOut | PerformerCrewView]:
-    stmt = select(Performer).order_by(Performer.name, Performer.id)
-    if q:
-        stmt = stmt.where((Performer.name.contains(q)) | (Performer.card_no == q))
-    return page_of(session, stmt, page, lambda p: service.performer_out(p, user))
+    return page_of(
+        session, service.performers_stmt(q), page, lambda p: service.performer_out(p, user)
+    )
 
 
 @router.post(
