@@ -133,3 +133,30 @@ def test_a_refused_request_keeps_what_was_typed(client: TestClient, world: World
     assert r.status_code == 200 and "flash-error" in r.text and "cut-off" in r.text
     assert 'value="12"' in r.text and "明代官服" in r.text
     assert re.search(r'value="group_featured"\s+checked', r.text)
+
+
+def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
+    """``backlot extras dispatch --day`` runs the same dispatch as the office's button."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    _shooting_day(world, world.crew1, SHOOT)
+    sign_in(client, _office())
+    _register(client, 1)
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shoot = re.search(r'<option value="(' + iso(SHOOT) + r':\d+)"', page.text)
+    assert shoot
+    client.post(
+        f"/ui/crews/{world.crew1}/extras/requests",
+        data={"csrf": csrf_of(page), "shoot": shoot.group(1), "count": "2"},
+    )
+    done = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT), "--base", "AAA"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.output.strip().splitlines()[-1])
+    assert summary["status"] == "succeeded" and (summary["slots"], summary["filled"]) == (2, 1)
+    bad = CliRunner().invoke(cli, ["extras", "dispatch", "--day", "tomorrow"])
+    assert bad.exit_code == 2
