@@ -21,6 +21,8 @@ cli.add_typer(db_cli, name="db")
 plan_cli = typer.Typer(help="The nightly optimizer run.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(plan_cli, name="plan")
+extras_cli = typer.Typer(help="The extras (横漂) pool's dispatch.", no_args_is_help=True)
+cli.add_typer(extras_cli, name="extras")
 
 DEMO_KEYS = PROJECT_ROOT / "var" / "demo-keys.txt"
 
@@ -172,6 +174,48 @@ def plan_nightly(
         "savings": run.savings,
         "changed_assignments": run.changed_assignments,
         "unscheduled": len(run.unscheduled or []),
+        "message": run.message,
+    }
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@extras_cli.command("dispatch")
+def extras_dispatch(
+    day: Annotated[str, typer.Option(help="The shooting day, YYYY-MM-DD")],
+    base: Annotated[
+        str | None, typer.Option(help="Base code or id (default: the whole town)")
+    ] = None,
+) -> None:
+    """Dispatch a day's open extras requests now (what cron runs after the cut-off)."""
+    import json
+    from datetime import date
+
+    from app.catalog.service import get_base_by_ref
+    from app.db import transaction
+    from app.errors import DomainError
+    from app.extras.run import create_run, execute
+
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        typer.echo("--day must be written YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    try:
+        with transaction() as session:
+            base_id = get_base_by_ref(session, base).id if base else None
+            run_id = create_run(session, None, wanted, base_id).id
+        run = execute(run_id)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(3) from exc
+    summary = {
+        "run": run.id,
+        "day": run.day.isoformat(),
+        "status": run.status,
+        "slots": run.slots,
+        "filled": run.filled,
+        "changes": run.changes,
+        "unfilled": len(run.unfilled or []),
         "message": run.message,
     }
     typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -3,12 +3,12 @@ crews' requests and dispatch lists; the performer's private calendar (token only
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.access import (
     ExtrasOffice,
@@ -19,9 +19,9 @@ from app.access import (
 )
 from app.catalog.service import get_base
 from app.clock import NowDep
-from app.db import get_engine
 from app.deps import CurrentUser, SessionDep
-from app.errors import ANY_ROUTE, API_KEY_ROUTE, Conflict, problems
+from app.errors import ANY_ROUTE, API_KEY_ROUTE, problems
+from app.exports.router import ExportUser
 from app.extras import run as runs
 from app.extras import service
 from app.extras.calendar import performer_calendar
@@ -46,7 +46,7 @@ from app.extras.schemas import (
     RequestCreate,
     RequestOut,
 )
-from app.models import DispatchRun, ExtrasAssignment, ExtrasRequest, PayRule, Performer
+from app.models import DispatchRun, ExtrasRequest, PayRule, Performer
 from app.pagination import PageDep, page_of
 from app.routing import TransactionalRoute
 from app.schemas import IsoDate, Page, PathId, QueryId
@@ -66,10 +66,9 @@ def list_performers(
     page: PageDep,
     q: Annotated[str | None, Query(max_length=100, description="Name or card number")] = None,
 ) -> Page[PerformerOut | PerformerCrewView]:
-    stmt = select(Performer).order_by(Performer.name, Performer.id)
-    if q:
-        stmt = stmt.where((Performer.name.contains(q)) | (Performer.card_no == q))
-    return page_of(session, stmt, page, lambda p: service.performer_out(p, user))
+    return page_of(
+        session, service.performers_stmt(q), page, lambda p: service.performer_out(p, user)
+    )
 
 
 @router.post(
@@ -185,17 +184,7 @@ def list_requests(
     )
 
 
-def _reasons(session: SessionDep, day: date) -> dict[int, str]:
-    """Why slots stay empty, per request, from the day's latest runs."""
-    out: dict[int, str] = {}
-    for run in session.scalars(
-        select(DispatchRun)
-        .where(DispatchRun.day == day, DispatchRun.status == "succeeded")
-        .order_by(DispatchRun.id)
-    ):
-        for u in run.unfilled or []:
-            out[int(u["request_id"])] = f"{u['missing']} unfilled: {u['reason']}"
-    return out
+_reasons = runs.unfilled_reasons
 
 
 @router.get("/extras-requests/{request_id}", response_model=RequestOut, responses=problems(404))
@@ -231,17 +220,7 @@ def cancel_request(
     summary="Dispatch a day's requests in a worker process (409: a run of the day is going)",
 )
 def start_dispatch(body: DispatchStart, session: SessionDep, user: CurrentUser) -> JSONResponse:
-    require_dispatches(user, body.base_id)
-    going = session.scalar(
-        select(func.count())
-        .select_from(DispatchRun)
-        .where(DispatchRun.day == body.day, DispatchRun.status.in_(("queued", "running")))
-    )
-    if going:
-        raise Conflict(f"A dispatch run of {body.day} is in progress; wait for it or cancel it.")
-    run = runs.create_run(session, user, body.day, body.base_id)
-    session.commit()
-    runs.spawn(run.id, get_engine().url.render_as_string(hide_password=False))
+    run = runs.start_run(session, user, body.day, body.base_id)
     out = runs.run_out(run).model_dump(mode="json")
     return JSONResponse(
         out, status_code=202, headers={"Location": f"/extras/dispatch-runs/{run.id}"}
@@ -282,21 +261,7 @@ def cancel_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> D
     summary="Confirm the day's proposed assignments: later runs never move them",
 )
 def publish(body: Publish, session: SessionDep, user: CurrentUser, now: NowDep) -> Published:
-    require_dispatches(user, body.base_id)
-    where = [ExtrasRequest.day == body.day, ExtrasRequest.status == "open"]
-    if body.base_id is not None:
-        where.append(ExtrasRequest.base_id == body.base_id)
-    ids = select(ExtrasRequest.id).where(*where)
-    n = 0
-    for a in session.scalars(
-        select(ExtrasAssignment).where(
-            ExtrasAssignment.request_id.in_(ids), ExtrasAssignment.status == "proposed"
-        )
-    ):
-        a.status = "confirmed"
-        a.confirmed_at = now
-        n += 1
-    session.flush()
+    n = runs.publish_day(session, user, body.day, body.base_id, now)
     return Published(day=body.day, confirmed=n)
 
 
@@ -377,7 +342,7 @@ def pay_sheet(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser)
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV"}, **problems(404)},
 )
-def pay_sheet_csv(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser) -> Response:
+def pay_sheet_csv(crew_id: PathId, day: Day, session: SessionDep, user: ExportUser) -> Response:
     body = service.pay_csv(service.pay_sheet(session, user, day, crew_id))
     return Response(
         body.encode("utf-8"),
@@ -397,7 +362,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "An Excel workbook"}, **problems(404)},
 )
-def pay_sheet_xlsx(crew_id: PathId, day: Day, session: SessionDep, user: CurrentUser) -> Response:
+def pay_sheet_xlsx(crew_id: PathId, day: Day, session: SessionDep, user: ExportUser) -> Response:
     body = service.pay_xlsx(service.pay_sheet(session, user, day, crew_id))
     return Response(
         body,

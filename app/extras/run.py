@@ -18,12 +18,14 @@ import subprocess
 import sys
 import threading
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from app.db import transaction
+from app.access import require_dispatches
+from app.db import get_engine, transaction
+from app.errors import Conflict
 from app.extras.schemas import DispatchRunOut
 from app.extras.service import profile_of
 from app.lookup import get_or_404
@@ -48,6 +50,52 @@ def create_run(session: Session, user: User | None, day: date, base_id: int | No
     session.add(run)
     session.flush()
     return run
+
+
+def start_run(session: Session, user: User, day: date, base_id: int | None) -> DispatchRun:
+    """The office starts a day's run (API and page): recorded, committed, then its worker."""
+    require_dispatches(user, base_id)
+    going = session.scalar(
+        select(func.count())
+        .select_from(DispatchRun)
+        .where(DispatchRun.day == day, DispatchRun.status.in_(("queued", "running")))
+    )
+    if going:
+        raise Conflict(f"A dispatch run of {day} is in progress; wait for it or cancel it.")
+    run = create_run(session, user, day, base_id)
+    session.commit()
+    spawn(run.id, get_engine().url.render_as_string(hide_password=False))
+    return run
+
+
+def publish_day(session: Session, user: User, day: date, base_id: int | None, now: datetime) -> int:
+    """Confirm the day's proposed assignments (in the office's scope); later runs keep them."""
+    require_dispatches(user, base_id)
+    ids = select(ExtrasRequest.id).where(*_scope(base_id, day))
+    n = 0
+    for a in session.scalars(
+        select(ExtrasAssignment).where(
+            ExtrasAssignment.request_id.in_(ids), ExtrasAssignment.status == "proposed"
+        )
+    ):
+        a.status = "confirmed"
+        a.confirmed_at = now
+        n += 1
+    session.flush()
+    return n
+
+
+def unfilled_reasons(session: Session, day: date) -> dict[int, str]:
+    """Why slots stay empty, per request, from the day's latest runs."""
+    out: dict[int, str] = {}
+    for run in session.scalars(
+        select(DispatchRun)
+        .where(DispatchRun.day == day, DispatchRun.status == "succeeded")
+        .order_by(DispatchRun.id)
+    ):
+        for u in run.unfilled or []:
+            out[int(u["request_id"])] = f"{u['missing']} unfilled: {u['reason']}"
+    return out
 
 
 def run_out(run: DispatchRun) -> DispatchRunOut:

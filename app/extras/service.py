@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Select, and_, delete, select
 from sqlalchemy.orm import Session
 
 from app.access import (
@@ -95,6 +95,14 @@ def create_performer(session: Session, body: PerformerCreate) -> Performer:
     session.add(performer)
     session.flush()
     return performer
+
+
+def performers_stmt(q: str | None) -> Select[Performer]:
+    """The register in name order; ``q`` finds a name (part of it) or a card number."""
+    stmt = select(Performer).order_by(Performer.name, Performer.id)
+    if q:
+        stmt = stmt.where((Performer.name.contains(q)) | (Performer.card_no == q))
+    return stmt
 
 
 def update_performer(session: Session, performer: Performer, changes: dict[str, Any]) -> None:
@@ -202,6 +210,42 @@ def shoots_on(session: Session, crew_id: int, set_id: int, day: date) -> bool:
         if day < start + timedelta(days=days):
             return True
     return False
+
+
+def shooting_days(
+    session: Session, crew_id: int, since: date, until: date
+) -> list[tuple[date, FilmSet]]:
+    """The crew's shooting days in [since, until) with their set, as ``shoots_on`` counts them:
+    confirmed bookings and accepted plan proposals."""
+    found: set[tuple[date, int]] = set()
+    for start, end, set_id in session.execute(
+        select(Booking.start_date, Booking.end_date, Booking.set_id).where(
+            Booking.crew_id == crew_id,
+            Booking.status == "confirmed",
+            Booking.end_date > since,
+            Booking.start_date < until,
+        )
+    ):
+        d = max(start, since)
+        while d < min(end, until):
+            found.add((d, set_id))
+            d += timedelta(days=1)
+    for start, days, set_id in session.execute(
+        select(Proposal.date, Proposal.days, Proposal.set_id).where(
+            Proposal.crew_id == crew_id,
+            Proposal.accepted_at.is_not(None),
+            Proposal.date < until,
+        )
+    ):
+        for k in range(days):
+            d = start + timedelta(days=k)
+            if since <= d < until:
+                found.add((d, set_id))
+    sets = {
+        s.id: s
+        for s in session.scalars(select(FilmSet).where(FilmSet.id.in_({i for _, i in found})))
+    }
+    return sorted(((d, sets[i]) for d, i in found), key=lambda x: (x[0], x[1].code))
 
 
 def profile_of(r: ExtrasRequest) -> Profile:

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from app.access import oversees_bases, places_bookings
+from app.access import keeps_register, oversees_bases, places_bookings
 from app.deps import SessionDep, admit
 from app.errors import DomainError, overflow_detail
 from app.models import User
@@ -152,7 +152,11 @@ class PageContext:
             items += [("/ui/schedule", "nav.schedule")]
         if oversees_bases(user):
             items += [("/ui/summary", "nav.summary")]
+        if places_bookings(user) and user.crew_ids:
+            items += [(f"/ui/crews/{min(user.crew_ids)}/extras", "nav.extras_crew")]
         items += [("/ui/plans", "nav.plans"), ("/ui/feeds", "nav.feeds")]
+        if keeps_register(user):
+            items += [("/ui/extras", "nav.extras"), ("/ui/extras/performers", "nav.performers")]
         return items
 
     def unread(self) -> int:

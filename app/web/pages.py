@@ -27,6 +27,7 @@ from app.access import (
     booking_to_change,
     crews_acted_for_stmt,
     is_coordinator,
+    is_extras_office,
     managed_sets_stmt,
     own_crew,
     own_notice,
@@ -92,6 +93,8 @@ BaseRef = Annotated[str | None, Query(pattern=BASE_REF)]
 
 
 def home_for(user: User) -> str:
+    if is_extras_office(user):
+        return "/ui/extras"
     return "/ui/find" if is_coordinator(user) else "/ui/board"
 
 

@@ -1,0 +1,380 @@
+"""The extras (横漂) pool's pages: the office's day board, the register, attendance; a crew's
+requests and dispatch list. The performer's own page is ``app.extras.pages`` (no account).
+
+Every rule comes from app.access and every change from the services the API calls
+(``app.extras.service``, ``app.extras.run``, ``app.extras.board``); a crew's pages show
+performers through ``service.request_out``, whose crew view has no phone or birth year.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.responses import Response
+
+from app.access import (
+    dispatches_base,
+    extras_requests_scope,
+    own_crew,
+    require_dispatches,
+    require_keeps_register,
+    visible_extras_request,
+)
+from app.catalog.service import get_base_by_ref
+from app.clock import NowDep
+from app.deps import SessionDep
+from app.errors import DomainError
+from app.extras import run as runs
+from app.extras import service
+from app.extras.board import day_board
+from app.extras.schemas import Attendance, PerformerCreate, RequestCreate, RequestOut
+from app.models import Base, ExtrasRequest
+from app.schemas import IsoDate
+from app.timeutil import today_local
+from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
+from app.web.pages import BaseRef
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Csrf = Annotated[str, Form(max_length=200)]
+Text = Annotated[str, Form(max_length=2000)]
+CATEGORIES = ("ordinary", "group_featured", "featured_small", "featured_mid", "featured_large")
+SPLIT = re.compile(r"[\s,，、]+")
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in SPLIT.split(value.strip().lower()) if w]
+
+
+def _int(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value else None
+
+
+def _refused(page: PageContext, session: SessionDep, detail: str, fields: Any, action: str) -> None:
+    """Undo the attempt, say why, and keep what was typed for the form to show again."""
+    session.rollback()
+    page.store.add_flash("error", detail)
+    page.store.keep_form(kept_form(action, fields))
+
+
+def _invalid(exc: ValidationError | ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '?'}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)
+
+
+# --- the office's day board --------------------------------------------------------------------
+
+
+def _office_bases(session: SessionDep, page: PageContext) -> list[Base]:
+    user = page.require_user()
+    return [
+        b for b in session.scalars(select(Base).order_by(Base.code)) if dispatches_base(user, b.id)
+    ]
+
+
+def _board_url(day: date, base_id: int | None) -> str:
+    query = {"day": day.isoformat()} | ({"base": str(base_id)} if base_id else {})
+    return "/ui/extras?" + urlencode(query)
+
+
+@router.get("/ui/extras")
+def office_board(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    day: Annotated[IsoDate | None, Query()] = None,
+    base: BaseRef = None,
+) -> Response:
+    user = page.require_user()
+    bases = _office_bases(session, page)
+    base_id = get_base_by_ref(session, base).id if base else None
+    if base_id is None and not dispatches_base(user, None) and bases:
+        base_id = bases[0].id  # an office of some bases: its first one
+    require_dispatches(user, base_id)
+    day = day or today_local(now) + timedelta(days=1)
+    board = day_board(session, day, base_id)
+    stmt = (
+        select(ExtrasRequest)
+        .where(ExtrasRequest.day == day, extras_requests_scope(user))
+        .order_by(ExtrasRequest.id)
+    )
+    if base_id is not None:
+        stmt = stmt.where(ExtrasRequest.base_id == base_id)
+    reasons = runs.unfilled_reasons(session, day)
+    requests = [
+        service.request_out(session, r, user, reasons.get(r.id)) for r in session.scalars(stmt)
+    ]
+    crews = sorted({(r.crew_id, r.crew_name) for r in requests if r.status == "open"})
+    confirmed = [(r, a) for r in requests for a in r.assignments if a.status == "confirmed"]
+    going = board.last_run is not None and board.last_run.status in ("queued", "running")
+    return page.render(
+        "extras_board.html",
+        board=board,
+        day=day,
+        base_id=base_id,
+        bases=bases,
+        whole_town=dispatches_base(user, None),
+        requests=requests,
+        crews=crews,
+        confirmed=confirmed,
+        going=going,
+        here=_board_url(day, base_id),
+        prev=(day - timedelta(days=1)).isoformat(),
+        next=(day + timedelta(days=1)).isoformat(),
+    )
+
+
+@router.post("/ui/extras/dispatch")
+def start_dispatch(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    day: Annotated[IsoDate, Form()],
+    base_id: Annotated[int | None, Form(ge=1)] = None,
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    try:
+        run = runs.start_run(session, user, day, base_id)
+    except DomainError as exc:
+        session.rollback()
+        page.store.add_flash("error", exc.detail)
+        return page.redirect(_board_url(day, base_id))
+    page.store.add_flash("ok", page.t("extras.run_started", id=run.id))
+    return page.redirect(_board_url(day, base_id))
+
+
+@router.post("/ui/extras/publish")
+def publish(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    csrf: Csrf,
+    day: Annotated[IsoDate, Form()],
+    base_id: Annotated[int | None, Form(ge=1)] = None,
+) -> Response:
+    page.check_csrf(csrf)
+    n = runs.publish_day(session, page.require_user(), day, base_id, now)
+    page.store.add_flash("ok", page.t("extras.published", n=page.t.count(n, "assignment")))
+    return page.redirect(_board_url(day, base_id))
+
+
+@router.post("/ui/extras/assignments/{assignment_id}/attendance")
+def record_attendance(
+    page: Page,
+    session: SessionDep,
+    assignment_id: int,
+    csrf: Csrf,
+    attendance: Annotated[str, Form(max_length=20)],
+    hours_worked: Annotated[str, Form(max_length=5)] = "",
+    tasks: Text = "",
+    back: Text = "/ui/extras",
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    back = safe_next(back, "/ui/extras")
+    a = service.assignment_for_office(session, user, assignment_id)
+    try:
+        body = Attendance.model_validate(
+            {"attendance": attendance, "hours_worked": _int(hours_worked), "tasks": _words(tasks)}
+        )
+        service.record_attendance(session, a, body)
+    except (ValidationError, ValueError) as exc:
+        fields = [("attendance", attendance), ("hours_worked", hours_worked), ("tasks", tasks)]
+        _refused(page, session, _invalid(exc), fields, page.request.url.path)
+        return page.redirect(back)
+    except DomainError as exc:
+        session.rollback()
+        page.store.add_flash("error", exc.detail)
+        return page.redirect(back)
+    page.store.add_flash("ok", page.t("extras.attendance_done"))
+    return page.redirect(back)
+
+
+# --- the register ------------------------------------------------------------------------------
+
+
+def _register_page(
+    page: PageContext, session: SessionDep, q: str, new_link: str | None
+) -> Response:
+    user = page.require_user()
+    require_keeps_register(user)
+    found = list(session.scalars(service.performers_stmt(q or None).limit(200)))
+    people = [service.performer_out(p, user) for p in found]
+    return page.render(
+        "extras_performers.html", people=people, q=q, new_link=new_link, categories=CATEGORIES
+    )
+
+
+@router.get("/ui/extras/performers")
+def register(
+    page: Page, session: SessionDep, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    return _register_page(page, session, q.strip(), None)
+
+
+@router.post("/ui/extras/performers")
+def create_performer(
+    page: Page,
+    session: SessionDep,
+    csrf: Csrf,
+    name: Annotated[str, Form(max_length=200)] = "",
+    gender: Annotated[str, Form(max_length=5)] = "",
+    card_no: Annotated[str, Form(max_length=64)] = "",
+    phone: Annotated[str, Form(max_length=64)] = "",
+    birth_year: Annotated[str, Form(max_length=8)] = "",
+    height_cm: Annotated[str, Form(max_length=8)] = "",
+    category: Annotated[str, Form(max_length=40)] = "ordinary",
+    skills: Text = "",
+    looks: Text = "",
+    dialects: Text = "",
+) -> Response:
+    page.check_csrf(csrf)
+    require_keeps_register(page.require_user())
+    typed = [("name", name), ("gender", gender), ("card_no", card_no), ("phone", phone),
+             ("birth_year", birth_year), ("height_cm", height_cm), ("category", category),
+             ("skills", skills), ("looks", looks), ("dialects", dialects)]  # fmt: skip
+    action = "/ui/extras/performers"
+    try:
+        body = PerformerCreate.model_validate(
+            {"name": name.strip(), "gender": gender, "card_no": card_no.strip(),
+             "phone": phone.strip(), "birth_year": _int(birth_year),
+             "height_cm": _int(height_cm), "category": category, "skills": _words(skills),
+             "looks": _words(looks), "dialects": _words(dialects)}
+        )  # fmt: skip
+        p = service.create_performer(session, body)
+    except (ValidationError, ValueError) as exc:
+        _refused(page, session, _invalid(exc), typed, action)
+        return page.redirect(action)
+    except DomainError as exc:
+        _refused(page, session, exc.detail, typed, action)
+        return page.redirect(action)
+    page.store.add_flash("ok", page.t("extras.registered", name=p.name, card=p.card_no))
+    return page.redirect(action + "?" + urlencode({"q": p.card_no}))
+
+
+@router.post("/ui/extras/performers/{performer_id}/link")
+def create_link(page: Page, session: SessionDep, performer_id: int, csrf: Csrf) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_keeps_register(user)
+    performer = service.get_performer(session, performer_id)
+    _link, token = service.create_link(session, user, performer)
+    url = str(page.request.base_url).rstrip("/") + f"/p/{token}"
+    return _register_page(page, session, performer.card_no, url)
+
+
+# --- a crew's requests and dispatch list ------------------------------------------------------
+
+
+@router.get("/ui/crews/{crew_id}/extras")
+def crew_extras(page: Page, session: SessionDep, now: NowDep, crew_id: int) -> Response:
+    user = page.require_user()
+    crew = own_crew(session, user, crew_id)
+    today = today_local(now)
+    shooting = service.shooting_days(session, crew.id, today, today + timedelta(days=120))
+    found = list(
+        session.scalars(
+            select(ExtrasRequest)
+            .where(ExtrasRequest.crew_id == crew.id, ExtrasRequest.day >= today - timedelta(days=7))
+            .order_by(ExtrasRequest.day, ExtrasRequest.id)
+        )
+    )
+    reasons: dict[date, dict[int, str]] = {}
+    requests: list[RequestOut] = []
+    for r in found:
+        if r.day not in reasons:
+            reasons[r.day] = runs.unfilled_reasons(session, r.day)
+        requests.append(service.request_out(session, r, user, reasons[r.day].get(r.id)))
+    return page.render(
+        "extras_crew.html",
+        crew=crew,
+        shooting=shooting,
+        requests=requests,
+        categories=CATEGORIES,
+        now=now,
+        action=f"/ui/crews/{crew.id}/extras/requests",
+    )
+
+
+@router.post("/ui/crews/{crew_id}/extras/requests")
+def order_extras(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    crew_id: int,
+    csrf: Csrf,
+    shoot: Annotated[str, Form(max_length=40)] = "",
+    count: Annotated[str, Form(max_length=8)] = "",
+    gender: Annotated[str, Form(max_length=5)] = "",
+    age_min: Annotated[str, Form(max_length=5)] = "",
+    age_max: Annotated[str, Form(max_length=5)] = "",
+    categories: Annotated[list[str] | None, Form(max_length=5)] = None,
+    tags: Text = "",
+    priority: Annotated[str, Form(max_length=5)] = "5",
+    call_time: Annotated[str, Form(max_length=10)] = "07:00",
+    hours: Annotated[str, Form(max_length=5)] = "8",
+    wardrobe_notes: Text = "",
+    continuity_of: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    crew = own_crew(session, user, crew_id)
+    back = f"/ui/crews/{crew.id}/extras"
+    action = f"{back}/requests"
+    cats = list(categories or [])
+    typed = [("shoot", shoot), ("count", count), ("gender", gender), ("age_min", age_min),
+             ("age_max", age_max), ("categories", ",".join(cats)), ("tags", tags),
+             ("priority", priority), ("call_time", call_time), ("hours", hours),
+             ("wardrobe_notes", wardrobe_notes), ("continuity_of", continuity_of)]  # fmt: skip
+    try:
+        day_text, _, set_text = shoot.partition(":")
+        body = RequestCreate.model_validate(
+            {"set_id": _int(set_text), "day": day_text, "count": _int(count),
+             "gender": gender or None, "age_min": _int(age_min), "age_max": _int(age_max),
+             "categories": cats, "tags": _words(tags), "priority": _int(priority) or 0,
+             "call_time": call_time.strip(), "hours": _int(hours),
+             "wardrobe_notes": wardrobe_notes.strip(), "continuity_of": _int(continuity_of)}
+        )  # fmt: skip
+        r = service.create_request(session, user, crew, body, now)
+    except (ValidationError, ValueError) as exc:
+        _refused(page, session, _invalid(exc), typed, action)
+        return page.redirect(back + "#order")
+    except DomainError as exc:
+        _refused(page, session, exc.detail, typed, action)
+        return page.redirect(back + "#order")
+    page.store.add_flash("ok", page.t("extras.ordered", id=r.id, n=r.count, day=page.t.ymd(r.day)))
+    return page.redirect(f"{back}#r{r.id}")
+
+
+@router.post("/ui/extras-requests/{request_id}/cancel")
+def cancel_request(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    request_id: int,
+    csrf: Csrf,
+    reason: Text = "",
+    back: Text = "/ui/",
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    r = visible_extras_request(session, user, request_id)
+    back = safe_next(back, f"/ui/crews/{r.crew_id}/extras")
+    try:
+        service.cancel_request(session, user, r, reason.strip(), now)
+    except DomainError as exc:
+        session.rollback()
+        page.store.add_flash("error", exc.detail)
+        return page.redirect(back)
+    page.store.add_flash("ok", page.t("extras.cancelled", id=request_id))
+    return page.redirect(back)

@@ -1,0 +1,162 @@
+"""The extras pool's pages without a browser (both databases): the office's board, register
+and attendance; a crew's request form and dispatch list; who may open what."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.db import transaction
+from app.extras import run as runs
+from app.models import Base, DispatchRun
+from tests.api.test_extras import _office, _shooting_day
+from tests.factories import World, iso
+from tests.web.test_pages import csrf_of, sign_in
+
+SHOOT = 10
+
+
+@pytest.fixture(autouse=True)
+def _no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.extras.run.spawn", lambda run_id, url: None)
+
+
+@pytest.fixture
+def other(engine: object) -> Iterator[TestClient]:
+    """A second browser: another person signed in beside ``client``."""
+    from app.main import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _register(client: TestClient, n: int, **kw: str) -> None:
+    page = client.get("/ui/extras/performers")
+    form = {"csrf": csrf_of(page), "name": f"演员{n}", "gender": "m", "card_no": f"HD-{n:05d}",
+            "phone": f"139{n:08d}", "birth_year": "1990", "height_cm": "175",
+            "category": "ordinary"} | kw  # fmt: skip
+    r = client.post("/ui/extras/performers", data=form)
+    assert r.status_code == 200 and "flash-ok" in r.text, r.text[:2000]
+
+
+def test_office_and_crew_pages_along_the_whole_path(
+    client: TestClient, other: TestClient, world: World
+) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1, SHOOT)
+    assert sign_in(client, office).headers["location"] == "/ui/extras"
+    for n in range(1, 5):
+        _register(client, n, skills="horse-riding" if n < 3 else "")
+    register = client.get("/ui/extras/performers")
+    assert "13900000001" in register.text  # the office sees phone numbers
+
+    sign_in(other, world.coord1)
+    crew_page = other.get(f"/ui/crews/{world.crew1}/extras")
+    assert crew_page.status_code == 200
+    shoot = re.search(r'<option value="(' + iso(SHOOT) + r':\d+)"', crew_page.text)
+    assert shoot, crew_page.text[:3000]
+    order = {"csrf": csrf_of(crew_page), "shoot": shoot.group(1), "count": "3",
+             "tags": "horse-riding", "priority": "7", "call_time": "06:30", "hours": "10",
+             "wardrobe_notes": "秦兵甲胄"}  # fmt: skip
+    done = other.post(f"/ui/crews/{world.crew1}/extras/requests", data=order)
+    assert done.status_code == 200 and "flash-ok" in done.text, done.text[:2000]
+
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert board.status_code == 200 and "horse-riding" in board.text
+    r = client.post("/ui/extras/dispatch", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    assert r.status_code == 200
+    with transaction() as s:
+        run_id = s.scalars(select(DispatchRun.id)).one()
+    runs.execute(run_id)
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert 'class="badge run-succeeded"' in board.text and "67%" in board.text
+    assert "horse-riding" in board.text and 'id="unfilled"' in board.text
+    r = client.post("/ui/extras/publish", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    assert "flash-ok" in r.text and 'id="attendance"' in r.text
+
+    # The crew sees who is coming: names and card numbers, never phone numbers.
+    crew_page = other.get(f"/ui/crews/{world.crew1}/extras")
+    assert "HD-00001" in crew_page.text and "HD-00002" in crew_page.text
+    assert "139000" not in crew_page.text and "1990" not in crew_page.text
+
+    # Attendance and the pay sheet (the page session opens the download).
+    assignment = re.search(r"/ui/extras/assignments/(\d+)/attendance", r.text)
+    assert assignment
+    r = client.post(
+        f"/ui/extras/assignments/{assignment.group(1)}/attendance",
+        data={"csrf": csrf_of(r), "attendance": "late", "hours_worked": "9", "tasks": "",
+              "back": f"/ui/extras?day={iso(SHOOT)}"},
+    )  # fmt: skip
+    assert "flash-ok" in r.text
+    csv = other.get(f"/crews/{world.crew1}/extras-pay-sheet.csv", params={"day": iso(SHOOT)})
+    assert csv.status_code == 200 and "late" in csv.text and "139000" not in csv.text
+
+
+def test_refusals_by_role(client: TestClient, world: World) -> None:
+    _shooting_day(world, world.crew1, SHOOT)
+    sign_in(client, world.coord2)
+    r = client.get(f"/ui/crews/{world.crew1}/extras")
+    assert r.status_code == 404
+    assert client.get("/ui/extras").status_code == 403
+    assert client.get("/ui/extras/performers").status_code == 403
+    sign_in(client, world.manager_a)
+    r = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert r.status_code == 403 and "extras office" in r.text
+    assert client.get("/ui/extras/performers").status_code == 403
+    # A base manager who sees the crew (it books her base) does not order for it.
+    assert client.get(f"/ui/crews/{world.crew1}/extras").status_code in (403, 404)
+    # An office of another base opens its own board, not this one's.
+    sign_in(client, _office(("BBB",)))
+    assert client.get("/ui/extras").status_code == 200
+    assert client.get("/ui/extras", params={"base": "AAA"}).status_code == 403
+
+
+def test_a_refused_request_keeps_what_was_typed(client: TestClient, world: World) -> None:
+    _shooting_day(world, world.crew1, 1)
+    with transaction() as s:
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shoot = re.search(r'<option value="(' + iso(1) + r':\d+)"', page.text)
+    assert shoot
+    r = client.post(
+        f"/ui/crews/{world.crew1}/extras/requests",
+        data={"csrf": csrf_of(page), "shoot": shoot.group(1), "count": "12",
+              "categories": ["group_featured"], "wardrobe_notes": "明代官服"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "flash-error" in r.text and "cut-off" in r.text
+    assert 'value="12"' in r.text and "明代官服" in r.text
+    assert re.search(r'value="group_featured"\s+checked', r.text)
+
+
+def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
+    """``backlot extras dispatch --day`` runs the same dispatch as the office's button."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    _shooting_day(world, world.crew1, SHOOT)
+    sign_in(client, _office())
+    _register(client, 1)
+    sign_in(client, world.coord1)
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shoot = re.search(r'<option value="(' + iso(SHOOT) + r':\d+)"', page.text)
+    assert shoot
+    client.post(
+        f"/ui/crews/{world.crew1}/extras/requests",
+        data={"csrf": csrf_of(page), "shoot": shoot.group(1), "count": "2"},
+    )
+    done = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT), "--base", "AAA"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.output.strip().splitlines()[-1])
+    assert summary["status"] == "succeeded" and (summary["slots"], summary["filled"]) == (2, 1)
+    bad = CliRunner().invoke(cli, ["extras", "dispatch", "--day", "tomorrow"])
+    assert bad.exit_code == 2
