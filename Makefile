@@ -23,7 +23,7 @@ run: install
 
 ## test: the whole suite (PostgreSQL tests skip without a server unless BACKLOT_REQUIRE_PG=1)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ## lint: ruff (rules and formatting) and strict mypy; CI fails on any finding
 lint: install
