@@ -44,6 +44,15 @@ FAIRNESS_DAYS = dp.FAIRNESS_WINDOW_DAYS
 
 
 def create_run(session: Session, user: User | None, day: date, base_id: int | None) -> DispatchRun:
+    """Record a day's run, unless one of that day is already queued or running: the office's
+    button and the cron command meet here, so neither starts a second run of a day."""
+    going = session.scalar(
+        select(func.count())
+        .select_from(DispatchRun)
+        .where(DispatchRun.day == day, DispatchRun.status.in_(("queued", "running")))
+    )
+    if going:
+        raise Conflict(f"A dispatch run of {day} is in progress; wait for it or cancel it.")
     run = DispatchRun(
         day=day, base_id=base_id, status="queued", requested_by_id=user.id if user else None
     )
@@ -55,13 +64,6 @@ def create_run(session: Session, user: User | None, day: date, base_id: int | No
 def start_run(session: Session, user: User, day: date, base_id: int | None) -> DispatchRun:
     """The office starts a day's run (API and page): recorded, committed, then its worker."""
     require_dispatches(user, base_id)
-    going = session.scalar(
-        select(func.count())
-        .select_from(DispatchRun)
-        .where(DispatchRun.day == day, DispatchRun.status.in_(("queued", "running")))
-    )
-    if going:
-        raise Conflict(f"A dispatch run of {day} is in progress; wait for it or cancel it.")
     run = create_run(session, user, day, base_id)
     session.commit()
     spawn(run.id, get_engine().url.render_as_string(hide_password=False))

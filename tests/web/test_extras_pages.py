@@ -14,7 +14,7 @@ from app.db import transaction
 from app.extras import run as runs
 from app.models import Base, DispatchRun
 from tests.api.test_extras import _office, _shooting_day
-from tests.factories import World, iso
+from tests.factories import World, day, iso
 from tests.web.test_pages import csrf_of, sign_in
 
 SHOOT = 10
@@ -160,3 +160,11 @@ def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
     assert summary["status"] == "succeeded" and (summary["slots"], summary["filled"]) == (2, 1)
     bad = CliRunner().invoke(cli, ["extras", "dispatch", "--day", "tomorrow"])
     assert bad.exit_code == 2
+    # A run of the day still going (the office's button): cron does not start a second one.
+    from app.db import transaction
+    from app.models import DispatchRun
+
+    with transaction() as s:
+        s.add(DispatchRun(day=day(SHOOT), base_id=None, status="running"))
+    again = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT)])
+    assert again.exit_code == 3 and "in progress" in again.output
