@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -24,10 +20,11 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.access import require_dispatches
-from app.db import get_engine, transaction
+from app.db import transaction
 from app.errors import Conflict
 from app.extras.schemas import DispatchRunOut
 from app.extras.service import profile_of
+from app.jobs import spawn_worker, worker_database_url
 from app.lookup import get_or_404
 from app.models import (
     DispatchRun,
@@ -66,7 +63,7 @@ def start_run(session: Session, user: User, day: date, base_id: int | None) -> D
     require_dispatches(user, base_id)
     run = create_run(session, user, day, base_id)
     session.commit()
-    spawn(run.id, get_engine().url.render_as_string(hide_password=False))
+    spawn(run.id, worker_database_url())
     return run
 
 
@@ -111,16 +108,8 @@ def get_run(session: Session, run_id: int) -> DispatchRun:
 
 
 def spawn(run_id: int, database_url: str) -> None:
-    """The run in its own process; the web process never solves."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.extras.worker", str(run_id)],
-        env={**os.environ, "DATABASE_URL": database_url},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    threading.Thread(target=proc.wait, daemon=True).start()
+    """Start the dispatch run's worker process (``app.extras.worker``)."""
+    spawn_worker("app.extras.worker", run_id, database_url)
 
 
 def _scope(base_id: int | None, day: date) -> list[ColumnElement[bool]]:

@@ -5,15 +5,11 @@ from __future__ import annotations
 import sys
 
 from app.extras.run import execute
+from app.jobs import worker_main
 
 
 def main(argv: list[str]) -> int:
-    try:
-        execute(int(argv[1]))
-    except Exception as exc:
-        print(f"dispatch run {argv[1]} failed: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return worker_main(execute, "dispatch run", argv)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     JSON,
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models._base import Model, UTCDateTime, utcnow
 
-NOTICE_KINDS = (
+NoticeKind = Literal[
     "hold_challenged",
     "hold_lapses_soon",
     "hold_first",
@@ -32,7 +32,8 @@ NOTICE_KINDS = (
     "plan_proposal",
     "import_finished",
     "webhook_disabled",
-)
+]
+NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
 CHANNELS = ("webhook", "email")
 DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")
 

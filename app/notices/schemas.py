@@ -8,18 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Strict
 
+from app.models.notice import NoticeKind
 from app.schemas import InputModel, OutputModel
-
-NoticeKind = Literal[
-    "hold_challenged",
-    "hold_lapses_soon",
-    "hold_first",
-    "booking_confirmed",
-    "booking_cancelled",
-    "plan_proposal",
-    "import_finished",
-    "webhook_disabled",
-]
 
 
 class NoticeOut(OutputModel):

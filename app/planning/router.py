@@ -12,6 +12,7 @@ from app.bookings.idempotency import IdempotencyKey
 from app.clock import NowDep
 from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
+from app.jobs import worker_database_url
 from app.models import PlanRun
 from app.pagination import PageDep, page_of
 from app.planning import service
@@ -42,7 +43,7 @@ def start_plan(
     body = body or PlanRequest()
     run = service.start_run(session, service.RunParams(**body.model_dump()), user)
     session.commit()  # before the worker looks for it
-    spawn(run.id, service.worker_database_url())
+    spawn(run.id, worker_database_url())
     out = PlanRunOut.model_validate(run).model_dump(mode="json")
     return JSONResponse(out, status_code=202, headers={"Location": f"/plans/{run.id}"})
 

@@ -6,10 +6,6 @@ A run is recorded here and solved in a process of its own (:func:`spawn`,
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -24,8 +20,8 @@ from app.bookings.schemas import BookingOut
 from app.bookings.service import lock, lock_crew, place, release
 from app.catalog.service import overlapping_blackouts
 from app.config import get_settings
-from app.db import get_engine
 from app.errors import Conflict, InvalidInput
+from app.jobs import spawn_worker
 from app.lookup import get_or_404
 from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User, utcnow
 from app.planning.lock import RunInProgress
@@ -60,11 +56,6 @@ def start_run(session: Session, params: RunParams, user: User) -> PlanRun:
     return create_run(session, params, user)
 
 
-def worker_database_url() -> str:
-    """The database the worker process is to use: this process's own."""
-    return get_engine().url.render_as_string(hide_password=False)
-
-
 def active_run(session: Session) -> PlanRun | None:
     """A run still queued or running (a queued run that never started lapses after 10 minutes)."""
     stale = utcnow() - timedelta(minutes=10)
@@ -77,17 +68,8 @@ def active_run(session: Session) -> PlanRun | None:
 
 
 def spawn(run_id: int, database_url: str) -> None:
-    """Start the worker detached from the request; a thread reaps it when it ends."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.planning.worker", str(run_id)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    threading.Thread(target=proc.wait, daemon=True).start()
+    """Start the plan run's worker process (``app.planning.worker``)."""
+    spawn_worker("app.planning.worker", run_id, database_url)
 
 
 def cancel_run(session: Session, run: PlanRun) -> bool:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import sys
 
+from app.jobs import worker_main
 from app.planning.nightly import execute
 
 
 def main(argv: list[str]) -> int:
-    try:
-        execute(int(argv[1]))
-    except Exception as exc:
-        print(f"plan run {argv[1]} failed: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return worker_main(execute, "plan run", argv)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from app.imports import service as imports
 from app.imports.messages import render as render_problem
 from app.imports.router import import_out, preview_upload
 from app.imports.values import pages_text
+from app.jobs import worker_database_url
 from app.models import (
     NOTICE_KINDS,
     Base,
@@ -742,7 +743,7 @@ def start_plan(
         )
         return page.redirect("/ui/plans")
     session.commit()  # before the worker looks for it
-    spawn(run.id, planning.worker_database_url())
+    spawn(run.id, worker_database_url())
     return page.redirect(f"/ui/plans/{run.id}/progress")
 
 
