@@ -19,6 +19,7 @@ side by side.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -589,3 +590,22 @@ def hint_crew(
     for (d, b), local in v.local_move.items():
         model.add_hint(local, 1 if moved.get(d) == (b, b) else 0)
     return True
+
+
+class ObjectiveReporter(cp_model.CpSolverSolutionCallback):
+    """Calls ``report`` with each new solution's objective value (for progress)."""
+
+    def __init__(self, report: Callable[[int], None]) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(int(self.objective_value))
+
+
+def stop_on(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolver) -> None:
+    """Stop ``solver`` when ``stop`` is set (run in a thread until ``done``)."""
+    while not done.wait(0.05):
+        if stop.is_set():
+            solver.stop_search()
+            return

@@ -123,6 +123,7 @@ def sequence_scenes(
         if hinted is not None and reduced.cost(hinted) < reduced.cost(start_order):
             start_order = hinted
     start_order = _improve_by_insertion(reduced, start_order, deadline)
+    _break_reversal_symmetry(reduced, start_order)
     search = _Search(reduced, deadline, stop, max_states)
     best_order, _, bound, optimal = search.run(start_order)
     order = reduced.expand(best_order)
@@ -438,6 +439,15 @@ def _initial_order(r: _Reduced) -> list[int]:
     return order
 
 
+def _break_reversal_symmetry(r: _Reduced, start_order: Sequence[int]) -> None:
+    """Without precedence, an order and its reverse cost the same (every actor's span
+    is kept): searching only orders with the starting order's first scene before its
+    last one loses no optimum and spares the search about a third of its states."""
+    if len(start_order) < 2 or any(r.preds):
+        return
+    r.preds[start_order[-1]] |= 1 << start_order[0]
+
+
 def _improve_by_insertion(r: _Reduced, order: list[int], deadline: float | None) -> list[int]:
     """Move single scenes to their best position until no move helps (first improvement)."""
     best = list(order)
@@ -624,42 +634,47 @@ class _Search:
         durations = r.durations
         work = self.working
         done = self.full ^ q
+        # Actors needed after each candidate: every actor of q, less the candidate's
+        # actors that no other scene of q has.
+        seen = twice = 0
         members: list[int] = []
         m = q
         while m:
             low = m & -m
-            members.append(low.bit_length() - 1)
+            s = low.bit_length() - 1
+            members.append(s)
+            ms = masks[s]
+            twice |= seen & ms
+            seen |= ms
             m ^= low
-        k = len(members)
-        # Casts still needed after each candidate: prefix/suffix unions over q.
-        prefix = [0] * (k + 1)
-        for i in range(k):
-            prefix[i + 1] = prefix[i] | masks[members[i]]
-        suffix = [0] * (k + 1)
-        for i in range(k - 1, -1, -1):
-            suffix[i] = suffix[i + 1] | masks[members[i]]
+        once = seen & ~twice
         children: list[tuple[int, int, int, int, int]] = []
         forced: tuple[int, int, int, int] | None = None
         cheap_lowest = _INF
         cost_of = self.cost_of
         bound = self._bound
-        for i, s in enumerate(members):
+        bound_cache = self.bound_cache
+        for s in members:
             if preds[s] & ~done:
                 continue
-            others = prefix[i] | suffix[i + 1]
             ms = masks[s]
+            others = seen & ~(ms & once)
             step = durations[s] * cost_of(ms | (done_actors & others))
             if ms == present_all:
                 # Every actor on location is in this scene: shooting it now is optimal.
                 forced = (step, s, others, working - work[s])
                 break
-            child = q & ~(1 << s)
             child_working = working - work[s]
             if step + child_working >= budget:
                 # Even the working cost alone is over budget: no need for the full bound.
-                cheap_lowest = min(cheap_lowest, step + child_working)
+                if step + child_working < cheap_lowest:
+                    cheap_lowest = step + child_working
                 continue
-            est = step + bound(child, (done_actors | ms) & others, child_working)
+            child = q & ~(1 << s)
+            child_bound = bound_cache.get(child)
+            if child_bound is None:
+                child_bound = bound(child, (done_actors | ms) & others, child_working)
+            est = step + child_bound
             children.append((est, step, s, others, child_working))
         best = _INF
         best_s = -1

@@ -50,22 +50,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
 from scheduler.construction import crew_heuristic_plans
 from scheduler.cost import crew_cost, make_plan
-from scheduler.crew_model import (
-    BuildTimeout,
-    CrewVars,
-    add_crew,
-    crew_assignments,
-    hint_crew,
-    link_location_days,
-    model_size,
-)
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
@@ -74,6 +64,11 @@ from scheduler.parallel import solve_in_processes, split_for_processes
 from scheduler.repair import repair_plan
 from scheduler.scope import CrewScope, crew_scope
 from scheduler.sequencing import talent_plan, talent_shape
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+    from scheduler.crew_model import CrewVars
 
 # Start variables the crew model builds a second in Python on the project's (loaded)
 # machine: a model is only started when it can be built in half the time left.
@@ -603,6 +598,18 @@ class _Run:
         """
         # The check guards the wall-clock limit, not the slot: a small model given a short
         # slot is still worth building.
+        # OR-Tools is imported on first use: a talent-scheduling crew is solved without
+        # it, and its import is a third of the command's start-up.
+        from ortools.sat.python import cp_model
+
+        from scheduler.crew_model import (
+            BuildTimeout,
+            add_crew,
+            hint_crew,
+            link_location_days,
+            model_size,
+        )
+
         wall_left = self.clock.limit - self.clock.wall()
         room = wall_left if self.deterministic else min(max(budget, 2.0), wall_left)
         if model_size(scopes) / _BUILD_RATE > 0.5 * room:
@@ -645,6 +652,10 @@ class _Run:
         offset: int,
         bound_valid: bool = True,
     ) -> _SubResult | None:
+        from ortools.sat.python import cp_model
+
+        from scheduler.crew_model import ObjectiveReporter, crew_assignments, stop_on
+
         if self._stopped():
             return None
         solver = cp_model.CpSolver()
@@ -662,9 +673,9 @@ class _Run:
             # default portfolio of one or two workers (whose only full-problem worker
             # is the LP search): on a 15-scene crew, optimal in 2 s instead of never.
             params.subsolvers.append("core")
-        callback = _Improvements(self, phase, offset)
+        callback = ObjectiveReporter(partial(self._improved, phase, offset))
         done = threading.Event()
-        watcher = threading.Thread(target=_watch, args=(self.stop, done, solver), daemon=True)
+        watcher = threading.Thread(target=stop_on, args=(self.stop, done, solver), daemon=True)
         watcher.start()
         try:
             status = solver.solve(model, callback)
@@ -680,30 +691,13 @@ class _Run:
             bound = math.ceil(solver.best_objective_bound - 1e-6)
         return _SubResult(plans, bound, status == cp_model.OPTIMAL)
 
-
-class _Improvements(cp_model.CpSolverSolutionCallback):
-    """Reports each better model objective (plus the other crews' cost) as progress."""
-
-    def __init__(self, run: _Run, phase: str, offset: int) -> None:
-        super().__init__()
-        self.run = run
-        self.phase = phase
-        self.offset = offset
-
-    def on_solution_callback(self) -> None:
-        run = self.run
-        if run.progress is None:
+    def _improved(self, phase: str, offset: int, objective: int) -> None:
+        """A better model objective (plus the other crews' cost), reported as progress."""
+        if self.progress is None:
             return
-        total = int(self.objective_value) + self.offset
-        if total < run._total():
-            run.progress(Progress(round(run.clock.wall(), 3), total, run._bound(), self.phase))
-
-
-def _watch(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolver) -> None:
-    while not done.wait(0.05):
-        if stop.is_set():
-            solver.stop_search()
-            return
+        total = objective + offset
+        if total < self._total():
+            self.progress(Progress(round(self.clock.wall(), 3), total, self._bound(), phase))
 
 
 def _days_of(problem: Problem, a: Assignment) -> range:
