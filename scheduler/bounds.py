@@ -31,7 +31,7 @@ def separable_bound(problem: Problem, crew_id: str) -> int:
       (:func:`days_needed`), each group of scenes
       sharing no set with the others pays its days at its cheapest rate, and
       the crew changes location at least once between such groups; if a
-      scene is left out, the penalty alone is a bound.
+      scene is left out, the penalty plus the other scenes' shares is a bound.
     """
     index = problem.index
     crew = index.crew[crew_id]
@@ -49,12 +49,18 @@ def separable_bound(problem: Problem, crew_id: str) -> int:
     }
 
     scaled = 0  # per scene, in units of 1 / cap yuan
+    largest = 0
     for scene in placeable:
         k = index.scene_days[scene.id]
         share = k * cap if k > 1 else scene.minutes
         per_day = crew.day_cost + rate[scene.id] + sum(index.cast[m].day_cost for m in scene.cast)
-        scaled += min(penalty * cap, share * per_day)
+        part = min(penalty * cap, share * per_day)
+        scaled += part
+        largest = max(largest, part)
     per_scene = scaled // cap
+    # A plan that leaves a placeable scene out pays the penalty and still the other
+    # scenes' shares.
+    left_out = penalty + (scaled - largest) // cap
 
     # Every placeable scene is shot here, so continuity chains may run through any of them.
     shot = {s.id for s in placeable}
@@ -72,7 +78,7 @@ def separable_bound(problem: Problem, crew_id: str) -> int:
         whole += max(group_days * min(rate[s.id] for s in group), fractional // cap)
     if len(groups) > 1:
         whole += (len(groups) - 1) * _cheapest_move(problem, scope)
-    return certain + max(per_scene, min(penalty, whole) if placeable else 0)
+    return certain + max(per_scene, min(left_out, whole) if placeable else 0)
 
 
 def _cheapest_move(problem: Problem, scope: CrewScope) -> int:

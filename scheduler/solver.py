@@ -285,6 +285,8 @@ class _Run:
             self._relaxed_bounds(crews, self.clock.elapsed() + left * 0.5)
             self._joint(gi, crews, max(0.0, end - self.clock.elapsed()))
         else:
+            self._place_left_out(crews, self.clock.elapsed() + left * 0.3)
+            left = max(0.0, end - self.clock.elapsed())
             # Restarts of the constructive heuristic pay far more than CP-SAT on big crews.
             self._restarts(crews, self.clock.elapsed() + left * 0.8)
             self._polish(crews, end)
@@ -468,6 +470,30 @@ class _Run:
             if best_cost < self.cost_of[crew_id] and self._valid_with_others(crew_id, best):
                 self._replace(crew_id, best, best_cost)
         self._report("construct")
+
+    def _place_left_out(self, crews: list[str], end: float) -> None:
+        """A CP-SAT solve over the whole window for each crew that leaves a scene out.
+
+        The heuristics lay a crew's days out in blocks; when a night scene's rest day or
+        a set held by others leaves no gap for a scene, it is left out at the full
+        penalty, more than most crews' whole cost. The crew model places every scene
+        that can be placed; its plan is kept only when cheaper.
+        """
+        penalty = self.problem.unscheduled_penalty
+        todo = [
+            c
+            for c in crews
+            if len(self.plan_of[c]) < len(self.index.scenes_by_crew.get(c, ()))
+            and self.cost_of[c] - self.bound_of[c] >= penalty
+        ]
+        todo.sort(key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
+        for i, crew_id in enumerate(todo):
+            if self._stopped() or self.clock.elapsed() >= end:
+                return
+            slot = (end - self.clock.elapsed()) / (len(todo) - i)
+            result = self._crew_solve([crew_id], slot, relaxed=False)
+            if result is not None and self._accept(result.assignments):
+                self._report("place")
 
     def _polish(self, crews: list[str], end: float) -> None:
         """Re-optimise crews with CP-SAT around their current dates, largest gap first.

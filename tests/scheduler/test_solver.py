@@ -25,7 +25,7 @@ from scheduler.greedy import greedy_plan
 from scheduler.io import parse_problem, plan_to_dict
 from scheduler.parallel import split_for_processes, sub_problem
 from scheduler.repair import repair_plan
-from scheduler.solver import Progress, SolveOptions, solve
+from scheduler.solver import Progress, SolveOptions, _Run, solve
 from tests.scheduler.strategies import day, problem_dicts
 
 FAST = SolveOptions(time_limit=3.0, workers=1, seed=1)
@@ -265,3 +265,28 @@ def test_a_part_of_the_problem_keeps_the_other_crews_fixed_days() -> None:
     assert [c.id for c in part.crews] == [problem.crews[0].id]
     assert part.fixed == problem.fixed and part.locations == problem.locations
     assert {s.crew for s in part.scenes} == {problem.crews[0].id}
+
+
+def test_a_crew_that_leaves_a_placeable_scene_out_gets_it_placed() -> None:
+    """The large-problem path: a scene left out at the penalty (here: dropped from the
+    greedy plan) is placed by the crew's whole-window solve before any polishing."""
+    raw = generate("small", 2, version=2)
+    problem = parse_problem(raw)
+    start = greedy_plan(problem)
+    crew_id = problem.crews[0].id
+    dropped = next(a for a in start.assignments if problem.index.scene[a.scene].crew == crew_id)
+    kept = [a for a in start.assignments if a is not dropped]
+    run = _Run(problem, SolveOptions(time_limit=10.0, workers=1), None, threading.Event())
+    run._set_incumbent(kept)
+    for c in run.crew_ids:
+        run.bound_of[c] = separable_bound(problem, c)
+    before = run.cost_of[crew_id]
+    assert before >= problem.unscheduled_penalty
+
+    run._place_left_out([crew_id], run.clock.elapsed() + 5.0)
+
+    placed = {a.scene for a in run.plan_of[crew_id]}
+    assert dropped.scene in placed
+    assert run.cost_of[crew_id] < before - problem.unscheduled_penalty // 2
+    plan = make_plan(problem, [a for c in run.crew_ids for a in run.plan_of[c]])
+    assert not all_violations(problem, plan)
