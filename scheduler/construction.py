@@ -79,6 +79,11 @@ def crew_heuristic_plans(
             by_day = [i for i in order if not days[i].night]
             by_night = [i for i in order if days[i].night]
             sequences += [by_day + by_night, by_night + by_day]
+            # And the best order of that shape, sequenced as such (filtering the free
+            # order splits casts that the block's boundary could have joined).
+            nights_last = _order_nights_last(problem, days, deadline)
+            if nights_last is not None:
+                sequences.append(nights_last)
         for sequence in sequences:
             plans += _place_all(problem, scope, days, sequence)
     return plans
@@ -249,6 +254,23 @@ def _merge_small_days(days: list[_Day], cap: int, related: dict[str, set[str]]) 
 
 def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]:
     """Order the days to keep the cast's spans short (precedence kept)."""
+    return _sequence(problem, days, _continuity(days), deadline)
+
+
+def _order_nights_last(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int] | None:
+    """The same with every night day after every day day (one turn to nights, no rest
+    day); None when continuity asks for a day day after a night day."""
+    preds = _continuity(days)
+    by_day = sum(1 << i for i, d in enumerate(days) if not d.night)
+    nights = by_day ^ ((1 << len(days)) - 1)
+    if any(preds[i] & nights for i, d in enumerate(days) if not d.night):
+        return None
+    preds = [p | by_day if d.night else p for p, d in zip(preds, days, strict=True)]
+    return _sequence(problem, days, preds, deadline)
+
+
+def _continuity(days: Sequence[_Day]) -> list[int]:
+    """Per day, the bitmask of days holding a scene one of its scenes comes ``after``."""
     where = {s.id: i for i, d in enumerate(days) for s in d.scenes}
     preds = []
     for d in days:
@@ -258,6 +280,12 @@ def _order(problem: Problem, days: Sequence[_Day], deadline: float) -> list[int]
                 if p in where and where[p] != where[s.id]:
                     mask |= 1 << where[p]
         preds.append(mask)
+    return preds
+
+
+def _sequence(
+    problem: Problem, days: Sequence[_Day], preds: Sequence[int], deadline: float
+) -> list[int]:
     result = sequence_cast(
         problem,
         [d.days for d in days],
