@@ -12,7 +12,7 @@ from typing import Any
 # code: (English, 中文); {placeholders} come from the problem's params.
 PROBLEMS: dict[str, tuple[str, str]] = {
     # errors: they block applying the import
-    "required": ("{column} is empty: every scene needs it.", "{column}为空：每场都必须填写。"),
+    "required": ("{column} is empty: every row needs it.", "{column}为空：每行都必须填写。"),
     "no_length": (
         "Give the length in pages (e.g. 1 3/8) or in minutes: both are empty.",
         "请填写页数（如 1 3/8）或时长（分钟），两者都为空。",

@@ -32,7 +32,12 @@ from app.models.extras import (
     PerformerUnavailable,
 )
 from app.models.feed import FEED_KINDS, FeedToken
-from app.models.imports import IMPORT_FORMATS, IMPORT_STATUSES, SceneImport
+from app.models.imports import (
+    IMPORT_FORMATS,
+    IMPORT_STATUSES,
+    ImportPreview,
+    SceneImport,
+)
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
 from app.models.notice import (
     CHANNELS,
@@ -78,6 +83,7 @@ __all__ = [
     "FeedToken",
     "FilmSet",
     "IdempotencyRecord",
+    "ImportPreview",
     "Model",
     "Notice",
     "NoticeDelivery",
