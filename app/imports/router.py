@@ -75,7 +75,8 @@ def _template_crew(crew_id: PathId, session: SessionDep, user: ExportUser) -> Cr
     return own_crew(session, user, crew_id)
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to save, never shown in the browser nor kept in a cache."""
     return Response(
         body,
         media_type=media_type,
@@ -97,7 +98,7 @@ def template_xlsx(
     crew_id: PathId, session: SessionDep, user: ExportUser, lang: Lang = "zh"
 ) -> Response:
     _template_crew(crew_id, session, user)
-    return _download(template.template_xlsx(lang), XLSX, f"breakdown-template-{lang}.xlsx")
+    return download(template.template_xlsx(lang), XLSX, f"breakdown-template-{lang}.xlsx")
 
 
 @router.get(
@@ -113,7 +114,7 @@ def template_csv(
     crew_id: PathId, session: SessionDep, user: ExportUser, lang: Lang = "zh"
 ) -> Response:
     _template_crew(crew_id, session, user)
-    return _download(
+    return download(
         template.template_csv(lang), "text/csv; charset=utf-8", f"breakdown-template-{lang}.csv"
     )
 

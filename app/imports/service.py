@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -302,26 +302,39 @@ def create_preview(
     errors = [e.to_json(parsed.unit) for e in parsed.errors]
     preview = build_preview(standing, parsed.rows, errors, parsed.unit, parsed)
     preview["warnings"] = _warnings(standing, parsed, preview)
-    found = SceneImport(
-        crew_id=crew.id,
-        user_id=user.id,
-        status="previewed",
-        format=parsed.format,
-        filename=filename[:200],
-        content_hash=hashlib.sha256(data).hexdigest(),
-        created_at=now,
-        rows=[r.to_json() for r in parsed.rows],
-        preview=preview,
-    )
-    session.add(found)
-    session.flush()
-    return found
+    rows = [r.to_json() for r in parsed.rows]
+    found = SceneImport(crew_id=crew.id)
+    return keep_preview(session, found, user, parsed.format, data, filename, now, rows, preview)
 
 
 def get_import(session: Session, crew: Crew, import_id: int) -> SceneImport:
     found = session.get(SceneImport, import_id)
     if found is None or found.crew_id != crew.id:
         raise NotFound(f"Import {import_id} not found.")
+    return found
+
+
+P = TypeVar("P", bound=ImportPreview)
+
+
+def keep_preview(
+    session: Session,
+    found: P,
+    user: User,
+    fmt: str,
+    data: bytes,
+    filename: str,
+    now: datetime,
+    rows: list[dict[str, Any]],
+    preview: dict[str, Any],
+) -> P:
+    """Keep a new preview: whose, of which file (its SHA-256), its rows as read and what
+    applying them would do."""
+    found.user_id, found.status, found.format = user.id, "previewed", fmt
+    found.filename, found.content_hash = filename[:200], hashlib.sha256(data).hexdigest()
+    found.created_at, found.rows, found.preview = now, rows, preview
+    session.add(found)
+    session.flush()
     return found
 
 

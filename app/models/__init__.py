@@ -36,6 +36,7 @@ from app.models.imports import (
     IMPORT_FORMATS,
     IMPORT_STATUSES,
     ImportPreview,
+    RegisterImport,
     SceneImport,
 )
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
@@ -95,6 +96,7 @@ __all__ = [
     "PlanRun",
     "Proposal",
     "RateCounter",
+    "RegisterImport",
     "Scene",
     "SceneAllowedSet",
     "SceneCast",

@@ -1,7 +1,8 @@
 """Imports: an uploaded file read into a preview kept on the server until it is applied.
 
-Every kind shares one shape (``ImportPreview``): a crew's breakdown or screenplay into
-scenes (``imports``).
+Two kinds share one shape (``ImportPreview``): a crew's breakdown or screenplay into scenes
+(``imports``) and the extras office's sheet into the register of performers
+(``register_imports``).
 """
 
 from __future__ import annotations
@@ -52,4 +53,17 @@ class SceneImport(ImportPreview, Model):
     crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"))
 
 
-__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "ImportPreview", "SceneImport"]
+class RegisterImport(ImportPreview, Model):
+    """The extras office's sheet read into performers: register new ones, update those whose
+    guild card number the register knows. Only its uploader (or an admin) sees and applies it.
+    """
+
+    __tablename__ = "register_imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed', 'applied', 'expired')", name="status_known"),
+        CheckConstraint("format IN ('xlsx', 'csv')", name="format_known"),
+        Index("ix_register_imports_user_created", "user_id", "created_at"),
+    )
+
+
+__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "ImportPreview", "RegisterImport", "SceneImport"]
