@@ -127,6 +127,7 @@ def apply_import(session: Session, found: RegisterImport, now: datetime) -> Appl
             + "; ".join(differences[:5])
             + (f"; and {len(differences) - 5} more" if len(differences) > 5 else "")
             + "). Nothing was changed: upload the file again to see a fresh preview.",
+            code="changed",
             differences=differences,
         )
     claim(session, found, now)

@@ -380,21 +380,24 @@ def preview_out(found: ImportPreview, now: datetime) -> dict[str, Any]:
 
 
 def refuse_unless_applicable(found: ImportPreview, now: datetime) -> None:
-    """409 for a preview applied already, expired, or with problems in its file."""
+    """409 for a preview applied already, expired, or with problems in its file (``code``
+    says which, for the pages to say it in the reader's language)."""
     status = status_of(found, now)
     if status == "applied":
-        raise Conflict(f"Import {found.id} has been applied already.")
+        raise Conflict(f"Import {found.id} has been applied already.", code="applied")
     if status == "expired":
         raise Conflict(
             f"Import {found.id} was previewed more than {PREVIEW_HOURS} hours ago: upload the "
-            "file again to see a fresh preview."
+            "file again to see a fresh preview.",
+            code="expired",
         )
     if found.preview.get("errors"):
         rows = len({p.get("at") for p in found.preview["errors"]})
         raise Conflict(
             f"Import {found.id} has problems in the file ({len(found.preview['errors'])} in "
             f"{rows} {'row' if rows == 1 else 'rows'}): fix them and upload it again. Nothing "
-            "was changed."
+            "was changed.",
+            code="file_problems",
         )
 
 
@@ -408,7 +411,7 @@ def claim(session: Session, found: ImportPreview, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"Import {found.id} has been applied already.")
+        raise Conflict(f"Import {found.id} has been applied already.", code="applied")
     session.refresh(found)
 
 
