@@ -27,6 +27,7 @@ from app.models import (
     FeedToken,
     FilmSet,
     Notice,
+    RegisterImport,
     User,
     UserBase,
     UserCrew,
@@ -328,6 +329,16 @@ def require_keeps_register(user: User) -> None:
         raise Forbidden("Only the extras office or an administrator may do this.")
 
 
+def register_import_of(session: Session, user: User, import_id: int) -> RegisterImport:
+    """An import of the register: the office (403 for anyone else); of the office, only the
+    one who uploaded it sees and applies it (admins too), to the rest it does not exist."""
+    require_keeps_register(user)
+    found = session.get(RegisterImport, import_id)
+    if found is None or not (is_admin(user) or found.user_id == user.id):
+        raise NotFound(f"Import {import_id} not found.")
+    return found
+
+
 def dispatches_base(user: User, base_id: int | None) -> bool:
     """The office dispatches its bases (no base: the whole town); ``None`` asks for the town."""
     if is_admin(user):
@@ -451,6 +462,10 @@ def _visible_extras_request(
     return visible_extras_request(session, user, request_id)
 
 
+def _register_import(import_id: PathId, session: SessionDep, user: CurrentUser) -> RegisterImport:
+    return register_import_of(session, user, import_id)
+
+
 def _plan_runner(user: CurrentUser) -> User:
     require_runs_plans(user)
     return user
@@ -468,3 +483,6 @@ ExtrasOffice = Annotated[User, Depends(_extras_office)]
 """The caller, when they keep the extras register: the extras office or an admin (403)."""
 VisibleExtrasRequest = Annotated[ExtrasRequest, Depends(_visible_extras_request)]
 """The path's ``request_id``: an extras request of the caller's crew or office bases (404)."""
+OwnRegisterImport = Annotated[RegisterImport, Depends(_register_import)]
+"""The path's ``import_id``: an import of the register the caller uploaded (403 for anyone
+not keeping the register, 404 for another office user's)."""

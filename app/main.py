@@ -44,8 +44,11 @@ is integer yuan. Errors are RFC 9457 `application/problem+json`.
 """
 
 
-# Uploads of a breakdown or screenplay (API and page) take files up to the import limit.
-IMPORT_UPLOADS = re.compile(r"^/(?:ui/)?crews/[0-9]{1,10}/imports?/?$")
+# Uploads of a breakdown or screenplay, or of the extras register (API and pages), take
+# files up to the import limit.
+IMPORT_UPLOADS = re.compile(
+    r"^/(?:(?:ui/)?crews/[0-9]{1,10}/imports?|performer-imports|ui/extras/performers/imports)/?$"
+)
 # The multipart envelope and the form's other fields around the file.
 MULTIPART_SLACK = 64 * 1024
 

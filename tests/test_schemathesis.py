@@ -329,6 +329,9 @@ def _map_body(method: str, path: str, case: schemathesis.Case) -> None:
         # with a 4xx, as tests/api/test_imports.py checks).
         number = f"F{next(_fresh)}"
         body["file"] = f"场次,内/外,日/夜,页数\n{number},内,日,1 3/8\n"
+    elif path == "/performer-imports":
+        # Likewise the extras office's register (refusals: tests/api/test_register_import.py).
+        body["file"] = f"姓名,性别,演员证号\n演员,女,FZ-{next(_fresh)}\n"
     elif path == "/webhooks":
         # A receiver's public address: private and loopback ones are refused (422, tested in
         # tests/api/test_notices.py), a rule the URL pattern cannot state. Never contacted.

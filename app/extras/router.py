@@ -3,28 +3,33 @@ crews' requests and dispatch lists; the performer's private calendar (token only
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.access import (
     ExtrasOffice,
     OwnCrew,
+    OwnRegisterImport,
     VisibleExtrasRequest,
     extras_requests_scope,
     require_dispatches,
+    require_keeps_register,
 )
 from app.catalog.service import get_base
 from app.clock import NowDep
+from app.config import get_settings
 from app.deps import CurrentUser, SessionDep
 from app.errors import ANY_ROUTE, API_KEY_ROUTE, problems
 from app.exports.router import ExportUser
+from app.extras import register_import, service
 from app.extras import run as runs
-from app.extras import service
 from app.extras.calendar import performer_calendar
+from app.extras.register_sheet import REGISTER_SUBJECT, read_register, template_xlsx
 from app.extras.schemas import (
     Attendance,
     CancelRequest,
@@ -43,10 +48,15 @@ from app.extras.schemas import (
     PerformerUpdate,
     Publish,
     Published,
+    RegisterImportApplied,
+    RegisterImportOut,
     RequestCreate,
     RequestOut,
 )
-from app.models import DispatchRun, ExtrasRequest, PayRule, Performer
+from app.imports.files import read_sheet
+from app.imports.router import XLSX, download, read_file
+from app.imports.service import preview_out
+from app.models import DispatchRun, ExtrasRequest, PayRule, Performer, RegisterImport, User
 from app.pagination import PageDep, page_of
 from app.routing import TransactionalRoute
 from app.schemas import IsoDate, Page, PathId, QueryId
@@ -128,6 +138,98 @@ def create_link(performer_id: PathId, session: SessionDep, user: ExtrasOffice) -
 )
 def revoke_link(link_id: PathId, session: SessionDep, user: ExtrasOffice, now: NowDep) -> LinkOut:
     return LinkOut.model_validate(service.revoke_link(session, link_id, now), from_attributes=True)
+
+
+# --- the register from the office's sheet ------------------------------------------------------
+
+
+def register_import_out(found: RegisterImport, now: datetime) -> dict[str, Any]:
+    return {
+        **preview_out(found, now),
+        "counts": found.preview.get("counts", {}),
+        "rows": found.preview.get("rows", []),
+    }
+
+
+def preview_register_upload(
+    session: Session, user: User, upload: UploadFile, now: datetime
+) -> RegisterImport:
+    """Read the office's uploaded sheet and keep its preview (the API and the page alike)."""
+    settings = get_settings()
+    data = read_file(upload, REGISTER_SUBJECT)
+    filename = upload.filename or ""
+    sheet = read_sheet(
+        data,
+        filename,
+        settings.max_import_bytes,
+        settings.max_import_rows,
+        read_register,
+        REGISTER_SUBJECT,
+    )
+    return register_import.create_preview(session, user, sheet, data, filename, now)
+
+
+@router.get(
+    "/performer-imports/template.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}, "description": "An Excel workbook"},
+        **problems(401, 403, 422, 429, 503),
+    },
+    summary="The register's template as Excel: its columns, with example rows",
+)
+def register_template(
+    user: ExportUser,
+    lang: Annotated[Literal["zh", "en"], Query(description="Headers: 中文 or English")] = "zh",
+) -> Response:
+    require_keeps_register(user)
+    return download(template_xlsx(lang), XLSX, f"register-template-{lang}.xlsx")
+
+
+@router.post(
+    "/performer-imports",
+    response_model=RegisterImportOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(403, 413, 415, 422),
+    summary="Upload the office's register (.xlsx, .csv) for a preview; the register is untouched",
+)
+def upload_register(
+    session: SessionDep,
+    user: ExtrasOffice,
+    now: NowDep,
+    file: Annotated[UploadFile, File(description="The register: one row per performer")],
+) -> dict[str, Any]:
+    """Each row becomes a new performer, an update of the one with its guild card number, or
+    unchanged; problems in single rows are listed (``errors``: they block applying). A file
+    that cannot be read at all (the wrong kind, damaged, hostile, too big, too many rows) is
+    refused with a problem and nothing is kept."""
+    return register_import_out(preview_register_upload(session, user, file, now), now)
+
+
+@router.get(
+    "/performer-imports/{import_id}",
+    response_model=RegisterImportOut,
+    responses=problems(403, 404),
+    summary="A register import's preview (its uploader's)",
+)
+def get_register_import(found: OwnRegisterImport, now: NowDep) -> dict[str, Any]:
+    return register_import_out(found, now)
+
+
+@router.post(
+    "/performer-imports/{import_id}/apply",
+    response_model=RegisterImportApplied,
+    responses=problems(403, 404, 409),
+    summary="Apply a register import's preview, all or nothing, once",
+)
+def apply_register_import(
+    found: OwnRegisterImport, session: SessionDep, now: NowDep
+) -> dict[str, Any]:
+    """Registers and updates exactly the performers the preview showed, in one transaction.
+    409 (and nothing changed) if the file had problems, the preview expired or was applied
+    already, or the register changed since the preview."""
+    done = register_import.apply_import(session, found, now)
+    return {**register_import_out(found, now), "created": done.created, "updated": done.updated}
 
 
 # --- crews' requests -----------------------------------------------------------------------
@@ -352,9 +454,6 @@ def pay_sheet_csv(crew_id: PathId, day: Day, session: SessionDep, user: ExportUs
             "Cache-Control": "no-store",
         },
     )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict
+from pydantic import BaseModel, Field, Strict
 
+from app.imports.schemas import ImportProblem
 from app.schemas import Id, InputModel, IsoDate, OutputModel, ShortName, Tag, Text, Yuan
 
 Category = Literal["ordinary", "group_featured", "featured_small", "featured_mid", "featured_large"]
@@ -258,3 +259,60 @@ class DayBoard(OutputModel):
     profiles: list[ProfileDemand]
     unfilled: list[dict[str, Any]]
     last_run: DispatchRunOut | None
+
+
+class PerformerFields(BaseModel):
+    """A performer as a sheet's row gives them; a blank cell's field is absent."""
+
+    name: str | None = None
+    gender: Gender | None = None
+    card_no: str | None = None
+    birth_year: int | None = None
+    height_cm: int | None = None
+    phone: str | None = None
+    category: Category | None = None
+    skills: list[str] | None = None
+    looks: list[str] | None = None
+    dialects: list[str] | None = None
+    wardrobe: str | None = None
+    status: Literal["active", "inactive"] | None = None
+    max_days_per_week: int | None = None
+
+
+class RegisterImportRow(BaseModel):
+    at: int = Field(description="The sheet's row")
+    card_no: str = Field(examples=["HD-2024-01234"])
+    name: str
+    performer_id: int | None = Field(description="The registered performer it matches, if any")
+    action: Literal["create", "update", "unchanged"]
+    changes: list[str] = Field(description="Fields that differ from the register's")
+    before: dict[str, Any] = Field(description="The register's value of each changed field")
+    fields: PerformerFields
+
+
+class RegisterImportCounts(BaseModel):
+    create: int
+    update: int
+    unchanged: int
+    error_rows: int = Field(description="Rows with problems (they block applying)")
+
+
+class RegisterImportOut(OutputModel):
+    id: int
+    status: Literal["previewed", "applied", "expired"]
+    format: Literal["xlsx", "csv"]
+    filename: str
+    content_hash: str = Field(description="SHA-256 of the uploaded file")
+    created_at: datetime
+    applied_at: datetime | None
+    expires_at: datetime | None = Field(description="When an unapplied preview lapses")
+    can_apply: bool
+    counts: RegisterImportCounts
+    rows: list[RegisterImportRow]
+    errors: list[ImportProblem]
+    warnings: list[ImportProblem]
+
+
+class RegisterImportApplied(RegisterImportOut):
+    created: list[int] = Field(description="Performers registered")
+    updated: list[int] = Field(description="Performers updated")

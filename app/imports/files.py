@@ -16,8 +16,9 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 import openpyxl
 from defusedxml import DefusedXmlException
@@ -26,8 +27,9 @@ from openpyxl.xml import DEFUSEDXML
 
 from app.errors import DomainError, PayloadTooLarge
 from app.imports import screenplay
+from app.imports.messages import Problem
 from app.imports.rows import Parsed
-from app.imports.tables import find_header, read_table
+from app.imports.tables import BREAKDOWN, read_table
 
 if not DEFUSEDXML:  # pragma: no cover - a deployment that turned it off (OPENPYXL_DEFUSEDXML)
     raise RuntimeError(
@@ -58,6 +60,33 @@ WHAT_WE_READ = (
     "Backlot reads breakdowns as Excel (.xlsx) or CSV, and screenplays as Fountain "
     "(.fountain) or Final Draft (.fdx)."
 )
+Rows = Iterable[tuple[int, Sequence[object]]]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an upload should hold, in the words its refusals use."""
+
+    what_we_read: str  # the kinds of file read, said after a refusal
+    sheet: str  # what the sheet is: "breakdown"
+    rows: str  # what its rows are: "scenes"
+    in_parts: str  # how to split a file that is too long
+
+
+SCENES = Subject(WHAT_WE_READ, "breakdown", "scenes", "one episode or block at a time")
+
+
+class Table(Protocol):
+    """What a sheet's reader returns: the rows it read and the problems it found."""
+
+    @property
+    def rows(self) -> Sequence[object]: ...
+
+    @property
+    def errors(self) -> Sequence[Problem]: ...
+
+
+T = TypeVar("T", bound=Table)
 
 
 class UnsupportedFile(DomainError):
@@ -74,15 +103,69 @@ def _extension(filename: str) -> str:
 
 def read_upload(data: bytes, filename: str, max_bytes: int, max_rows: int) -> Parsed:
     """The file's scenes and problems; a file that cannot be read at all is refused here."""
+    text = _text_or_workbook(data, max_bytes, SCENES)
+    if text is None:
+        return _xlsx(data, max_rows, read_table, SCENES)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("<"):
+        if "<FinalDraft" not in stripped[:4096]:
+            raise UnsupportedFile(
+                f"This is an XML or HTML file, not a Final Draft script. {WHAT_WE_READ}",
+                code="kind",
+            )
+        try:
+            return _within(screenplay.read_fdx(data), max_rows, SCENES)
+        except screenplay.ScriptRefused as exc:
+            raise UnreadableFile(str(exc), code=exc.code) from exc
+    extension = _extension(filename)
+    if extension == "fdx":
+        raise UnreadableFile(
+            "This file is named .fdx but is not a Final Draft (XML) file.", code="not_fdx"
+        )
+    _not_named_a_workbook(extension)
+    kind = TEXT_EXTENSIONS.get(extension) or _guess_text(text)
+    try:
+        if kind == "csv":
+            return _csv(text, max_rows, read_table, SCENES)
+        return _within(screenplay.read_fountain(text), max_rows, SCENES)
+    except screenplay.ScriptRefused as exc:
+        raise UnreadableFile(str(exc), code=exc.code) from exc
+
+
+def read_sheet(
+    data: bytes,
+    filename: str,
+    max_bytes: int,
+    max_rows: int,
+    read: Callable[[str, Rows], T],
+    subject: Subject,
+) -> T:
+    """A spreadsheet (Excel .xlsx or CSV) read by ``read`` (format, rows), under the same
+    checks and limits as a breakdown: the first sheet of a workbook whose header ``read``
+    finds."""
+    text = _text_or_workbook(data, max_bytes, subject)
+    if text is None:
+        return _xlsx(data, max_rows, read, subject)
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        raise UnsupportedFile(
+            f"This is an XML or HTML file, not a spreadsheet. {subject.what_we_read}", code="kind"
+        )
+    _not_named_a_workbook(_extension(filename))
+    return _csv(text, max_rows, read, subject)
+
+
+def _text_or_workbook(data: bytes, max_bytes: int, subject: Subject) -> str | None:
+    """The file's text, or None for a zip (a workbook); kinds never read are refused."""
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"The file is larger than {max_bytes:,} bytes. {WHAT_WE_READ}", code="too_large"
+            f"The file is larger than {max_bytes:,} bytes. {subject.what_we_read}",
+            code="too_large",
         )
     if not data.strip():
         raise UnreadableFile("The file is empty.", code="empty")
     head = data[:8]
     if head.startswith(ZIP_MAGIC):
-        return _xlsx(data, max_rows)
+        return None
     if head.startswith(OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
             raise UnreadableFile(
@@ -93,54 +176,38 @@ def read_upload(data: bytes, filename: str, max_bytes: int, max_rows: int) -> Pa
             )
         raise UnsupportedFile(
             "This is an old Excel .xls (or another Office) file. Save it as Excel Workbook "
-            f"(.xlsx) and upload that. {WHAT_WE_READ}",
+            f"(.xlsx) and upload that. {subject.what_we_read}",
             code="xls",
         )
     for magic, what in BINARY_MAGIC.items():
         if data.startswith(magic):
-            raise UnsupportedFile(f"This file is {what}. {WHAT_WE_READ}", code="kind")
-    text = _decode(data)
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("<"):
-        if "<FinalDraft" not in stripped[:4096]:
-            raise UnsupportedFile(
-                f"This is an XML or HTML file, not a Final Draft script. {WHAT_WE_READ}",
-                code="kind",
-            )
-        try:
-            return _within(screenplay.read_fdx(data), max_rows)
-        except screenplay.ScriptRefused as exc:
-            raise UnreadableFile(str(exc), code=exc.code) from exc
-    extension = _extension(filename)
-    if extension == "fdx":
-        raise UnreadableFile(
-            "This file is named .fdx but is not a Final Draft (XML) file.", code="not_fdx"
-        )
+            raise UnsupportedFile(f"This file is {what}. {subject.what_we_read}", code="kind")
+    return _decode(data, subject)
+
+
+def _not_named_a_workbook(extension: str) -> None:
     if extension in ("xlsx", "xlsm", "xls"):
         raise UnreadableFile(
             f"This file is named .{extension} but is not an Excel workbook (it is plain text).",
             code="kind",
         )
-    kind = TEXT_EXTENSIONS.get(extension) or _guess_text(text)
-    try:
-        if kind == "csv":
-            return _within(read_table("csv", _limited(_csv_rows(text), max_rows)), max_rows)
-        return _within(screenplay.read_fountain(text), max_rows)
-    except screenplay.ScriptRefused as exc:
-        raise UnreadableFile(str(exc), code=exc.code) from exc
 
 
-def _within(parsed: Parsed, max_rows: int) -> Parsed:
+def _csv(text: str, max_rows: int, read: Callable[[str, Rows], T], subject: Subject) -> T:
+    return _within(read("csv", _limited(_csv_rows(text), max_rows, subject)), max_rows, subject)
+
+
+def _within(parsed: T, max_rows: int, subject: Subject) -> T:
     if len(parsed.rows) + len({p.at for p in parsed.errors}) > max_rows:
         raise UnreadableFile(
-            f"The file has more than {max_rows:,} scenes: import it in parts "
-            "(one episode or block at a time).",
+            f"The file has more than {max_rows:,} {subject.rows}: import it in parts "
+            f"({subject.in_parts}).",
             code="too_many_rows",
         )
     return parsed
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, subject: Subject) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -150,7 +217,7 @@ def _decode(data: bytes) -> str:
             ) from exc
     if b"\x00" in data:
         raise UnsupportedFile(
-            f"This is a binary file of a kind Backlot does not read. {WHAT_WE_READ}",
+            f"This is a binary file of a kind Backlot does not read. {subject.what_we_read}",
             code="kind",
         )
     for encoding in ("utf-8-sig", "gb18030"):
@@ -183,12 +250,12 @@ def _csv_rows(text: str) -> Iterator[tuple[int, Sequence[object]]]:
 def _guess_text(text: str) -> str:
     """A text file without a telling name: a breakdown if its top rows name the columns."""
     top = list(_csv_rows("\n".join(text.splitlines()[:10])))
-    header, clash = find_header(top)
+    header, clash = BREAKDOWN.find_header(top)
     return "csv" if header is not None or clash is not None else "fountain"
 
 
 def _limited(
-    rows: Iterator[tuple[int, Sequence[object]]], max_rows: int
+    rows: Iterator[tuple[int, Sequence[object]]], max_rows: int, subject: Subject
 ) -> Iterator[tuple[int, Sequence[object]]]:
     """Rows up to the limits: at most ``max_rows`` filled ones (besides the header and title
     rows) and ``MAX_SCANNED_ROWS`` in all."""
@@ -197,7 +264,7 @@ def _limited(
         if scanned > MAX_SCANNED_ROWS:
             raise UnreadableFile(
                 f"The sheet runs past {MAX_SCANNED_ROWS:,} rows (blank ones included): delete "
-                "the rows below the breakdown and upload it again.",
+                f"the rows below the {subject.sheet} and upload it again.",
                 code="too_many_rows",
             )
         if any(c is not None and str(c).strip() for c in cells):
@@ -205,13 +272,13 @@ def _limited(
             if filled > max_rows + 10:
                 raise UnreadableFile(
                     f"The file has more than {max_rows:,} rows: import it in parts "
-                    "(one episode or block at a time).",
+                    f"({subject.in_parts}).",
                     code="too_many_rows",
                 )
         yield at, cells
 
 
-def _xlsx(data: bytes, max_rows: int) -> Parsed:
+def _xlsx(data: bytes, max_rows: int, read: Callable[[str, Rows], T], subject: Subject) -> T:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
@@ -224,18 +291,20 @@ def _xlsx(data: bytes, max_rows: int) -> Parsed:
     names = {p.filename for p in parts}
     if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
         what = "a Word document" if "word/document.xml" in names else "a zip archive"
-        raise UnsupportedFile(f"This is {what}, not an Excel workbook. {WHAT_WE_READ}", code="kind")
+        raise UnsupportedFile(
+            f"This is {what}, not an Excel workbook. {subject.what_we_read}", code="kind"
+        )
     if len(parts) > MAX_XLSX_PARTS or sum(p.file_size for p in parts) > MAX_XLSX_UNCOMPRESSED:
         raise UnreadableFile(
             f"The workbook unpacks to more than {MAX_XLSX_UNCOMPRESSED // 1_000_000} MB: a "
-            "breakdown is far smaller. Copy the breakdown sheet into a new workbook and upload "
-            "that.",
+            f"{subject.sheet} is far smaller. Copy the {subject.sheet} sheet into a new workbook "
+            "and upload that.",
             code="too_large",
         )
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return _within(_first_breakdown(book, max_rows), max_rows)
+            return _within(_first_table(book, max_rows, read, subject), max_rows, subject)
         finally:
             book.close()
     except DomainError:
@@ -281,11 +350,11 @@ def _sheet_rows(sheet: Any) -> Iterator[tuple[int, Sequence[object]]]:
     yield from enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
 
 
-def _first_breakdown(book: Any, max_rows: int) -> Parsed:
-    """The first sheet whose top rows name the breakdown's columns."""
-    first: Parsed | None = None
+def _first_table(book: Any, max_rows: int, read: Callable[[str, Rows], T], subject: Subject) -> T:
+    """The first sheet whose top rows hold the header ``read`` looks for."""
+    first: T | None = None
     for sheet in book.worksheets:
-        parsed = read_table("xlsx", _limited(_sheet_rows(sheet), max_rows))
+        parsed = read("xlsx", _limited(_sheet_rows(sheet), max_rows, subject))
         if parsed.rows or not any(
             p.code == "missing_column" and p.at is None for p in parsed.errors
         ):

@@ -1,4 +1,5 @@
-"""What an import says about a file, row by row, in English and Chinese.
+"""What an import says about a file, row by row, in English and Chinese (a crew's breakdown
+or screenplay, the extras office's register).
 
 The API answers in English (``message``) with the ``code`` and its ``params``; the import
 page shows the same problem in the reader's language from this catalogue.
@@ -12,7 +13,7 @@ from typing import Any
 # code: (English, 中文); {placeholders} come from the problem's params.
 PROBLEMS: dict[str, tuple[str, str]] = {
     # errors: they block applying the import
-    "required": ("{column} is empty: every scene needs it.", "{column}为空：每场都必须填写。"),
+    "required": ("{column} is empty: every row needs it.", "{column}为空：每行都必须填写。"),
     "no_length": (
         "Give the length in pages (e.g. 1 3/8) or in minutes: both are empty.",
         "请填写页数（如 1 3/8）或时长（分钟），两者都为空。",
@@ -95,6 +96,61 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "No scene found in the file.",
         "文件中没有找到任何场次。",
     ),
+    # the extras register's sheet
+    "bad_gender": (
+        "'{value}' is not a gender: write 男 or 女 (M or F).",
+        "“{value}”无法识别为性别：请填写 男 或 女（M 或 F）。",
+    ),
+    "bad_year": (
+        "'{value}' is not a year: write it in four digits (e.g. 1995).",
+        "“{value}”不是有效年份：请写四位数字（如 1995）。",
+    ),
+    "bad_height": (
+        "'{value}' is not a height: write centimetres (e.g. 175 or 175cm).",
+        "“{value}”不是有效身高：请以厘米填写（如 175 或 175cm）。",
+    ),
+    "bad_whole_number": ("'{value}' is not a whole number.", "“{value}”不是整数。"),
+    "bad_category": (
+        "'{value}' is not a category: write 普通, 群特, 小特, 中特 or 大特 (ordinary, group "
+        "featured, featured small, mid or large).",
+        "“{value}”不是有效类别：请填写 普通、群特、小特、中特 或 大特。",
+    ),
+    "bad_status": (
+        "'{value}' is not a status: write 在册 or 停用 (active or inactive).",
+        "“{value}”不是有效状态：请填写 在册 或 停用（active 或 inactive）。",
+    ),
+    "bad_card_no": (
+        "'{value}' is not a guild card number: letters, digits and hyphens only, up to 32 "
+        "characters (e.g. HD-2024-01234).",
+        "“{value}”不是有效证号：只能用字母、数字和连字符，不超过 32 个字符（如 HD-2024-01234）。",
+    ),
+    "bad_phone": (
+        "'{value}' is not a phone number: digits, spaces, + and - only, up to 32 characters.",
+        "“{value}”不是有效电话号码：只能用数字、空格、+ 和 -，不超过 32 个字符。",
+    ),
+    "bad_profile_tag": (
+        "'{value}' is not a profile tag: lowercase letters, digits and hyphens, as the register "
+        "writes them (e.g. horse-riding, cantonese).",
+        "“{value}”不是有效标签：只能用小写字母、数字和连字符，"
+        "与名册一致（如 horse-riding、cantonese）。",
+    ),
+    "too_small": (
+        "{column}: {value} is below {limit}, the least accepted.",
+        "{column}：{value} 小于允许的最小值 {limit}。",
+    ),
+    "too_big": (
+        "{column}: {value} is above {limit}, the most accepted.",
+        "{column}：{value} 大于允许的最大值 {limit}。",
+    ),
+    "invalid": (
+        "{column}: '{value}' is not accepted ({reason}).",
+        "{column}：“{value}”无效（{reason}）。",
+    ),
+    "duplicate_card": (
+        "Card number {value} appears twice in the file (first at row {first}).",
+        "证号 {value} 在文件中重复出现（首次在第 {first} 行）。",
+    ),
+    "no_performers": ("No performer found in the file.", "文件中没有找到任何演员。"),
     # warnings: shown, but they do not block
     "ignored_column": (
         "The column '{value}' is not one Backlot reads; it is ignored.",

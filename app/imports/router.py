@@ -7,7 +7,7 @@ page's links work.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile, status
@@ -20,7 +20,7 @@ from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, PayloadTooLarge, problems
 from app.exports.router import ExportUser
 from app.imports import service, template
-from app.imports.files import WHAT_WE_READ, read_upload
+from app.imports.files import SCENES, Subject, read_upload
 from app.imports.schemas import ImportApplied, ImportOut
 from app.models import Crew, SceneImport
 from app.routing import TransactionalRoute
@@ -34,36 +34,23 @@ Lang = Annotated[Literal["zh", "en"], Query(description="Headers and examples: ä
 
 def import_out(found: SceneImport, now: datetime) -> dict[str, Any]:
     preview = found.preview
-    state = service.status_of(found, now)
     return {
-        "id": found.id,
+        **service.preview_out(found, now),
         "crew_id": found.crew_id,
-        "status": state,
-        "format": found.format,
-        "filename": found.filename,
-        "content_hash": found.content_hash,
-        "created_at": found.created_at,
-        "applied_at": found.applied_at,
-        "expires_at": found.created_at + timedelta(hours=service.PREVIEW_HOURS)
-        if state == "previewed"
-        else None,
         "unit": preview.get("unit", "row"),
-        "can_apply": service.can_apply(found, now),
         "counts": preview.get("counts", {}),
         "scenes": preview.get("scenes", []),
         "new_cast": preview.get("new_cast", []),
-        "errors": preview.get("errors", []),
-        "warnings": preview.get("warnings", []),
     }
 
 
-def read_file(upload: UploadFile) -> bytes:
+def read_file(upload: UploadFile, subject: Subject = SCENES) -> bytes:
     """The uploaded bytes, refused past the import size limit without reading further."""
     limit = get_settings().max_import_bytes
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(
-            f"The file is larger than {limit:,} bytes. {WHAT_WE_READ}", code="too_large"
+            f"The file is larger than {limit:,} bytes. {subject.what_we_read}", code="too_large"
         )
     return data
 
@@ -88,7 +75,8 @@ def _template_crew(crew_id: PathId, session: SessionDep, user: ExportUser) -> Cr
     return own_crew(session, user, crew_id)
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to save, never shown in the browser nor kept in a cache."""
     return Response(
         body,
         media_type=media_type,
@@ -110,7 +98,7 @@ def template_xlsx(
     crew_id: PathId, session: SessionDep, user: ExportUser, lang: Lang = "zh"
 ) -> Response:
     _template_crew(crew_id, session, user)
-    return _download(template.template_xlsx(lang), XLSX, f"breakdown-template-{lang}.xlsx")
+    return download(template.template_xlsx(lang), XLSX, f"breakdown-template-{lang}.xlsx")
 
 
 @router.get(
@@ -126,7 +114,7 @@ def template_csv(
     crew_id: PathId, session: SessionDep, user: ExportUser, lang: Lang = "zh"
 ) -> Response:
     _template_crew(crew_id, session, user)
-    return _download(
+    return download(
         template.template_csv(lang), "text/csv; charset=utf-8", f"breakdown-template-{lang}.csv"
     )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from app.imports.rows import FIELDS, Parsed, SceneRow
 from app.models import (
     CastMember,
     Crew,
+    ImportPreview,
     Proposal,
     Scene,
     SceneImport,
@@ -296,32 +297,14 @@ def create_preview(
     now: datetime,
 ) -> SceneImport:
     """Keep the file's scenes and what applying them would do; nothing else changes."""
-    # Previews nobody applied in time are of no further use.
-    session.execute(
-        delete(SceneImport).where(
-            SceneImport.crew_id == crew.id,
-            SceneImport.status != "applied",
-            SceneImport.created_at < now - timedelta(hours=PREVIEW_HOURS),
-        )
-    )
+    drop_stale(session, SceneImport, now, SceneImport.crew_id == crew.id)
     standing = _standing(session, crew)
     errors = [e.to_json(parsed.unit) for e in parsed.errors]
     preview = build_preview(standing, parsed.rows, errors, parsed.unit, parsed)
     preview["warnings"] = _warnings(standing, parsed, preview)
-    found = SceneImport(
-        crew_id=crew.id,
-        user_id=user.id,
-        status="previewed",
-        format=parsed.format,
-        filename=filename[:200],
-        content_hash=hashlib.sha256(data).hexdigest(),
-        created_at=now,
-        rows=[r.to_json() for r in parsed.rows],
-        preview=preview,
-    )
-    session.add(found)
-    session.flush()
-    return found
+    rows = [r.to_json() for r in parsed.rows]
+    found = SceneImport(crew_id=crew.id)
+    return keep_preview(session, found, user, parsed.format, data, filename, now, rows, preview)
 
 
 def get_import(session: Session, crew: Crew, import_id: int) -> SceneImport:
@@ -331,14 +314,105 @@ def get_import(session: Session, crew: Crew, import_id: int) -> SceneImport:
     return found
 
 
-def status_of(found: SceneImport, now: datetime) -> str:
+P = TypeVar("P", bound=ImportPreview)
+
+
+def keep_preview(
+    session: Session,
+    found: P,
+    user: User,
+    fmt: str,
+    data: bytes,
+    filename: str,
+    now: datetime,
+    rows: list[dict[str, Any]],
+    preview: dict[str, Any],
+) -> P:
+    """Keep a new preview: whose, of which file (its SHA-256), its rows as read and what
+    applying them would do."""
+    found.user_id, found.status, found.format = user.id, "previewed", fmt
+    found.filename, found.content_hash = filename[:200], hashlib.sha256(data).hexdigest()
+    found.created_at, found.rows, found.preview = now, rows, preview
+    session.add(found)
+    session.flush()
+    return found
+
+
+def drop_stale(session: Session, model: type[ImportPreview], now: datetime, *where: Any) -> None:
+    """Forget the previews (of ``where``) nobody applied in time: they are of no further use."""
+    session.execute(
+        delete(model).where(
+            *where,
+            model.status != "applied",
+            model.created_at < now - timedelta(hours=PREVIEW_HOURS),
+        )
+    )
+
+
+def status_of(found: ImportPreview, now: datetime) -> str:
     if found.status == "previewed" and found.created_at < now - timedelta(hours=PREVIEW_HOURS):
         return "expired"
     return found.status
 
 
-def can_apply(found: SceneImport, now: datetime) -> bool:
+def can_apply(found: ImportPreview, now: datetime) -> bool:
     return status_of(found, now) == "previewed" and not found.preview.get("errors")
+
+
+def preview_out(found: ImportPreview, now: datetime) -> dict[str, Any]:
+    """What every kind of import says about its preview (the API's and the pages' view)."""
+    state = status_of(found, now)
+    return {
+        "id": found.id,
+        "status": state,
+        "format": found.format,
+        "filename": found.filename,
+        "content_hash": found.content_hash,
+        "created_at": found.created_at,
+        "applied_at": found.applied_at,
+        "expires_at": found.created_at + timedelta(hours=PREVIEW_HOURS)
+        if state == "previewed"
+        else None,
+        "can_apply": can_apply(found, now),
+        "errors": found.preview.get("errors", []),
+        "warnings": found.preview.get("warnings", []),
+    }
+
+
+def refuse_unless_applicable(found: ImportPreview, now: datetime) -> None:
+    """409 for a preview applied already, expired, or with problems in its file (``code``
+    says which, for the pages to say it in the reader's language)."""
+    status = status_of(found, now)
+    if status == "applied":
+        raise Conflict(f"Import {found.id} has been applied already.", code="applied")
+    if status == "expired":
+        raise Conflict(
+            f"Import {found.id} was previewed more than {PREVIEW_HOURS} hours ago: upload the "
+            "file again to see a fresh preview.",
+            code="expired",
+        )
+    if found.preview.get("errors"):
+        rows = len({p.get("at") for p in found.preview["errors"]})
+        raise Conflict(
+            f"Import {found.id} has problems in the file ({len(found.preview['errors'])} in "
+            f"{rows} {'row' if rows == 1 else 'rows'}): fix them and upload it again. Nothing "
+            "was changed.",
+            code="file_problems",
+        )
+
+
+def claim(session: Session, found: ImportPreview, now: datetime) -> None:
+    """Mark the preview applied, exactly once, whoever else applies it at the same moment."""
+    model = type(found)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == found.id, model.status == "previewed")
+        .values(status="applied", applied_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"Import {found.id} has been applied already.", code="applied")
+    session.refresh(found)
 
 
 # --- apply --------------------------------------------------------------------------------------
@@ -372,19 +446,7 @@ def _differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
 
 def apply_import(session: Session, crew: Crew, found: SceneImport, now: datetime) -> Applied:
     """Apply exactly what the preview showed, or nothing (409 naming why)."""
-    status = status_of(found, now)
-    if status == "applied":
-        raise Conflict(f"Import {found.id} has been applied already.")
-    if status == "expired":
-        raise Conflict(
-            f"Import {found.id} was previewed more than {PREVIEW_HOURS} hours ago: upload the "
-            "file again to see a fresh preview."
-        )
-    if found.preview.get("errors"):
-        raise Conflict(
-            f"Import {found.id} has {len(found.preview['errors'])} problem(s) in the file: fix "
-            "them and upload it again. Nothing was changed."
-        )
+    refuse_unless_applicable(found, now)
     standing = _standing(session, crew, lock=True)
     rows = [SceneRow.from_json(r) for r in found.rows]
     recomputed = build_preview(standing, rows, [], found.preview.get("unit", "row"))
@@ -398,16 +460,7 @@ def apply_import(session: Session, crew: Crew, found: SceneImport, now: datetime
             + "). Nothing was changed: upload the file again to see a fresh preview.",
             differences=differences,
         )
-    # Exactly once, whoever else applies it at the same moment.
-    claimed = session.execute(
-        update(SceneImport)
-        .where(SceneImport.id == found.id, SceneImport.status == "previewed")
-        .values(status="applied", applied_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"Import {found.id} has been applied already.")
-    session.refresh(found)
+    claim(session, found, now)
     return _write(session, standing, recomputed)
 
 

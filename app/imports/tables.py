@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +157,6 @@ COLUMNS: tuple[Column, ...] = (
         ("接戏", "衔接", "前置场次", "continuity", "after", "mustfollow", "follows"),
     ),
 )
-BY_FIELD = {c.field: c for c in COLUMNS}
 REQUIRED = ("number", "int_ext", "day_night")
 HEADER_SCAN_ROWS = 10
 MAX_COLUMNS = 60
@@ -170,34 +169,6 @@ def _norm_header(text: str) -> str:
     return re.sub(r"[\s()（）\[\]【】:：*#.。_\-/／\\、,，]+", "", folded)
 
 
-def _alias_table() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for column in COLUMNS:
-        for alias in (*column.aliases, column.zh, column.en):
-            table.setdefault(_norm_header(alias), column.field)
-    return table
-
-
-ALIASES = _alias_table()
-
-
-def field_of_header(header: object) -> str | None:
-    """The field a header names: as written, else without its bracketed note (页数(1/8))."""
-    text = v.text_of(header)
-    if not text:
-        return None
-    found = ALIASES.get(_norm_header(text))
-    if found is None:
-        bare = re.sub(r"[(（\[【].*?[)）\]】]", "", text)
-        found = ALIASES.get(_norm_header(bare))
-    return found
-
-
-def column_label(field: str) -> str:
-    column = BY_FIELD[field]
-    return f"{column.zh} / {column.en}"
-
-
 @dataclass
 class Header:
     at: int
@@ -206,70 +177,122 @@ class Header:
     ignored: list[str]
 
 
-def find_header(
-    rows: Sequence[tuple[int, Sequence[object]]],
-) -> tuple[Header | None, Problem | None]:
-    """The header among the top rows, or why there is none."""
-    for at, cells in rows[:HEADER_SCAN_ROWS]:
-        columns: dict[str, int] = {}
-        names: dict[str, str] = {}
-        ignored: list[str] = []
-        clash: Problem | None = None
-        for index, cell in enumerate(cells[:MAX_COLUMNS]):
-            text = v.text_of(cell)
-            found = field_of_header(text)
-            if found is None:
-                if text:
-                    ignored.append(text[:60])
+class Layout:
+    """A kind of sheet: its columns, each known by several headers in Chinese or English, and
+    the column whose header marks the header row (with at least two other known columns)."""
+
+    def __init__(self, columns: tuple[Column, ...], key: str) -> None:
+        self.columns, self.key = columns, key
+        self.by_field = {c.field: c for c in columns}
+        self.aliases: dict[str, str] = {}
+        for column in columns:
+            for alias in (*column.aliases, column.zh, column.en):
+                self.aliases.setdefault(_norm_header(alias), column.field)
+
+    def field_of(self, header: object) -> str | None:
+        """The field a header names: as written, else without its bracketed note (页数(1/8))."""
+        text = v.text_of(header)
+        if not text:
+            return None
+        found = self.aliases.get(_norm_header(text))
+        if found is None:
+            bare = re.sub(r"[(（\[【].*?[)）\]】]", "", text)
+            found = self.aliases.get(_norm_header(bare))
+        return found
+
+    def label(self, field: str) -> str:
+        column = self.by_field[field]
+        return f"{column.zh} / {column.en}"
+
+    def find_header(
+        self, rows: Sequence[tuple[int, Sequence[object]]]
+    ) -> tuple[Header | None, Problem | None]:
+        """The header among the top rows, or why there is none."""
+        for at, cells in rows[:HEADER_SCAN_ROWS]:
+            columns: dict[str, int] = {}
+            names: dict[str, str] = {}
+            ignored: list[str] = []
+            clash: Problem | None = None
+            for index, cell in enumerate(cells[:MAX_COLUMNS]):
+                text = v.text_of(cell)
+                found = self.field_of(text)
+                if found is None:
+                    if text:
+                        ignored.append(text[:60])
+                    continue
+                if found in columns and clash is None:
+                    clash = Problem(
+                        "duplicate_column",
+                        at,
+                        self.label(found),
+                        {"first": names[found], "second": text[:60]},
+                    )
+                columns.setdefault(found, index)
+                names.setdefault(found, text[:60])
+            if self.key in columns and len(columns) >= 3:
+                if clash is not None:
+                    return None, clash
+                return Header(at, columns, names, ignored), None
+        return None, None
+
+    def header_of(
+        self, rows: Sequence[tuple[int, Sequence[object]]], problems: list[Problem]
+    ) -> Header | None:
+        """The header row, or None with why added to ``problems``."""
+        header, clash = self.find_header(rows)
+        if clash is not None:
+            problems.append(clash)
+        elif header is None:
+            problems.append(Problem("missing_column", None, self.label(self.key)))
+        return header if clash is None else None
+
+    def missing(self, header: Header, required: Iterable[str]) -> list[Problem]:
+        return [
+            Problem("missing_column", header.at, self.label(f))
+            for f in required
+            if f not in header.columns
+        ]
+
+    @staticmethod
+    def ignored(header: Header) -> list[Problem]:
+        """Columns no field reads: worth a warning, not an error."""
+        return [Problem("ignored_column", header.at, None, {"value": t}) for t in header.ignored]
+
+    def cells_below(
+        self, rows: Iterable[tuple[int, Sequence[object]]], header: Header
+    ) -> Iterator[tuple[int, dict[str, object]]]:
+        """The rows under the header as cells by field; blank rows left out."""
+        for at, cells in rows:
+            if at <= header.at:
                 continue
-            if found in columns and clash is None:
-                clash = Problem(
-                    "duplicate_column",
-                    at,
-                    column_label(found),
-                    {"first": names[found], "second": text[:60]},
-                )
-            columns.setdefault(found, index)
-            names.setdefault(found, text[:60])
-        if "number" in columns and len(columns) >= 3:
-            if clash is not None:
-                return None, clash
-            return Header(at, columns, names, ignored), None
-    return None, None
+            cell = {f: cells[i] if i < len(cells) else None for f, i in header.columns.items()}
+            if any(v.text_of(c) != "" for c in cell.values()):
+                yield at, cell
+
+
+BREAKDOWN = Layout(COLUMNS, "number")
 
 
 def read_table(fmt: str, rows: Iterable[tuple[int, Sequence[object]]]) -> Parsed:
     """A breakdown's rows (row number, cells) into scenes, with problems by row and column."""
     parsed = Parsed(format=fmt, unit="row")
     rows = list(rows)
-    header, clash = find_header(rows)
-    if clash is not None:
-        parsed.errors.append(clash)
-        return parsed
+    header = BREAKDOWN.header_of(rows, parsed.errors)
     if header is None:
-        parsed.errors.append(Problem("missing_column", None, column_label("number")))
         return parsed
-    missing = [f for f in REQUIRED if f not in header.columns]
+    missing = BREAKDOWN.missing(header, REQUIRED)
     if "pages" not in header.columns and "minutes" not in header.columns:
-        missing.append("pages")
-    for name in missing:
-        label = column_label(name) if name != "pages" else "页数 / Pages, 时长 / Minutes"
-        parsed.errors.append(Problem("missing_column", header.at, label))
+        missing.append(Problem("missing_column", header.at, "页数 / Pages, 时长 / Minutes"))
     if missing:
+        parsed.errors += missing
         return parsed
-    for text in header.ignored:
-        parsed.warnings.append(Problem("ignored_column", header.at, None, {"value": text}))
+    parsed.warnings += BREAKDOWN.ignored(header)
     parsed.columns = dict(header.names)
 
     episode: str | None = None
     first_at: dict[str, int] = {}
-    for at, cells in rows:
-        if at <= header.at:
-            continue
-        cell = {f: cells[i] if i < len(cells) else None for f, i in header.columns.items()}
-        if all(v.text_of(c) == "" for c in cell.values()):
-            continue
-        reader = _RowReader(at, header, cell, parsed)
+    for at, cell in BREAKDOWN.cells_below(rows, header):
+        reader = _SceneReader(at, header, cell, parsed)
         if "episode" in cell and v.text_of(cell["episode"]):
             found = reader.read("episode", v.episode_of)
             episode = found if isinstance(found, str) else episode
@@ -296,15 +319,17 @@ def read_table(fmt: str, rows: Iterable[tuple[int, Sequence[object]]]) -> Parsed
     return parsed
 
 
-class _RowReader:
-    """One row's cells read into a scene, each problem named by its column."""
+class RowReader:
+    """One row's cells read field by field, each problem named by its column as written."""
 
-    def __init__(self, at: int, header: Header, cells: dict[str, object], parsed: Parsed) -> None:
-        self.at, self.header, self.cells, self.parsed = at, header, cells, parsed
+    def __init__(
+        self, at: int, header: Header, cells: dict[str, object], errors: list[Problem]
+    ) -> None:
+        self.at, self.header, self.cells, self.errors = at, header, cells, errors
         self.ok = True
 
     def problem(self, code: str, field: str, **params: Any) -> None:
-        self.parsed.errors.append(Problem(code, self.at, self.header.names[field], params))
+        self.errors.append(Problem(code, self.at, self.header.names[field], params))
         self.ok = False
 
     def read(self, field: str, parse: Callable[[object], Any]) -> Any:
@@ -323,6 +348,17 @@ class _RowReader:
             self.problem("required", field)
             return None
         return self.read(field, parse)
+
+    def filled(self, field: str) -> bool:
+        return bool(v.text_of(self.cells[field]))
+
+
+class _SceneReader(RowReader):
+    """A breakdown's row read into a scene."""
+
+    def __init__(self, at: int, header: Header, cells: dict[str, object], parsed: Parsed) -> None:
+        super().__init__(at, header, cells, parsed.errors)
+        self.parsed = parsed
 
     def text(self, field: str) -> str:
         text = v.text_of(self.cells[field])
@@ -360,7 +396,7 @@ class _RowReader:
                 self.problem("too_long", "cast", limit=200)
             fields["cast"] = names
         if has("extras"):
-            fields["extras"] = self.read("extras", v.count_of) if self._filled("extras") else 0
+            fields["extras"] = self.read("extras", v.count_of) if self.filled("extras") else 0
         if has("requires"):
             tags = self.read("requires", v.tags_of) or []
             if len(tags) > 30:
@@ -368,7 +404,7 @@ class _RowReader:
             fields["requires"] = tags
         for name in ("earliest", "latest"):
             if has(name):
-                day = self.read(name, v.date_of) if self._filled(name) else None
+                day = self.read(name, v.date_of) if self.filled(name) else None
                 fields[name] = day.isoformat() if day else None
         if (
             fields.get("earliest")
@@ -395,12 +431,9 @@ class _RowReader:
             return None
         return SceneRow(self.at, number, fields)
 
-    def _filled(self, field: str) -> bool:
-        return bool(v.text_of(self.cells[field]))
-
     def _length(self, fields: dict[str, Any]) -> None:
-        pages = self._filled("pages") if "pages" in self.cells else False
-        minutes = self._filled("minutes") if "minutes" in self.cells else False
+        pages = self.filled("pages") if "pages" in self.cells else False
+        minutes = self.filled("minutes") if "minutes" in self.cells else False
         if not pages and not minutes:
             field = "pages" if "pages" in self.cells else "minutes"
             self.problem("no_length", field)

@@ -173,20 +173,33 @@ def template_csv(lang: str) -> bytes:
 
 
 def template_xlsx(lang: str) -> bytes:
+    return workbook(
+        "分场表" if lang == "zh" else "Breakdown",
+        NOTES[lang],
+        headers(lang),
+        EXAMPLES[lang],
+        [6, 8, 8, 8, 22, 36, 8, 12, 24, 8, 22, 12, 12, 16],
+    )
+
+
+def workbook(
+    title: str, note: str, header: list[str], rows: list[list[object]], widths: list[int]
+) -> bytes:
+    """A template sheet: a note on the first row, the header (bold) on the second, examples
+    below it; the header stays in view when scrolling."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "分场表" if lang == "zh" else "Breakdown"
-    sheet.append([NOTES[lang]])
-    sheet.append(headers(lang))
-    for row in EXAMPLES[lang]:
+    sheet.title = title
+    sheet.append([note])
+    sheet.append(header)
+    for row in rows:
         sheet.append(row)
     sheet["A1"].font = Font(italic=True, color="555555")
     sheet["A1"].alignment = Alignment(wrap_text=False)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="FCE9C8")
-    widths = [6, 8, 8, 8, 22, 36, 8, 12, 24, 8, 22, 12, 12, 16]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
     sheet.freeze_panes = "A3"

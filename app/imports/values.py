@@ -260,12 +260,15 @@ def list_of(value: object) -> list[str]:
     return list(seen.values())
 
 
+def words_of(value: object) -> list[str]:
+    """A cell of words, lowercased, sorted and once each: spaces, commas, 、, semicolons,
+    slashes or bars between them."""
+    return sorted({p for p in re.split(r"[\s,，、;；/|]+", text_of(value).lower()) if p})
+
+
 def tags_of(value: object) -> list[str]:
-    tags = []
-    for part in re.split(r"[\s,，、;；/|]+", text_of(value).lower()):
-        if not part:
-            continue
-        if not TAG.match(part):
-            raise BadValue("bad_tag", part)
-        tags.append(part)
-    return sorted(set(tags))
+    tags = words_of(value)
+    for tag in tags:
+        if not TAG.match(tag):
+            raise BadValue("bad_tag", tag)
+    return tags

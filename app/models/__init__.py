@@ -32,7 +32,13 @@ from app.models.extras import (
     PerformerUnavailable,
 )
 from app.models.feed import FEED_KINDS, FeedToken
-from app.models.imports import IMPORT_FORMATS, IMPORT_STATUSES, SceneImport
+from app.models.imports import (
+    IMPORT_FORMATS,
+    IMPORT_STATUSES,
+    ImportPreview,
+    RegisterImport,
+    SceneImport,
+)
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
 from app.models.notice import (
     CHANNELS,
@@ -78,6 +84,7 @@ __all__ = [
     "FeedToken",
     "FilmSet",
     "IdempotencyRecord",
+    "ImportPreview",
     "Model",
     "Notice",
     "NoticeDelivery",
@@ -89,6 +96,7 @@ __all__ = [
     "PlanRun",
     "Proposal",
     "RateCounter",
+    "RegisterImport",
     "Scene",
     "SceneAllowedSet",
     "SceneCast",

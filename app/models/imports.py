@@ -1,4 +1,9 @@
-"""Breakdown and screenplay imports: a preview kept on the server until it is applied."""
+"""Imports: an uploaded file read into a preview kept on the server until it is applied.
+
+Two kinds share one shape (``ImportPreview``): a crew's breakdown or screenplay into scenes
+(``imports``) and the extras office's sheet into the register of performers
+(``register_imports``).
+"""
 
 from __future__ import annotations
 
@@ -14,23 +19,15 @@ IMPORT_STATUSES = ("previewed", "applied", "expired")
 IMPORT_FORMATS = ("xlsx", "csv", "fountain", "fdx")
 
 
-class SceneImport(Model):
-    """One uploaded file, read into scenes: applying it applies exactly what was previewed.
+class ImportPreview:
+    """One uploaded file, read: applying it applies exactly what was previewed.
 
-    ``rows`` are the scenes as the file gives them (normalised, independent of the database);
-    ``preview`` is what applying them would do when the preview was made (create, update,
-    left alone; new cast; errors). Apply recomputes the preview and refuses if it differs.
+    ``rows`` are what the file gives (normalised, independent of the database); ``preview``
+    is what applying them would do when the preview was made, with the file's errors.
+    Apply recomputes the preview and refuses if it differs.
     """
 
-    __tablename__ = "imports"
-    __table_args__ = (
-        CheckConstraint("status IN ('previewed', 'applied', 'expired')", name="status_known"),
-        CheckConstraint("format IN ('xlsx', 'csv', 'fountain', 'fdx')", name="format_known"),
-        Index("ix_imports_crew_created", "crew_id", "created_at"),
-    )
-
     id: Mapped[int] = mapped_column(primary_key=True)
-    crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12), default="previewed")
     format: Mapped[str] = mapped_column(String(12))
@@ -43,4 +40,30 @@ class SceneImport(Model):
     preview: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "SceneImport"]
+class SceneImport(ImportPreview, Model):
+    """A crew's breakdown or screenplay read into scenes: create, update or leave alone."""
+
+    __tablename__ = "imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed', 'applied', 'expired')", name="status_known"),
+        CheckConstraint("format IN ('xlsx', 'csv', 'fountain', 'fdx')", name="format_known"),
+        Index("ix_imports_crew_created", "crew_id", "created_at"),
+    )
+
+    crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"))
+
+
+class RegisterImport(ImportPreview, Model):
+    """The extras office's sheet read into performers: register new ones, update those whose
+    guild card number the register knows. Only its uploader (or an admin) sees and applies it.
+    """
+
+    __tablename__ = "register_imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('previewed', 'applied', 'expired')", name="status_known"),
+        CheckConstraint("format IN ('xlsx', 'csv')", name="format_known"),
+        Index("ix_register_imports_user_created", "user_id", "created_at"),
+    )
+
+
+__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "ImportPreview", "RegisterImport", "SceneImport"]

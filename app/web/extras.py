@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.responses import Response
@@ -22,22 +22,27 @@ from app.access import (
     dispatches_base,
     extras_requests_scope,
     own_crew,
+    register_import_of,
     require_dispatches,
     require_keeps_register,
     visible_extras_request,
 )
 from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
+from app.config import get_settings
 from app.deps import SessionDep
 from app.errors import DomainError
+from app.extras import register_import, service
 from app.extras import run as runs
-from app.extras import service
 from app.extras.board import day_board
+from app.extras.router import preview_register_upload, register_import_out
 from app.extras.schemas import Attendance, PerformerCreate, RequestCreate, RequestOut
+from app.imports.messages import render as render_problem
 from app.models import Base, ExtrasRequest
 from app.schemas import IsoDate
 from app.timeutil import today_local
 from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
+from app.web.i18n import MESSAGES
 from app.web.pages import BaseRef
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -211,7 +216,12 @@ def _register_page(
     found = list(session.scalars(service.performers_stmt(q or None).limit(200)))
     people = [service.performer_out(p, user) for p in found]
     return page.render(
-        "extras_performers.html", people=people, q=q, new_link=new_link, categories=CATEGORIES
+        "extras_performers.html",
+        people=people,
+        q=q,
+        new_link=new_link,
+        categories=CATEGORIES,
+        limits=_import_limits(),
     )
 
 
@@ -271,6 +281,68 @@ def create_link(page: Page, session: SessionDep, performer_id: int, csrf: Csrf) 
     _link, token = service.create_link(session, user, performer)
     url = str(page.request.base_url).rstrip("/") + f"/p/{token}"
     return _register_page(page, session, performer.card_no, url)
+
+
+# --- the register from the office's sheet ------------------------------------------------------
+
+
+def _import_limits() -> dict[str, object]:
+    settings = get_settings()
+    return {"mb": settings.max_import_bytes // 1_000_000, "rows": f"{settings.max_import_rows:,}"}
+
+
+def _in_words(page: PageContext, exc: DomainError) -> str:
+    """A refusal in the reader's language when its code is known (the register's words first,
+    then those of any import), else as the service said it."""
+    code = exc.extra.get("code")
+    for key in (f"extras.import.refused.{code}", f"import.refused.{code}"):
+        if key in MESSAGES:
+            return page.t(key)
+    return exc.detail
+
+
+@router.post("/ui/extras/performers/imports")
+def register_upload(
+    page: Page, session: SessionDep, now: NowDep, csrf: Csrf, file: Annotated[UploadFile, File()]
+) -> Response:
+    page.check_csrf(csrf)
+    user = page.require_user()
+    require_keeps_register(user)
+    try:
+        found = preview_register_upload(session, user, file, now)
+    except DomainError as exc:
+        session.rollback()  # the file as a whole cannot be read: nothing is kept
+        page.store.add_flash("error", page.t("import.refused"), [_in_words(page, exc)])
+        return page.redirect("/ui/extras/performers#import")
+    return page.redirect(f"/ui/extras/performers/imports/{found.id}")
+
+
+@router.get("/ui/extras/performers/imports/{import_id}")
+def register_preview(page: Page, session: SessionDep, now: NowDep, import_id: int) -> Response:
+    found = register_import_of(session, page.require_user(), import_id)
+    return page.render(
+        "extras_register_import.html",
+        preview=register_import_out(found, now),
+        problem=lambda p: render_problem(p, page.lang, "row"),
+        limits=_import_limits(),
+    )
+
+
+@router.post("/ui/extras/performers/imports/{import_id}/apply")
+def register_apply(
+    page: Page, session: SessionDep, now: NowDep, import_id: int, csrf: Csrf
+) -> Response:
+    page.check_csrf(csrf)
+    found = register_import_of(session, page.require_user(), import_id)
+    try:
+        done = register_import.apply_import(session, found, now)
+    except DomainError as exc:
+        session.rollback()  # the preview stays as it was shown, with why it was refused
+        page.store.add_flash("error", _in_words(page, exc), list(exc.extra.get("differences", [])))
+        return page.redirect(f"/ui/extras/performers/imports/{import_id}")
+    created, updated = (page.t.count(len(ids), "performer") for ids in (done.created, done.updated))
+    page.store.add_flash("ok", page.t("extras.import.done", created=created, updated=updated))
+    return page.redirect("/ui/extras/performers")
 
 
 # --- a crew's requests and dispatch list ------------------------------------------------------

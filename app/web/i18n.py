@@ -761,6 +761,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit.change.other": ("changes", "处"),
     "unit.assignment": ("assignment", "人次派工"),
     "unit.assignment.other": ("assignments", "人次派工"),
+    "unit.performer": ("performer", "位演员"),
+    "unit.performer.other": ("performers", "位演员"),
+    "unit.row": ("row", "行"),
+    "unit.row.other": ("rows", "行"),
     "extras.demand": ("Demand and supply by profile", "按条件的需求与供给"),
     "extras.profile": ("Profile", "条件"),
     "extras.requests": ("Requests", "需求单"),
@@ -818,6 +822,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "extras.register_new": ("Register a performer", "登记新演员"),
     "extras.register": ("Register", "登记"),
     "extras.registered": ("{name} ({card}) is registered.", "{name}（{card}）已登记。"),
+    # importing the register from the office's sheet
+    "extras.import.title": ("Import the register", "导入群演名册"),
+    "extras.import.lead": (
+        "From the office's sheet (Excel .xlsx or CSV), one row per performer: see first who "
+        "will be registered and who updated (matched by card number), then apply it all at once.",
+        "从管理处的名册表格（Excel .xlsx 或 CSV）导入，每行一位演员：先预览将新登记和更新"
+        "（按证号匹配）的演员，再一次性全部应用。",
+    ),
+    "extras.import.file": ("Register sheet", "名册文件"),
+    "extras.import.limits": (
+        "Up to {mb} MB and {rows} performers. Name, gender and card number on every row; a card "
+        "number appears once; a blank cell changes nothing.",
+        "文件不超过 {mb} MB、{rows} 位演员。每行须填写姓名、性别和证号；每个证号只能出现一次；"
+        "空白单元格不修改原有内容。",
+    ),
+    "extras.import.template": ("Register template", "名册模板"),
+    "extras.import.summary": (
+        "{create} to register · {update} to update · {unchanged} unchanged · {errors} with "
+        "problems",
+        "新登记 {create} · 更新 {update} · 无变化 {unchanged} · 有问题 {errors}",
+    ),
+    "extras.import.action.create": ("New", "新登记"),
+    "extras.import.action.update": ("Update", "更新"),
+    "extras.import.action.unchanged": ("Unchanged", "无变化"),
+    "extras.import.col.changes": ("Changes: now → from the file", "变更：原值 → 文件中的值"),
+    "extras.import.apply_note": (
+        "All or nothing: if the register changed since this preview, nothing is applied.",
+        "全部应用或全部不应用：如预览后名册有变动，将不做任何更改。",
+    ),
+    "extras.import.done": (
+        "Imported: {created} registered, {updated} updated.",
+        "导入完成：新登记 {created}，更新 {updated}。",
+    ),
+    "extras.import.refused.too_many_rows": (
+        "The file has too many performers for one import: import it in parts.",
+        "文件中演员过多，无法一次导入：请分批导入。",
+    ),
+    "extras.import.refused.kind": (
+        "Backlot reads the register as Excel (.xlsx) or CSV: this file is neither.",
+        "名册只能导入 Excel（.xlsx）或 CSV 文件：此文件不属于这两种。",
+    ),
+    "extras.import.refused.applied": ("This import has been applied already.", "此导入已应用过。"),
+    "extras.import.refused.expired": (
+        "This preview is more than a day old: upload the file again.",
+        "此预览已超过一天：请重新上传文件。",
+    ),
+    "extras.import.refused.file_problems": (
+        "Fix the problems in the file and upload it again. Nothing was changed.",
+        "请修正文件中的问题后重新上传。未做任何更改。",
+    ),
+    "extras.import.refused.changed": (
+        "The register changed since this preview, so nothing was applied: upload the file again "
+        "to see a fresh preview.",
+        "预览后名册有变动，未做任何更改：请重新上传文件查看新的预览。",
+    ),
+    "extras.import.field.name": ("name", "姓名"),
+    "extras.import.field.gender": ("gender", "性别"),
+    "extras.import.field.card_no": ("card no.", "证号"),
+    "extras.import.field.birth_year": ("birth year", "出生年份"),
+    "extras.import.field.height_cm": ("height", "身高"),
+    "extras.import.field.phone": ("phone", "电话"),
+    "extras.import.field.category": ("category", "类别"),
+    "extras.import.field.skills": ("skills", "技能"),
+    "extras.import.field.looks": ("looks", "形象"),
+    "extras.import.field.dialects": ("dialects", "方言"),
+    "extras.import.field.wardrobe": ("wardrobe sizes", "服装尺码"),
+    "extras.import.field.status": ("status", "状态"),
+    "extras.import.field.max_days_per_week": ("most days a week", "每周最多天数"),
+    "extras.import.st.active": ("active", "在册"),
+    "extras.import.st.inactive": ("inactive", "停用"),
     "extras.crew_title": ("Extras for the crew", "剧组群演"),
     "extras.order": ("Order extras for a shooting day", "为拍摄日预订群演"),
     "extras.no_shooting": (

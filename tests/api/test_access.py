@@ -232,6 +232,19 @@ class Ctx:
             s.flush()
             return p.id
 
+    def new_register_import(self) -> int:
+        """A preview of a one-performer register sheet, uploaded by an administrator."""
+        from app.extras.register_import import create_preview
+        from app.extras.register_sheet import REGISTER_SUBJECT, read_register
+        from app.imports.files import read_sheet
+
+        data = register_sheet(self)
+        with transaction() as s:
+            actor = s.scalars(select(User).where(User.role == "admin")).first()
+            assert actor is not None
+            sheet = read_sheet(data, "r.csv", 1_000_000, 100, read_register, REGISTER_SUBJECT)
+            return create_preview(s, actor, sheet, data, "r.csv", utcnow()).id
+
     def new_link(self) -> int:
         from app.extras.service import create_link, get_performer
 
@@ -306,6 +319,11 @@ def scene_body(ctx: Ctx) -> dict[str, Any]:
 def breakdown(ctx: Ctx) -> bytes:
     """A one-scene breakdown (CSV) with a fresh scene number."""
     return f"场次,内/外,日/夜,页数\nI{ctx.n()},内,日,1\n".encode()
+
+
+def register_sheet(ctx: Ctx) -> bytes:
+    """The extras office's register (CSV) with one performer of a fresh card number."""
+    return f"姓名,性别,演员证号\n演员,女,RI-{ctx.n()}\n".encode()
 
 
 def user_body(ctx: Ctx) -> dict[str, Any]:
@@ -781,6 +799,27 @@ CASES: list[Case] = [
         _c("performer_id", Ctx.new_performer),
     ),
     Case("POST", "/performer-links/{link_id}/revoke", admin_only(), _c("link_id", Ctx.new_link)),
+    # Importing the register: the office's (admins here); a preview is its uploader's (and
+    # admins'), as tests/api/test_register_import.py checks for office users.
+    Case("GET", "/performer-imports/template.xlsx", admin_only()),
+    Case(
+        "POST",
+        "/performer-imports",
+        admin_only(201),
+        files=lambda ctx: {"file": ("r.csv", register_sheet(ctx), "text/csv")},
+    ),
+    Case(
+        "GET",
+        "/performer-imports/{import_id}",
+        admin_only(),
+        _c("import_id", Ctx.new_register_import),
+    ),
+    Case(
+        "POST",
+        "/performer-imports/{import_id}/apply",
+        admin_only(),
+        _c("import_id", Ctx.new_register_import),
+    ),
     Case(
         "GET",
         "/p/{token}.ics",

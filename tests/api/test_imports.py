@@ -283,9 +283,8 @@ def test_a_file_with_errors_lists_them_and_cannot_be_applied(
     ]
     assert "4 → 5 → 4" in body["errors"][2]["message"]
     before = snapshot(engine)
-    assert (
-        "problem(s) in the file" in assert_problem(apply(client, world, body["id"]), 409)["detail"]
-    )
+    refused = assert_problem(apply(client, world, body["id"]), 409)["detail"]
+    assert "problems in the file (3 in 3 rows)" in refused
     assert snapshot(engine) == before
 
 

@@ -64,6 +64,16 @@ def zip_of(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def zip_bomb() -> bytes:
+    """A small zip that claims to be a workbook and inflates to 60 MB."""
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 60_000_000)
+    return bomb.getvalue()
+
+
 def with_part(workbook: bytes, name: str, data: bytes) -> bytes:
     """A copy of a workbook with one part replaced."""
     source = zipfile.ZipFile(io.BytesIO(workbook))

@@ -23,6 +23,7 @@ from tests.imports.samples import (
     password_protected,
     with_part,
     xlsx,
+    zip_bomb,
     zip_of,
 )
 
@@ -322,12 +323,7 @@ def test_a_text_file_named_like_a_workbook_is_refused() -> None:
 
 
 def test_a_zip_bomb_is_refused_before_it_is_inflated() -> None:
-    bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", b"<Types/>")
-        archive.writestr("xl/workbook.xml", b"<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 60_000_000)
-    data = bomb.getvalue()
+    data = zip_bomb()
     assert len(data) < 200_000
     error = refused(data, "breakdown.xlsx")
     assert error.status == 422 and "unpacks to more than 50 MB" in error.detail
