@@ -309,7 +309,7 @@ def _problem(name: str, error: ErrorDetails) -> v.BadValue:
 EXAMPLES: dict[str, list[list[object]]] = {
     "zh": [
         ["王小明", "男", 1995, 178, "HD-2024-01234", "138 0000 0001", "普通",
-         "horse-riding, martial-arts", "ancient-soldier", "", "L", "在册", 6],
+         "骑马, 武术", "古装士兵", "", "L", "在册", 6],
         ["李芳", "女", 1998, 165, "HD-2024-01235", "139 0000 0002", "群特", "dance",
          "modern-office", "cantonese", "M", "在册", 5],
     ],
@@ -324,14 +324,15 @@ NOTES = {
     "zh": (
         "群演名册模板：每行一位演员。姓名、性别（男/女）、演员证号必填；按证号匹配名册中已有的演员"
         "并更新，新证号登记为新演员；空白单元格不修改原有内容。类别：普通、群特、小特、中特、大特；"
-        "技能、形象、方言写标签（小写字母、数字、连字符），用逗号或空格分隔；状态：在册或停用。"
+        "技能、形象、方言写标签（汉字、小写字母、数字、连字符），用逗号或空格分隔；状态：在册或停用。"
     ),
     "en": (
         "Extras register template: one row per performer. Name, gender (M/F) and card number "
         "are required; a known card number updates that performer, a new one registers a new "
         "performer; a blank cell changes nothing. Category: ordinary, group featured, featured "
-        "small, mid or large; skills, looks and dialects are tags (lowercase letters, digits, "
-        "hyphens) separated by commas or spaces; status: active or inactive."
+        "small, mid or large; skills, looks and dialects are tags (Chinese characters, "
+        "lowercase letters, digits, hyphens) separated by commas or spaces; "
+        "status: active or inactive."
     ),
 }
 

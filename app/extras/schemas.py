@@ -13,7 +13,12 @@ from app.schemas import Id, InputModel, IsoDate, OutputModel, ShortName, Tag, Te
 
 Category = Literal["ordinary", "group_featured", "featured_small", "featured_mid", "featured_large"]
 Gender = Literal["m", "f"]
-Tags = Annotated[list[Tag], Field(max_length=30)]
+# Profile words as the office's sheet writes them: lowercase Latin or Chinese ("骑马").
+_WORD = r"a-z0-9\u3400-\u4dbf\u4e00-\u9fff"
+ProfileTag = Annotated[
+    str, Field(pattern=rf"^[{_WORD}][{_WORD}-]{{0,39}}$", examples=["horse-riding", "骑马"])
+]
+Tags = Annotated[list[ProfileTag], Field(max_length=30)]
 Year = Annotated[int, Strict(), Field(ge=1900, le=2100)]
 Height = Annotated[int, Strict(), Field(ge=50, le=250)]
 Age = Annotated[int, Strict(), Field(ge=0, le=120)]

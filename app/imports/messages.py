@@ -129,10 +129,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "“{value}”不是有效电话号码：只能用数字、空格、+ 和 -，不超过 32 个字符。",
     ),
     "bad_profile_tag": (
-        "'{value}' is not a profile tag: lowercase letters, digits and hyphens, as the register "
-        "writes them (e.g. horse-riding, cantonese).",
-        "“{value}”不是有效标签：只能用小写字母、数字和连字符，"
-        "与名册一致（如 horse-riding、cantonese）。",
+        "'{value}' is not a profile tag: Chinese characters, lowercase letters, digits and "
+        "hyphens, as the register writes them (e.g. 骑马, horse-riding, cantonese).",
+        "“{value}”不是有效标签：只能用汉字、小写字母、数字和连字符，"
+        "与名册一致（如 骑马、horse-riding、cantonese）。",
     ),
     "too_small": (
         "{column}: {value} is below {limit}, the least accepted.",
