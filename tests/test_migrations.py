@@ -93,3 +93,36 @@ def test_feeds_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str
         assert [(i, revoked is not None) for i, revoked in rows] == [(1, False), (2, True)]
     finally:
         engine.dispose()
+
+
+def test_runs_that_already_raced_are_settled_by_the_upgrade(empty_url: str) -> None:
+    """0013: of two runs of a day both going (an old race), the latest stays; the rule holds."""
+    upgrade(empty_url, "0011")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for run_id, day, status in (
+                (1, "2026-12-20", "running"),
+                (2, "2026-12-20", "queued"),
+                (3, "2026-12-21", "queued"),
+                (4, "2026-12-20", "succeeded"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO dispatch_runs (id, day, status, created_at, fairness,"
+                        " unfilled, progress, cancel_requested, message) VALUES (:id, :day,"
+                        " :status, CURRENT_TIMESTAMP, '{}', '[]', '{}', false, '')"
+                    ),
+                    {"id": run_id, "day": day, "status": status},
+                )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, status FROM dispatch_runs ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "failed"),
+            (2, "queued"),
+            (3, "queued"),
+            (4, "succeeded"),
+        ]
+    finally:
+        engine.dispose()

@@ -244,13 +244,11 @@ def get_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> Disp
     "/extras/dispatch-runs/{run_id}/cancel",
     response_model=DispatchRunOut,
     responses=problems(403, 404),
-    summary="Stop a run before it swaps the day's proposals",
+    summary="Stop a run before it swaps the day's proposals (a queued one stops at once)",
 )
 def cancel_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> DispatchRunOut:
     run = _office_run(session, user, run_id)
-    if run.status in ("queued", "running"):
-        run.cancel_requested = True
-        session.flush()
+    runs.cancel_run(session, user, run)
     return runs.run_out(run)
 
 

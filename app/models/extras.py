@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,8 +38,11 @@ PERFORMER_STATUSES = ("active", "inactive")
 REQUEST_STATUSES = ("open", "cancelled")
 ASSIGNMENT_STATUSES = ("proposed", "confirmed")
 ATTENDANCE = ("present", "late", "absent")
+# A dispatch run still to finish: queued for its worker, or running.
+DISPATCH_ACTIVE = ("queued", "running")
 
 _CATEGORY_SQL = ", ".join(f"'{c}'" for c in PERFORMER_CATEGORIES)
+_DISPATCH_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in DISPATCH_ACTIVE))
 
 
 class Performer(Model):
@@ -159,7 +163,12 @@ class ExtrasRequestEvent(Model):
 
 
 class DispatchRun(Model):
-    """One dispatch of a day: inputs hash, fill rate, fairness, changes since the last run."""
+    """One dispatch of a day: inputs hash, fill rate, fairness, changes since the last run.
+
+    One run of a day is queued or running at a time, whatever its base: runs of two bases
+    would offer the same performers (the register is the town's). The partial unique index
+    holds it on both backends, so the office's button and cron racing cannot start two.
+    """
 
     __tablename__ = "dispatch_runs"
     __table_args__ = (
@@ -167,6 +176,13 @@ class DispatchRun(Model):
             "status IN ('queued', 'running', 'succeeded', 'stopped', 'failed')", name="status_known"
         ),
         Index("ix_dispatch_runs_day", "day"),
+        Index(
+            "uq_dispatch_runs_one_active_per_day",
+            "day",
+            unique=True,
+            postgresql_where=text(_DISPATCH_ACTIVE_SQL),
+            sqlite_where=text(_DISPATCH_ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from app.access import (
@@ -29,7 +30,7 @@ from app.access import (
 from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.deps import SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, unique_clash
 from app.extras import run as runs
 from app.extras import service
 from app.extras.board import day_board
@@ -145,9 +146,13 @@ def start_dispatch(
     user = page.require_user()
     try:
         run = runs.start_run(session, user, day, base_id)
-    except DomainError as exc:
+    except (DomainError, IntegrityError) as exc:
+        # Another run of the day started at the same moment: the database's rule refused it.
+        detail = exc.detail if isinstance(exc, DomainError) else unique_clash(exc)
+        if detail is None:
+            raise
         session.rollback()
-        page.store.add_flash("error", exc.detail)
+        page.store.add_flash("error", detail)
         return page.redirect(_board_url(day, base_id))
     page.store.add_flash("ok", page.t("extras.run_started", id=run.id))
     return page.redirect(_board_url(day, base_id))

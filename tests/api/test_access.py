@@ -245,7 +245,8 @@ class Ctx:
         from app.models import DispatchRun
 
         with transaction() as s:
-            run = DispatchRun(day=day(150), status=status)
+            # A day of its own: one run of a day is queued or running at a time.
+            run = DispatchRun(day=day(300 + self.n()), status=status)
             s.add(run)
             s.flush()
             return run.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from app.bookings.service import place
 from app.crews.service import get_crew
 from app.db import transaction
 from app.extras import run as runs
-from app.models import User, utcnow
+from app.models import DispatchRun, User, utcnow
 from app.users.service import create_user
 from tests.api.test_access import assert_problem
 from tests.factories import World, auth, day, iso
@@ -221,3 +222,86 @@ def test_crews_and_managers_never_read_the_register(client: TestClient, world: W
     # The office sees no crew lists nor bookings through the older endpoints.
     assert client.get("/crews", headers=auth(office)).json()["items"] == []
     assert client.get("/bookings", headers=auth(office)).json()["items"] == []
+
+
+# --- one dispatch run of a day at a time ----------------------------------------------------
+
+
+def _start(client: TestClient, key: str, **body: Any) -> Any:
+    return client.post("/extras/dispatch-runs", json={"day": iso(SHOOT), **body}, headers=auth(key))
+
+
+def test_one_dispatch_of_a_day_at_a_time(client: TestClient, world: World) -> None:
+    """While a day's run is queued a second start is refused in the office's words, whatever
+    its base (both would offer the same performers); cancelling the queued run frees the day
+    at once, and its worker, coming late, does nothing."""
+    office = _office()
+    first = _start(client, office)
+    assert first.status_code == 202, first.text
+    refused = assert_problem(_start(client, office), 409)
+    assert "already running" in refused["detail"] and iso(SHOOT) in refused["detail"]
+    other_base = _office(("BBB",))
+    assert_problem(_start(client, other_base, base_id=world.base_b), 409)
+
+    run_id = first.json()["id"]
+    stopped = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"
+    assert runs.execute(run_id).status == "stopped"
+    assert (
+        client.get(f"/extras/dispatch-runs/{run_id}", headers=auth(office)).json()["started_at"]
+        is None
+    )
+    assert _start(client, other_base, base_id=world.base_b).status_code == 202
+
+
+def test_a_run_its_worker_never_took_lapses(client: TestClient, world: World) -> None:
+    """A queued run left by a worker that never started (a crashed spawn) does not hold the day
+    for ever: after ten minutes it is recorded failed and a new run starts."""
+    office = _office()
+    stuck = _start(client, office).json()["id"]
+    with transaction() as s:
+        run = s.get(DispatchRun, stuck)
+        assert run is not None
+        run.created_at = utcnow() - timedelta(minutes=9)
+    assert_problem(_start(client, office), 409)
+    with transaction() as s:
+        run = s.get(DispatchRun, stuck)
+        assert run is not None
+        run.created_at = utcnow() - timedelta(minutes=11)
+    assert _start(client, office).status_code == 202
+    lapsed = client.get(f"/extras/dispatch-runs/{stuck}", headers=auth(office)).json()
+    assert lapsed["status"] == "failed" and "never started" in lapsed["message"]
+
+
+def test_cancelling_a_running_dispatch_keeps_the_proposals(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office cancels while the run solves: the run stops before the swap and the day's
+    proposals are those of the run before."""
+    office = _office()
+    _shooting_day(world, world.crew1)
+    for n in range(1, 4):
+        _performer(client, office, n)
+    path = f"/crews/{world.crew1}/extras-requests"
+    body = {"set_id": world.set_a1, "day": iso(SHOOT), "count": 1}
+    assert client.post(path, json=body, headers=auth(world.coord1)).status_code == 201
+    assert _dispatch(client, office)["filled"] == 1
+    before = _assigned(client, office)
+    _performer(client, office, 4)  # the inputs change: the next run solves again
+
+    solve = runs.dp.dispatch
+    run_id = _start(client, office).json()["id"]
+
+    def cancelled_meanwhile(problem: Any) -> Any:
+        r = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+        assert r.status_code == 200 and r.json()["status"] == "running", r.text
+        return solve(problem)
+
+    monkeypatch.setattr(runs.dp, "dispatch", cancelled_meanwhile)
+    assert runs.execute(run_id).status == "stopped"
+    got = client.get(f"/extras/dispatch-runs/{run_id}", headers=auth(office)).json()
+    assert got["status"] == "stopped" and "previous proposals stand" in got["message"]
+    assert _assigned(client, office) == before
+    # Once ended, a cancel changes nothing.
+    again = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+    assert again.json()["status"] == "stopped"

@@ -167,4 +167,4 @@ def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
     with transaction() as s:
         s.add(DispatchRun(day=day(SHOOT), base_id=None, status="running"))
     again = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT)])
-    assert again.exit_code == 3 and "in progress" in again.output
+    assert again.exit_code == 3 and "already running" in again.output

@@ -1,0 +1,45 @@
+"""extras rules: one dispatch run of a day at a time
+
+A day's dispatch run was checked for before a new one was recorded, so two starting at the
+same moment (the office's button and cron) could both pass. A partial unique index on the
+day of the queued and running runs makes the database refuse the second, on both backends.
+Runs that already raced are settled first: the latest active run of a day stays, the others
+are recorded failed.
+
+Revision ID: 0013
+Revises: 0011
+Create Date: 2026-12-06 18:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ACTIVE = "status IN ('queued', 'running')"
+
+
+def upgrade() -> None:
+    op.execute(
+        "UPDATE dispatch_runs SET status = 'failed', finished_at = CURRENT_TIMESTAMP, "
+        "message = 'another run of the day was going at the same time' "
+        f"WHERE {ACTIVE} AND id NOT IN "
+        f"(SELECT MAX(id) FROM dispatch_runs WHERE {ACTIVE} GROUP BY day)"
+    )
+    op.create_index(
+        "uq_dispatch_runs_one_active_per_day",
+        "dispatch_runs",
+        ["day"],
+        unique=True,
+        postgresql_where=sa.text(ACTIVE),
+        sqlite_where=sa.text(ACTIVE),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("uq_dispatch_runs_one_active_per_day", table_name="dispatch_runs")
