@@ -372,11 +372,12 @@ def sees_performer_contacts(user: User) -> bool:
     return keeps_register(user)
 
 
-def may_cancel_extras_request(user: User, request: ExtrasRequest, before_cutoff: bool) -> bool:
-    """The crew cancels before the base's cut-off; after it, only the office (or an admin)."""
-    if dispatches_base(user, request.base_id):
+def may_change_extras_request(user: User, crew_id: int, base_id: int, before_cutoff: bool) -> bool:
+    """The crew orders, changes and cancels its requests of a base before the base's cut-off;
+    after it, only the base's extras office (or an admin)."""
+    if dispatches_base(user, base_id):
         return True
-    return works_for_crew(user, request.crew_id) and before_cutoff
+    return works_for_crew(user, crew_id) and before_cutoff
 
 
 # --- notices --------------------------------------------------------------------------------

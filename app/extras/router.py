@@ -21,6 +21,7 @@ from app.catalog.service import get_base
 from app.clock import NowDep
 from app.deps import CurrentUser, SessionDep
 from app.errors import ANY_ROUTE, API_KEY_ROUTE, problems
+from app.etags import IfMatch, etag, parse_if_match
 from app.exports.router import ExportUser
 from app.extras import run as runs
 from app.extras import service
@@ -45,6 +46,7 @@ from app.extras.schemas import (
     Published,
     RequestCreate,
     RequestOut,
+    RequestUpdate,
 )
 from app.models import DispatchRun, ExtrasRequest, PayRule, Performer
 from app.pagination import PageDep, page_of
@@ -141,9 +143,15 @@ def revoke_link(link_id: PathId, session: SessionDep, user: ExtrasOffice, now: N
     summary="Order extras for a shooting day (closes at the base's cut-off the day before)",
 )
 def create_request(
-    crew: OwnCrew, body: RequestCreate, session: SessionDep, user: CurrentUser, now: NowDep
+    crew: OwnCrew,
+    body: RequestCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    response: Response,
 ) -> RequestOut:
     r = service.create_request(session, user, crew, body, now)
+    response.headers["ETag"] = etag(r.version)
     return service.request_out(session, r, user)
 
 
@@ -188,7 +196,32 @@ _reasons = runs.unfilled_reasons
 
 
 @router.get("/extras-requests/{request_id}", response_model=RequestOut, responses=problems(404))
-def get_request(r: VisibleExtrasRequest, session: SessionDep, user: CurrentUser) -> RequestOut:
+def get_request(
+    r: VisibleExtrasRequest, session: SessionDep, user: CurrentUser, response: Response
+) -> RequestOut:
+    response.headers["ETag"] = etag(r.version)
+    return service.request_out(session, r, user, _reasons(session, r.day).get(r.id))
+
+
+@router.patch(
+    "/extras-requests/{request_id}",
+    response_model=RequestOut,
+    responses=problems(403, 404, 409, 412),
+    summary="Change a request (the crew before the cut-off, the office any time); audited. "
+    "Confirmed performers stay; a new profile or set withdraws the proposed ones",
+)
+def change_request(
+    r: VisibleExtrasRequest,
+    body: RequestUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestOut:
+    changes = body.model_dump(exclude_unset=True)
+    service.change_request(session, user, r, changes, now, parse_if_match(if_match))
+    response.headers["ETag"] = etag(r.version)
     return service.request_out(session, r, user, _reasons(session, r.day).get(r.id))
 
 

@@ -108,7 +108,10 @@ class PerformerLink(Model):
 
 
 class ExtrasRequest(Model):
-    """A crew's call for ``count`` extras of one profile on one shooting day."""
+    """A crew's call for ``count`` extras of one profile on one shooting day.
+
+    ``version`` counts its changes: the ETag that refuses an edit made from a stale copy.
+    """
 
     __tablename__ = "extras_requests"
     __table_args__ = (
@@ -145,6 +148,9 @@ class ExtrasRequest(Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ExtrasRequestEvent(Model):

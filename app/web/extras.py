@@ -22,6 +22,7 @@ from starlette.responses import Response
 from app.access import (
     dispatches_base,
     extras_requests_scope,
+    may_change_extras_request,
     own_crew,
     require_dispatches,
     require_keeps_register,
@@ -34,8 +35,14 @@ from app.errors import DomainError, unique_clash
 from app.extras import run as runs
 from app.extras import service
 from app.extras.board import day_board
-from app.extras.schemas import Attendance, PerformerCreate, RequestCreate, RequestOut
-from app.models import Base, ExtrasRequest
+from app.extras.schemas import (
+    Attendance,
+    PerformerCreate,
+    RequestCreate,
+    RequestOut,
+    RequestUpdate,
+)
+from app.models import Base, ExtrasRequest, FilmSet
 from app.schemas import IsoDate
 from app.timeutil import today_local
 from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
@@ -300,11 +307,23 @@ def crew_extras(page: Page, session: SessionDep, now: NowDep, crew_id: int) -> R
         if r.day not in reasons:
             reasons[r.day] = runs.unfilled_reasons(session, r.day)
         requests.append(service.request_out(session, r, user, reasons[r.day].get(r.id)))
+    # Which requests this user may still change (the crew until the cut-off), and the sets a
+    # request may move to: the crew's sets of its day.
+    changeable = {
+        r.id: r.status == "open"
+        and may_change_extras_request(user, r.crew_id, r.base_id, now < r.cutoff)
+        for r in requests
+    }
+    sets_of_day: dict[date, list[FilmSet]] = {}
+    for d, film_set in shooting:
+        sets_of_day.setdefault(d, []).append(film_set)
     return page.render(
         "extras_crew.html",
         crew=crew,
         shooting=shooting,
         requests=requests,
+        changeable=changeable,
+        sets_of_day=sets_of_day,
         categories=CATEGORIES,
         now=now,
         action=f"/ui/crews/{crew.id}/extras/requests",
@@ -359,6 +378,70 @@ def order_extras(
         return page.redirect(back + "#order")
     page.store.add_flash("ok", page.t("extras.ordered", id=r.id, n=r.count, day=page.t.ymd(r.day)))
     return page.redirect(f"{back}#r{r.id}")
+
+
+@router.post("/ui/extras-requests/{request_id}/change")
+def change_request(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    request_id: int,
+    csrf: Csrf,
+    version: Annotated[str, Form(max_length=12)] = "",
+    set_id: Annotated[str, Form(max_length=12)] = "",
+    count: Annotated[str, Form(max_length=8)] = "",
+    gender: Annotated[str, Form(max_length=5)] = "",
+    age_min: Annotated[str, Form(max_length=5)] = "",
+    age_max: Annotated[str, Form(max_length=5)] = "",
+    categories: Annotated[list[str] | None, Form(max_length=5)] = None,
+    tags: Text = "",
+    priority: Annotated[str, Form(max_length=5)] = "",
+    call_time: Annotated[str, Form(max_length=10)] = "",
+    hours: Annotated[str, Form(max_length=5)] = "",
+    wardrobe_notes: Text = "",
+    continuity_of: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Change a request as PATCH /extras-requests/{id} does, from the form's copy (version).
+    The form carries the fields the order form has; the others (heights) stay."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    r = visible_extras_request(session, user, request_id)
+    back = f"/ui/crews/{r.crew_id}/extras#r{r.id}"
+    action = page.request.url.path
+    cats = list(categories or [])
+    typed = [("set_id", set_id), ("count", count), ("gender", gender), ("age_min", age_min),
+             ("age_max", age_max), ("categories", ",".join(cats)), ("tags", tags),
+             ("priority", priority), ("call_time", call_time), ("hours", hours),
+             ("wardrobe_notes", wardrobe_notes), ("continuity_of", continuity_of)]  # fmt: skip
+    try:
+        body = RequestUpdate.model_validate(
+            {"set_id": _int(set_id), "count": _int(count), "gender": gender or None,
+             "age_min": _int(age_min), "age_max": _int(age_max), "categories": cats,
+             "tags": _words(tags), "priority": _int(priority),
+             "call_time": call_time.strip() or None, "hours": _int(hours),
+             "wardrobe_notes": wardrobe_notes.strip(), "continuity_of": _int(continuity_of)}
+        )  # fmt: skip
+        seen = _int(version)
+        withdrawn = service.change_request(
+            session,
+            user,
+            r,
+            body.model_dump(exclude_unset=True),
+            now,
+            None if seen is None else {seen},
+        )
+    except (ValidationError, ValueError) as exc:
+        _refused(page, session, _invalid(exc), typed, action)
+        return page.redirect(back)
+    except DomainError as exc:
+        _refused(page, session, exc.detail, typed, action)
+        return page.redirect(back)
+    if withdrawn:
+        n = page.t.count(withdrawn, "proposed_performer")
+        page.store.add_flash("ok", page.t("extras.changed_withdrawn", id=request_id, n=n))
+    else:
+        page.store.add_flash("ok", page.t("extras.changed", id=request_id))
+    return page.redirect(back)
 
 
 @router.post("/ui/extras-requests/{request_id}/cancel")

@@ -843,6 +843,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已过截止时间：只能由群演管理处取消。",
     ),
     "extras.cancelled": ("Request #{id} is cancelled.", "需求单 #{id} 已取消。"),
+    "extras.change": ("Change request", "修改需求"),
+    "extras.change_keeps": (
+        "Confirmed performers stay; a new profile or set withdraws the proposed ones until "
+        "the next dispatch.",
+        "已确认的演员保持不变；修改条件或场景会撤回拟派的演员，待下次派工重新安排。",
+    ),
+    "extras.change_submit": ("Save changes", "保存修改"),
+    "extras.change_closed": (
+        "Past the cut-off: contact the extras office to change this request.",
+        "已过截止时间：如需修改此需求，请联系群演管理处。",
+    ),
+    "extras.changed": ("Request #{id} is changed.", "需求单 #{id} 已修改。"),
+    "extras.changed_withdrawn": (
+        "Request #{id} is changed; {n} withdrawn until the next dispatch.",
+        "需求单 #{id} 已修改；已撤回 {n}，待下次派工重新安排。",
+    ),
+    "unit.proposed_performer": ("proposed performer", "名拟派演员"),
+    "unit.proposed_performer.other": ("proposed performers", "名拟派演员"),
     "extras.st.open": ("Open", "有效"),
     "extras.st.cancelled": ("Cancelled", "已取消"),
     "extras.as.proposed": ("Proposed", "拟派"),

@@ -1,10 +1,13 @@
-"""extras rules: one dispatch run of a day at a time
+"""extras rules: one dispatch run of a day at a time, versions of extras requests
 
 A day's dispatch run was checked for before a new one was recorded, so two starting at the
 same moment (the office's button and cron) could both pass. A partial unique index on the
 day of the queued and running runs makes the database refuse the second, on both backends.
 Runs that already raced are settled first: the latest active run of a day stays, the others
 are recorded failed.
+
+Extras requests can now be changed (PATCH, the crew's page): ``version`` counts the changes
+and is the ETag that refuses an edit made from a stale copy (If-Match), as for bookings.
 
 Revision ID: 0013
 Revises: 0011
@@ -39,7 +42,13 @@ def upgrade() -> None:
         postgresql_where=sa.text(ACTIVE),
         sqlite_where=sa.text(ACTIVE),
     )
+    # A plain ADD COLUMN on both backends (SQLite: no copy of a table others refer to).
+    op.add_column(
+        "extras_requests",
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("extras_requests", "version")
     op.drop_index("uq_dispatch_runs_one_active_per_day", table_name="dispatch_runs")

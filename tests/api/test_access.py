@@ -805,6 +805,14 @@ CASES: list[Case] = [
         check=lambda ctx, actor, r: _no_phone(r),
     ),
     Case(
+        "PATCH",
+        "/extras-requests/{request_id}",
+        crew_only(),
+        _c("request_id", Ctx.extras_request),
+        body=lambda ctx: {"count": 3, "call_time": "06:00"},
+        check=lambda ctx, actor, r: _no_phone(r),
+    ),
+    Case(
         "POST",
         "/extras-requests/{request_id}/cancel",
         crew_only(),

@@ -29,12 +29,12 @@ def _office(bases: tuple[str, ...] = ()) -> str:
         return create_user(s, f"office {bases}", "extras_office", list(bases))[1]
 
 
-def _shooting_day(world: World, crew: int, offset: int = SHOOT) -> None:
+def _shooting_day(world: World, crew: int, offset: int = SHOOT, on: int | None = None) -> None:
     with transaction() as s:
         admin = s.query(User).filter(User.role == "admin").first()
         assert admin is not None
         place(
-            s, admin, get_crew(s, crew), world.set_a1, day(offset), day(offset + 1),
+            s, admin, get_crew(s, crew), on or world.set_a1, day(offset), day(offset + 1),
             confirm_now=True, note="", now=utcnow(),
         )  # fmt: skip
 
@@ -305,3 +305,145 @@ def test_cancelling_a_running_dispatch_keeps_the_proposals(
     # Once ended, a cancel changes nothing.
     again = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
     assert again.json()["status"] == "stopped"
+
+
+# --- changing a request ----------------------------------------------------------------------
+
+
+def _events(request_id: int) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from app.models import ExtrasRequestEvent
+
+    with transaction() as s:
+        rows = s.execute(
+            select(ExtrasRequestEvent.action, ExtrasRequestEvent.note)
+            .where(ExtrasRequestEvent.request_id == request_id)
+            .order_by(ExtrasRequestEvent.id)
+        )
+        return [(a, n) for a, n in rows]
+
+
+def _people_on(client: TestClient, key: str, request_id: int) -> dict[str, set[int]]:
+    got = client.get(f"/extras-requests/{request_id}", headers=auth(key)).json()
+    out: dict[str, set[int]] = {"proposed": set(), "confirmed": set()}
+    for a in got["assignments"]:
+        out[a["status"]].add(a["performer"]["id"])
+    return out
+
+
+def test_a_crew_changes_its_request_and_confirmed_people_never_move(
+    client: TestClient, world: World
+) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1)
+    for n in range(1, 9):
+        _performer(client, office, n, skills=["horse-riding"] if n > 6 else [])
+    coord = world.coord1
+    made = client.post(
+        f"/crews/{world.crew1}/extras-requests",
+        json={"set_id": world.set_a1, "day": iso(SHOOT), "count": 4},
+        headers=auth(coord),
+    )
+    assert made.status_code == 201 and made.headers["etag"] == '"1"'
+    rid = made.json()["id"]
+    path = f"/extras-requests/{rid}"
+    _dispatch(client, office)
+    client.post("/extras/publish", json={"day": iso(SHOOT)}, headers=auth(office))
+    confirmed = _people_on(client, office, rid)["confirmed"]
+    assert len(confirmed) == 4
+
+    # Fewer slots than confirmed people: refused, naming them; nothing changes.
+    refused = assert_problem(client.patch(path, json={"count": 2}, headers=auth(coord)), 409)
+    assert "4 performers are already confirmed" in refused["detail"]
+    assert refused["confirmed"] == 4
+    assert client.get(path, headers=auth(coord)).headers["etag"] == '"1"'
+
+    # More slots, another call: the crew's copy is current (If-Match), the tag moves on.
+    changed = client.patch(
+        path,
+        json={"count": 6, "call_time": "05:30", "hours": 11, "wardrobe_notes": "秦兵甲胄"},
+        headers={**auth(coord), "If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    body = changed.json()
+    assert (body["count"], body["call_time"], body["hours"]) == (6, "05:30", 11)
+    assert body["wardrobe_notes"] == "秦兵甲胄" and body["version"] == 2
+    # A change made from the stale copy is refused and changes nothing.
+    stale = client.patch(path, json={"hours": 9}, headers={**auth(coord), "If-Match": '"1"'})
+    assert_problem(stale, 412)
+    assert client.get(path, headers=auth(coord)).json()["hours"] == 11
+
+    # The next run fills the two new slots; the confirmed four stay.
+    _dispatch(client, office)
+    people = _people_on(client, office, rid)
+    assert people["confirmed"] == confirmed and len(people["proposed"]) == 2
+
+    # A new profile withdraws the proposals (the next run proposes again), never the
+    # confirmed people.
+    riders = client.patch(path, json={"tags": ["horse-riding"]}, headers=auth(coord))
+    assert riders.status_code == 200 and riders.json()["tags"] == ["horse-riding"]
+    assert _people_on(client, office, rid) == {"proposed": set(), "confirmed": confirmed}
+
+    # Every change is audited with who and what, as cancellations are.
+    events = _events(rid)
+    assert [a for a, _ in events] == ["created", "changed", "changed"]
+    assert "count 4 → 6" in events[1][1] and "call_time 07:00 → 05:30" in events[1][1]
+    assert "tags none → horse-riding" in events[2][1]
+    assert "2 proposed performers withdrawn" in events[2][1]
+
+
+def test_what_a_change_may_not_do(client: TestClient, world: World) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1)
+    coord = world.coord1
+    path = f"/crews/{world.crew1}/extras-requests"
+    first = client.post(
+        path, json={"set_id": world.set_a1, "day": iso(SHOOT), "count": 2}, headers=auth(coord)
+    ).json()["id"]
+    r = f"/extras-requests/{first}"
+    # Another day is another request; a set the crew does not shoot on that day is refused.
+    assert_problem(client.patch(r, json={"day": iso(SHOOT + 1)}, headers=auth(coord)), 422)
+    moved = client.patch(r, json={"set_id": world.set_a2}, headers=auth(coord))
+    assert_problem(moved, 409)
+    assert "does not shoot on" in moved.json()["detail"]
+    _shooting_day(world, world.crew1, on=world.set_a2)
+    moved = client.patch(r, json={"set_id": world.set_a2}, headers=auth(coord))
+    assert moved.status_code == 200 and moved.json()["set_code"] == "AAA-2", moved.text
+    # Continuity must name an earlier request of the crew; bounds stay in order.
+    assert_problem(client.patch(r, json={"continuity_of": first}, headers=auth(coord)), 422)
+    assert_problem(client.patch(r, json={"age_min": 40, "age_max": 30}, headers=auth(coord)), 422)
+    # Other crews and base managers never see it; a cancelled request is not changed.
+    for key in (world.coord2, world.manager_a):
+        assert_problem(client.patch(r, json={"count": 3}, headers=auth(key)), 404)
+    client.post(f"{r}/cancel", headers=auth(office))
+    gone = assert_problem(client.patch(r, json={"count": 3}, headers=auth(coord)), 409)
+    assert "cancelled" in gone["detail"]
+    assert [a for a, _ in _events(first)] == ["created", "changed", "cancelled"]
+
+
+def test_after_the_cutoff_only_the_office_changes_a_request(
+    client: TestClient, world: World
+) -> None:
+    office = _office(("AAA",))
+    _shooting_day(world, world.crew1, offset=1)
+    coord = world.coord1
+    rid = client.post(
+        f"/crews/{world.crew1}/extras-requests",
+        json={"set_id": world.set_a1, "day": iso(1), "count": 3},
+        headers=auth(coord),
+    ).json()["id"]
+    with transaction() as s:
+        from app.models import Base
+
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    path = f"/extras-requests/{rid}"
+    late = assert_problem(client.patch(path, json={"count": 5}, headers=auth(coord)), 409)
+    assert "cut-off" in late["detail"] and "contact the extras office" in late["detail"]
+    assert_problem(client.patch(path, json={"count": 5}, headers=auth(_office(("BBB",)))), 404)
+    done = client.patch(path, json={"count": 5, "hours": 12}, headers=auth(office))
+    assert done.status_code == 200 and (done.json()["count"], done.json()["hours"]) == (5, 12)
+    assert [a for a, _ in _events(rid)] == ["created", "changed"]

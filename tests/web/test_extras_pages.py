@@ -168,3 +168,113 @@ def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
         s.add(DispatchRun(day=day(SHOOT), base_id=None, status="running"))
     again = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT)])
     assert again.exit_code == 3 and "already running" in again.output
+
+
+def _order(client: TestClient, world: World, offset: int, **form: str) -> int:
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shoot = re.search(r'<option value="(' + iso(offset) + r':\d+)"', page.text)
+    assert shoot, page.text[:3000]
+    done = client.post(
+        f"/ui/crews/{world.crew1}/extras/requests",
+        data={"csrf": csrf_of(page), "shoot": shoot.group(1), "count": "2"} | form,
+    )
+    assert "flash-ok" in done.text, done.text[:2000]
+    found = re.search(r"Request #(\d+)", done.text)
+    assert found
+    return int(found.group(1))
+
+
+def _change_form(text: str, request_id: int) -> dict[str, str]:
+    """The values the request's change form shows (one per field; checkboxes that are on)."""
+    found = re.search(
+        rf'<form[^>]*action="/ui/extras-requests/{request_id}/change".*?</form>', text, re.S
+    )
+    assert found, text[:3000]
+    form = found.group(0)
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    values["categories"] = ",".join(re.findall(r'name="categories" value="(\w+)"\s+checked', form))
+    for name in ("set_id", "gender", "continuity_of"):
+        chosen = re.search(rf'name="{name}">.*?<option value="([^"]*)" selected', form, re.S)
+        values[name] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_a_crew_changes_a_request_on_its_page(
+    client: TestClient, other: TestClient, world: World
+) -> None:
+    _shooting_day(world, world.crew1, SHOOT)
+    sign_in(other, _office())
+    for n in range(1, 4):
+        _register(other, n)
+    sign_in(client, world.coord1)
+    rid = _order(client, world, SHOOT, wardrobe_notes="布衣")
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shown = _change_form(page.text, rid)
+    assert (shown["count"], shown["version"], shown["wardrobe_notes"]) == ("2", "1", "布衣")
+
+    # A change the form cannot take keeps what was typed, in the open form.
+    typed = shown | {"csrf": csrf_of(page), "count": "0", "wardrobe_notes": "明代官服",
+                     "call_time": "05:45", "categories": "ordinary"}  # fmt: skip
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=typed)
+    assert "flash-error" in r.text and "count" in r.text
+    kept = _change_form(r.text, rid)
+    assert (kept["count"], kept["wardrobe_notes"], kept["call_time"]) == ("0", "明代官服", "05:45")
+    assert kept["categories"] == "ordinary"
+    assert re.search(rf'id="change-{rid}" open', r.text)
+
+    # The same change with a count it takes.
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=typed | {"count": "3"})
+    assert "flash-ok" in r.text and f"Request #{rid} is changed." in r.text, r.text[:2000]
+    shown = _change_form(r.text, rid)
+    assert (shown["count"], shown["call_time"], shown["version"]) == ("3", "05:45", "2")
+    assert "3 × " in r.text and "明代官服" in r.text
+
+    # A form loaded before that change is refused as stale, what was typed kept.
+    stale = client.post(
+        f"/ui/extras-requests/{rid}/change", data=typed | {"count": "4", "version": "1"}
+    )
+    assert "flash-error" in stale.text and "changed since you loaded it" in stale.text
+    assert _change_form(stale.text, rid)["count"] == "4"
+
+    # Dispatched, then the profile changes: the flash counts the withdrawn proposals.
+    board = other.get("/ui/extras", params={"day": iso(SHOOT)})
+    other.post("/ui/extras/dispatch", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    with transaction() as s:
+        run_id = s.scalars(select(DispatchRun.id)).one()
+    runs.execute(run_id)
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    form = _change_form(page.text, rid) | {"csrf": csrf_of(page), "gender": "f"}
+    del form["categories"]  # no box ticked: a browser sends none
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=form)
+    assert f"Request #{rid} is changed; 3 proposed performers withdrawn" in r.text
+
+    # In Chinese.
+    client.get("/ui/lang/zh")
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    assert "修改需求" in page.text and "保存修改" in page.text
+
+
+def test_after_the_cutoff_the_page_sends_the_crew_to_the_office(
+    client: TestClient, world: World
+) -> None:
+    _shooting_day(world, world.crew1, 1)
+    sign_in(client, world.coord1)
+    rid = _order(client, world, 1)
+    with transaction() as s:
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    assert f'action="/ui/extras-requests/{rid}/change"' not in page.text
+    assert re.search(rf'id="closed-{rid}">Past the cut-off: contact the extras office', page.text)
+    # A form kept open from before the cut-off is refused the same way, what was typed kept.
+    r = client.post(
+        f"/ui/extras-requests/{rid}/change",
+        data={"csrf": csrf_of(page), "version": "1", "count": "9", "wardrobe_notes": "蓑衣"},
+    )
+    assert "flash-error" in r.text and "contact the extras office" in r.text
+    with transaction() as s:
+        from app.models import ExtrasRequest
+
+        found = s.get(ExtrasRequest, rid)
+        assert found is not None and (found.count, found.version) == (2, 1)
