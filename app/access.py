@@ -27,6 +27,7 @@ from app.models import (
     FeedToken,
     FilmSet,
     Notice,
+    PerformerLink,
     User,
     UserBase,
     UserCrew,
@@ -365,6 +366,15 @@ def visible_extras_request(session: Session, user: User, request_id: int) -> Ext
     if not can_see_extras_request(user, found):
         raise NotFound(f"Extras request {request_id} not found.")
     return found
+
+
+def performer_link_still_allowed(creator: User | None, link: PerformerLink) -> bool:
+    """A performer's private link lives while its creator could make it today, as a calendar
+    feed does: it dies with their key (revoking or rotating it revokes their links for good,
+    ``users.service.end_access``), their account, or a role that no longer keeps the register."""
+    if creator is None or not creator.active or link.revoked_at is not None:
+        return False
+    return keeps_register(creator)
 
 
 def sees_performer_contacts(user: User) -> bool:

@@ -126,3 +126,45 @@ def test_runs_that_already_raced_are_settled_by_the_upgrade(empty_url: str) -> N
         ]
     finally:
         engine.dispose()
+
+
+def test_links_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str) -> None:
+    """0013: a performer's link made by a key since revoked, or by a creator since deleted,
+    stays dead after a later rotation, as feeds do (0006)."""
+    upgrade(empty_url, "0011")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for user_id, active in ((1, True), (2, False)):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
+                        " created_at) VALUES (:id, 'u', 'extras_office', :hash, 'bl_', :active,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": user_id, "hash": f"{user_id:064d}", "active": active},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO performers (id, name, gender, card_no, phone, category, skills,"
+                    " looks, dialects, wardrobe, status, max_days_per_week, created_at) VALUES"
+                    " (1, 'p', 'm', 'HD-1', '', 'ordinary', '[]', '[]', '[]', '', 'active', 6,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            for link_id, creator in ((1, 1), (2, 2), (3, None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO performer_links (id, performer_id, token_hash, token_prefix,"
+                        " created_by_id, created_at) VALUES (:id, 1, :hash, 'blp_', :creator,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": link_id, "hash": f"{link_id:064d}", "creator": creator},
+                )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, revoked_at FROM performer_links ORDER BY id"))
+            revoked = [(i, at is not None) for i, at in rows]
+        assert revoked == [(1, False), (2, True), (3, True)]
+    finally:
+        engine.dispose()

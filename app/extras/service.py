@@ -18,6 +18,7 @@ from app.access import (
     dispatches_base,
     keeps_register,
     may_change_extras_request,
+    performer_link_still_allowed,
     require_dispatches,
     sees_performer_contacts,
     works_for_crew,
@@ -154,11 +155,13 @@ def revoke_link(session: Session, link_id: int, now: datetime) -> PerformerLink:
 
 
 def performer_by_token(session: Session, token: str) -> Performer:
-    """The performer behind a live link; 404 for an unknown or revoked one."""
+    """The performer behind a live link; 404 for an unknown or revoked one, or one whose
+    creator has lost the access it was made with."""
     link = session.scalars(
         select(PerformerLink).where(PerformerLink.token_hash == hash_api_key(token))
     ).first()
-    if link is None or link.revoked_at is not None:
+    creator = session.get(User, link.created_by_id) if link and link.created_by_id else None
+    if link is None or not performer_link_still_allowed(creator, link):
         raise NotFound("This link does not exist or has been revoked.")
     return get_performer(session, link.performer_id)
 

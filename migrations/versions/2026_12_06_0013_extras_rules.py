@@ -1,4 +1,5 @@
-"""extras rules: one dispatch run of a day at a time, versions of extras requests
+"""extras rules: one dispatch run of a day at a time, versions of extras requests,
+performers' links revoked with their creator's key
 
 A day's dispatch run was checked for before a new one was recorded, so two starting at the
 same moment (the office's button and cron) could both pass. A partial unique index on the
@@ -8,6 +9,11 @@ are recorded failed.
 
 Extras requests can now be changed (PATCH, the crew's page): ``version`` counts the changes
 and is the ETag that refuses an edit made from a stale copy (If-Match), as for bookings.
+
+A performer's private link now dies with its creator's access, as calendar feeds do (0006):
+revoking or rotating the key revokes the links they made (app.users.service.end_access).
+This marks the links of keys already revoked, and of creators since deleted, the same way,
+so that a later rotation does not revive them (data only: the downgrade leaves it).
 
 Revision ID: 0013
 Revises: 0011
@@ -46,6 +52,11 @@ def upgrade() -> None:
     op.add_column(
         "extras_requests",
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+    )
+    op.execute(
+        "UPDATE performer_links SET revoked_at = CURRENT_TIMESTAMP "
+        "WHERE revoked_at IS NULL AND (created_by_id IS NULL "
+        "OR created_by_id IN (SELECT id FROM users WHERE NOT active))"
     )
 
 

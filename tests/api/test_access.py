@@ -237,7 +237,7 @@ class Ctx:
 
         performer = self.new_performer()
         with transaction() as s:
-            actor = s.scalars(select(User).where(User.role == "admin")).first()
+            actor = s.scalars(select(User).where(User.role == "admin", User.active)).first()
             assert actor is not None
             return create_link(s, actor, get_performer(s, performer))[0].id
 
@@ -335,7 +335,8 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
 
     performer = c.new_performer()
     with transaction() as s:
-        actor = s.scalars(select(User).where(User.role == "admin")).first()
+        # An active admin: a link dies with its creator's access (the revoked "gone" is one).
+        actor = s.scalars(select(User).where(User.role == "admin", User.active)).first()
         assert actor is not None
         c.performer_token = create_link(s, actor, get_performer(s, performer))[1]
     c.webhook = c.new_webhook()

@@ -447,3 +447,93 @@ def test_after_the_cutoff_only_the_office_changes_a_request(
     done = client.patch(path, json={"count": 5, "hours": 12}, headers=auth(office))
     assert done.status_code == 200 and (done.json()["count"], done.json()["hours"]) == (5, 12)
     assert [a for a, _ in _events(rid)] == ["created", "changed"]
+
+
+# --- performers' private links ---------------------------------------------------------------
+
+
+def _user_id(client: TestClient, key: str) -> int:
+    return int(client.get("/me", headers=auth(key)).json()["id"])
+
+
+def _on_day(world: World, crew: int, offset: int, performer: int) -> None:
+    """``performer`` works for ``crew`` on day ``offset`` (written straight, as a run would)."""
+    from app.models import ExtrasAssignment, ExtrasRequest
+
+    _shooting_day(world, crew, offset)
+    with transaction() as s:
+        r = ExtrasRequest(crew_id=crew, set_id=world.set_a1, base_id=world.base_a,
+                          day=day(offset), count=1, call_time="06:15", hours=8)  # fmt: skip
+        s.add(r)
+        s.flush()
+        s.add(ExtrasAssignment(request_id=r.id, performer_id=performer, day=day(offset),
+                               status="confirmed", tasks=[]))  # fmt: skip
+
+
+def _link(client: TestClient, key: str, performer: int) -> str:
+    made = client.post(f"/performers/{performer}/links", headers=auth(key))
+    assert made.status_code == 201, made.text
+    return str(made.json()["url"])
+
+
+def test_a_performer_sees_only_their_own_days(client: TestClient, world: World) -> None:
+    office = _office()
+    mine, theirs = (_performer(client, office, n)["id"] for n in (1, 2))
+    _on_day(world, world.crew1, SHOOT, mine)
+    _on_day(world, world.crew2, SHOOT + 1, theirs)
+    url = _link(client, office, mine)
+    page = client.get(url, params={"lang": "en"})
+    assert page.status_code == 200 and "Production C1" in page.text and "06:15" in page.text
+    assert "Production C2" not in page.text and "演员2" not in page.text
+    events = Calendar.from_ical(client.get(url + ".ics").content).walk("VEVENT")
+    assert [str(e["SUMMARY"]).split(" — ")[0] for e in events] == ["Production C1"]
+
+
+def test_a_performer_link_dies_with_its_creators_access(client: TestClient, world: World) -> None:
+    """As calendar feeds do: revoking the creator's key ends the link for good (a rotation
+    does not bring it back); a rotation alone ends the links made with the old key; a creator
+    whose role no longer keeps the register, or who is gone, leaves a dead link."""
+    office = _office()
+    performer = _performer(client, office, 1)["id"]
+    _on_day(world, world.crew1, SHOOT, performer)
+    office_id = _user_id(client, office)
+
+    revoked = _link(client, office, performer)
+    assert client.get(revoked).status_code == 200
+    assert client.post(f"/users/{office_id}/revoke", headers=auth(world.admin)).status_code == 200
+    assert_problem(client.get(revoked), 404)
+    assert_problem(client.get(revoked + ".ics"), 404)
+    rotated = client.post(f"/users/{office_id}/rotate-key", headers=auth(world.admin)).json()
+    assert rotated["active"] is True
+    assert_problem(client.get(revoked), 404)
+
+    # Made with the new key, ended by the next rotation.
+    after = _link(client, rotated["api_key"], performer)
+    assert client.get(after + ".ics").status_code == 200
+    client.post(f"/users/{office_id}/rotate-key", headers=auth(world.admin))
+    assert_problem(client.get(after + ".ics"), 404)
+
+    # A creator moved to a role that does not keep the register: dead while it lasts.
+    other = _office()
+    moved = _link(client, other, performer)
+    other_id = _user_id(client, other)
+
+    def give_role(role: str) -> None:
+        with transaction() as s:
+            user = s.get(User, other_id)
+            assert user is not None
+            user.role = role
+
+    give_role("base_manager")
+    assert_problem(client.get(moved), 404)
+    give_role("extras_office")
+    assert client.get(moved).status_code == 200
+    # A creator deleted: the link names nobody and is dead.
+    gone = _office()
+    orphan = _link(client, gone, performer)
+    gone_id = _user_id(client, gone)
+    with transaction() as s:
+        s.delete(s.get(User, gone_id))
+    assert_problem(client.get(orphan), 404)
+    # Links of an office that keeps its access still work.
+    assert client.get(_link(client, world.admin, performer)).status_code == 200
