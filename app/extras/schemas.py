@@ -211,6 +211,7 @@ class DispatchRunOut(OutputModel):
     unfilled: list[dict[str, Any]]
     changes: int | None
     progress: dict[str, Any]
+    cancel_requested: bool = Field(description="Asked to stop: it stops before the swap")
     message: str
 
 

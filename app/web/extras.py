@@ -43,7 +43,7 @@ from app.extras.schemas import (
     RequestUpdate,
 )
 from app.models import Base, ExtrasRequest, FilmSet
-from app.schemas import IsoDate
+from app.schemas import IsoDate, PathId
 from app.timeutil import today_local
 from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
 from app.web.pages import BaseRef
@@ -123,7 +123,16 @@ def office_board(
     ]
     crews = sorted({(r.crew_id, r.crew_name) for r in requests if r.status == "open"})
     confirmed = [(r, a) for r in requests for a in r.assignments if a.status == "confirmed"]
-    going = board.last_run is not None and board.last_run.status in ("queued", "running")
+    # The day's run still going, whatever its base: it holds the day for every office.
+    active = runs.active_run(session, day)
+    going = None
+    if active is not None:
+        going = {
+            "run": runs.run_out(active),
+            "scope": session.get(Base, active.base_id) if active.base_id else None,
+            "elapsed": int((now - (active.started_at or active.created_at)).total_seconds()),
+            "may_cancel": dispatches_base(user, active.base_id) and not active.cancel_requested,
+        }
     return page.render(
         "extras_board.html",
         board=board,
@@ -163,6 +172,24 @@ def start_dispatch(
         return page.redirect(_board_url(day, base_id))
     page.store.add_flash("ok", page.t("extras.run_started", id=run.id))
     return page.redirect(_board_url(day, base_id))
+
+
+@router.post("/ui/extras/dispatch-runs/{run_id}/cancel")
+def cancel_dispatch(
+    page: Page, session: SessionDep, run_id: PathId, csrf: Csrf, back: Text = ""
+) -> Response:
+    """Stop a day's run as POST /extras/dispatch-runs/{id}/cancel does (a queued one at once)."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    run = runs.get_run(session, run_id)
+    back = safe_next(back, _board_url(run.day, run.base_id))
+    if not runs.cancel_run(session, user, run):
+        page.store.add_flash("error", page.t("extras.run_over", id=run.id))
+    elif run.status == "stopped":
+        page.store.add_flash("ok", page.t("extras.run_stopped", id=run.id))
+    else:
+        page.store.add_flash("ok", page.t("extras.run_cancel_sent", id=run.id))
+    return page.redirect(back)
 
 
 @router.post("/ui/extras/publish")

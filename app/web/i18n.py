@@ -756,6 +756,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "extras.run": ("Run dispatch", "运行派工"),
     "extras.publish": ("Publish (confirm proposals)", "发布（确认派工）"),
     "extras.run_started": ("Dispatch run #{id} started.", "派工 #{id} 已开始。"),
+    "extras.active_run": ("Dispatch run #{id} · {scope}", "派工 #{id} · {scope}"),
+    "extras.cancel_asked": (
+        "Cancel requested: it stops before it changes the day's proposals.",
+        "已请求取消：将在更新当天拟派结果前停止。",
+    ),
+    "extras.cancel_run": ("Cancel this run", "取消本次派工"),
+    "extras.cancel_run_q": (
+        "Cancel this dispatch run? The day's proposals stay as they are.",
+        "确定取消本次派工吗？当天的拟派结果保持不变。",
+    ),
+    "extras.run_stopped": (
+        "Dispatch run #{id} is cancelled; the day's proposals stay as they were.",
+        "派工 #{id} 已取消；当天的拟派结果保持不变。",
+    ),
+    "extras.run_cancel_sent": (
+        "Dispatch run #{id} will stop before it changes the day's proposals.",
+        "派工 #{id} 将在更新当天拟派结果前停止。",
+    ),
+    "extras.run_over": ("Dispatch run #{id} had already finished.", "派工 #{id} 已经结束。"),
+    "phase.loading": ("Reading the requests and the register", "读取需求与名册"),
     "extras.published": ("{n} confirmed.", "已确认 {n}。"),
     "unit.change": ("change", "处"),
     "unit.change.other": ("changes", "处"),

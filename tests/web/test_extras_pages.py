@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import transaction
 from app.extras import run as runs
-from app.models import Base, DispatchRun
+from app.models import Base, DispatchRun, utcnow
 from tests.api.test_extras import _office, _shooting_day
 from tests.factories import World, day, iso
 from tests.web.test_pages import csrf_of, sign_in
@@ -278,3 +278,69 @@ def test_after_the_cutoff_the_page_sends_the_crew_to_the_office(
 
         found = s.get(ExtrasRequest, rid)
         assert found is not None and (found.count, found.version) == (2, 1)
+
+
+def test_the_board_shows_a_run_going_and_cancels_it(
+    client: TestClient, other: TestClient, world: World
+) -> None:
+    """The office sees the day's run with its phase and a Cancel button (CSRF-protected), and
+    cancels it as the API does: a queued run stops at once, a running one before its swap.
+    An office of another base sees the run hold the day but cannot cancel it."""
+    sign_in(client, _office())
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert 'id="run-going"' not in board.text
+    client.post("/ui/extras/dispatch", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    going = re.search(r'<div class="progress" id="run-going".*?</div>', board.text, re.S)
+    assert going, board.text[:3000]
+    assert "run-queued" in going.group(0) and "Waiting to start" in going.group(0)
+    assert "Whole town" in going.group(0) and 'http-equiv="refresh"' in board.text
+    cancel = re.search(r'action="(/ui/extras/dispatch-runs/(\d+)/cancel)"', going.group(0))
+    assert cancel
+    queued_id = int(cancel.group(2))
+    assert re.search(r"<button[^>]*disabled>Run dispatch", board.text)
+
+    # Without the page's token, or from another site, nothing happens.
+    r = client.post(cancel.group(1), data={"csrf": "forged"})
+    assert "nothing was done" in r.text
+    evil = {"Origin": "https://evil.example"}
+    assert (
+        client.post(cancel.group(1), data={"csrf": csrf_of(board)}, headers=evil).status_code == 403
+    )
+    with transaction() as s:
+        run = s.get(DispatchRun, queued_id)
+        assert run is not None and (run.status, run.cancel_requested) == ("queued", False)
+
+    r = client.post(cancel.group(1), data={"csrf": csrf_of(board)})
+    assert "flash-ok" in r.text and f"Dispatch run #{queued_id} is cancelled" in r.text
+    assert 'id="run-going"' not in r.text and 'http-equiv="refresh"' not in r.text
+    with transaction() as s:
+        run = s.get(DispatchRun, queued_id)
+        assert run is not None and run.status == "stopped"
+
+    # A run that is solving: asked to stop, it stops before the swap (the worker's part).
+    with transaction() as s:
+        solving = DispatchRun(day=day(SHOOT), status="running", progress={"phase": "solving"},
+                              started_at=utcnow())  # fmt: skip
+        s.add(solving)
+        s.flush()
+        solving_id = solving.id
+    sign_in(other, _office(("BBB",)))
+    theirs = other.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert 'id="run-going"' in theirs.text and "Solving" in theirs.text
+    assert "dispatch-runs/" not in theirs.text  # no Cancel for an office of another base
+    refused = other.post(
+        f"/ui/extras/dispatch-runs/{solving_id}/cancel", data={"csrf": csrf_of(theirs)}
+    )
+    assert refused.status_code == 403
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    r = client.post(f"/ui/extras/dispatch-runs/{solving_id}/cancel", data={"csrf": csrf_of(board)})
+    assert f"Dispatch run #{solving_id} will stop before it changes" in r.text
+    assert 'id="cancel-asked"' in r.text and "dispatch-runs/" not in r.text
+    with transaction() as s:
+        run = s.get(DispatchRun, solving_id)
+        assert run is not None and (run.status, run.cancel_requested) == ("running", True)
+
+    # In Chinese.
+    client.get("/ui/lang/zh")
+    assert "已请求取消" in client.get("/ui/extras", params={"day": iso(SHOOT)}).text
