@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -357,6 +357,49 @@ def crew_extras(page: Page, session: SessionDep, now: NowDep, crew_id: int) -> R
     )
 
 
+class RequestForm:
+    """The fields the order and change forms share, as typed (kept when a form is refused)."""
+
+    def __init__(
+        self,
+        count: Annotated[str, Form(max_length=8)] = "",
+        gender: Annotated[str, Form(max_length=5)] = "",
+        age_min: Annotated[str, Form(max_length=5)] = "",
+        age_max: Annotated[str, Form(max_length=5)] = "",
+        categories: Annotated[list[str] | None, Form(max_length=5)] = None,
+        tags: Text = "",
+        priority: Annotated[str, Form(max_length=5)] = "",
+        call_time: Annotated[str, Form(max_length=10)] = "",
+        hours: Annotated[str, Form(max_length=5)] = "",
+        wardrobe_notes: Text = "",
+        continuity_of: Annotated[str, Form(max_length=12)] = "",
+    ) -> None:
+        self.categories = list(categories or [])
+        self.typed = [("count", count), ("gender", gender), ("age_min", age_min),
+                      ("age_max", age_max), ("categories", ",".join(self.categories)),
+                      ("tags", tags), ("priority", priority), ("call_time", call_time),
+                      ("hours", hours), ("wardrobe_notes", wardrobe_notes),
+                      ("continuity_of", continuity_of)]  # fmt: skip
+
+    def values(self) -> dict[str, Any]:
+        """The fields as the API takes them, None where the form left one empty (an order
+        takes the default, a change clears gender, ages and continuity, keeps the rest).
+        Raises ValueError for a number that is not one."""
+        typed = dict(self.typed)
+        numbers = ("count", "age_min", "age_max", "priority", "hours", "continuity_of")
+        return {
+            **{name: _int(typed[name]) for name in numbers},
+            "gender": typed["gender"] or None,
+            "categories": self.categories,
+            "tags": _words(typed["tags"]),
+            "call_time": typed["call_time"].strip() or None,
+            "wardrobe_notes": typed["wardrobe_notes"].strip(),
+        }
+
+
+RequestFields = Annotated[RequestForm, Depends()]
+
+
 @router.post("/ui/crews/{crew_id}/extras/requests")
 def order_extras(
     page: Page,
@@ -364,38 +407,19 @@ def order_extras(
     now: NowDep,
     crew_id: int,
     csrf: Csrf,
+    form: RequestFields,
     shoot: Annotated[str, Form(max_length=40)] = "",
-    count: Annotated[str, Form(max_length=8)] = "",
-    gender: Annotated[str, Form(max_length=5)] = "",
-    age_min: Annotated[str, Form(max_length=5)] = "",
-    age_max: Annotated[str, Form(max_length=5)] = "",
-    categories: Annotated[list[str] | None, Form(max_length=5)] = None,
-    tags: Text = "",
-    priority: Annotated[str, Form(max_length=5)] = "5",
-    call_time: Annotated[str, Form(max_length=10)] = "07:00",
-    hours: Annotated[str, Form(max_length=5)] = "8",
-    wardrobe_notes: Text = "",
-    continuity_of: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     page.check_csrf(csrf)
     user = page.require_user()
     crew = own_crew(session, user, crew_id)
     back = f"/ui/crews/{crew.id}/extras"
     action = f"{back}/requests"
-    cats = list(categories or [])
-    typed = [("shoot", shoot), ("count", count), ("gender", gender), ("age_min", age_min),
-             ("age_max", age_max), ("categories", ",".join(cats)), ("tags", tags),
-             ("priority", priority), ("call_time", call_time), ("hours", hours),
-             ("wardrobe_notes", wardrobe_notes), ("continuity_of", continuity_of)]  # fmt: skip
+    typed = [("shoot", shoot), *form.typed]
     try:
         day_text, _, set_text = shoot.partition(":")
-        body = RequestCreate.model_validate(
-            {"set_id": _int(set_text), "day": day_text, "count": _int(count),
-             "gender": gender or None, "age_min": _int(age_min), "age_max": _int(age_max),
-             "categories": cats, "tags": _words(tags), "priority": _int(priority) or 0,
-             "call_time": call_time.strip(), "hours": _int(hours),
-             "wardrobe_notes": wardrobe_notes.strip(), "continuity_of": _int(continuity_of)}
-        )  # fmt: skip
+        given = {k: v for k, v in form.values().items() if v is not None}
+        body = RequestCreate.model_validate({"set_id": _int(set_text), "day": day_text, **given})
         r = service.create_request(session, user, crew, body, now)
     except (ValidationError, ValueError) as exc:
         _refused(page, session, _invalid(exc), typed, action)
@@ -414,19 +438,9 @@ def change_request(
     now: NowDep,
     request_id: int,
     csrf: Csrf,
+    form: RequestFields,
     version: Annotated[str, Form(max_length=12)] = "",
     set_id: Annotated[str, Form(max_length=12)] = "",
-    count: Annotated[str, Form(max_length=8)] = "",
-    gender: Annotated[str, Form(max_length=5)] = "",
-    age_min: Annotated[str, Form(max_length=5)] = "",
-    age_max: Annotated[str, Form(max_length=5)] = "",
-    categories: Annotated[list[str] | None, Form(max_length=5)] = None,
-    tags: Text = "",
-    priority: Annotated[str, Form(max_length=5)] = "",
-    call_time: Annotated[str, Form(max_length=10)] = "",
-    hours: Annotated[str, Form(max_length=5)] = "",
-    wardrobe_notes: Text = "",
-    continuity_of: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     """Change a request as PATCH /extras-requests/{id} does, from the form's copy (version).
     The form carries the fields the order form has; the others (heights) stay."""
@@ -435,28 +449,13 @@ def change_request(
     r = visible_extras_request(session, user, request_id)
     back = f"/ui/crews/{r.crew_id}/extras#r{r.id}"
     action = page.request.url.path
-    cats = list(categories or [])
-    typed = [("set_id", set_id), ("count", count), ("gender", gender), ("age_min", age_min),
-             ("age_max", age_max), ("categories", ",".join(cats)), ("tags", tags),
-             ("priority", priority), ("call_time", call_time), ("hours", hours),
-             ("wardrobe_notes", wardrobe_notes), ("continuity_of", continuity_of)]  # fmt: skip
+    typed = [("set_id", set_id), *form.typed]
     try:
-        body = RequestUpdate.model_validate(
-            {"set_id": _int(set_id), "count": _int(count), "gender": gender or None,
-             "age_min": _int(age_min), "age_max": _int(age_max), "categories": cats,
-             "tags": _words(tags), "priority": _int(priority),
-             "call_time": call_time.strip() or None, "hours": _int(hours),
-             "wardrobe_notes": wardrobe_notes.strip(), "continuity_of": _int(continuity_of)}
-        )  # fmt: skip
+        body = RequestUpdate.model_validate({"set_id": _int(set_id), **form.values()})
         seen = _int(version)
-        withdrawn = service.change_request(
-            session,
-            user,
-            r,
-            body.model_dump(exclude_unset=True),
-            now,
-            None if seen is None else {seen},
-        )
+        changes = body.model_dump(exclude_unset=True)
+        expected = None if seen is None else {seen}
+        withdrawn = service.change_request(session, user, r, changes, now, expected)
     except (ValidationError, ValueError) as exc:
         _refused(page, session, _invalid(exc), typed, action)
         return page.redirect(back)
