@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.migrate import downgrade, upgrade
@@ -51,21 +51,25 @@ def test_upgrade_matches_models_and_downgrades(empty_url: str) -> None:
         engine.dispose()
 
 
+def _users(conn: Connection, role: str) -> None:
+    """User 1 with an active key, user 2 with a revoked one."""
+    for user_id, active in ((1, True), (2, False)):
+        conn.execute(
+            text(
+                "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
+                " created_at) VALUES (:id, 'u', :role, :hash, 'bl_', :active, CURRENT_TIMESTAMP)"
+            ),
+            {"id": user_id, "role": role, "hash": f"{user_id:064d}", "active": active},
+        )
+
+
 def test_feeds_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str) -> None:
     """0006: a rotation after the upgrade must not bring back a feed whose key was revoked."""
     upgrade(empty_url, "0005")
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
-            for user_id, active in ((1, True), (2, False)):
-                conn.execute(
-                    text(
-                        "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
-                        " created_at) VALUES (:id, 'u', 'admin', :hash, 'bl_', :active,"
-                        " CURRENT_TIMESTAMP)"
-                    ),
-                    {"id": user_id, "hash": f"{user_id:064d}", "active": active},
-                )
+            _users(conn, "admin")
             conn.execute(
                 text(
                     "INSERT INTO bases (id, code, name_zh, name_en, hold_ttl_hours,"
@@ -135,15 +139,7 @@ def test_links_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
-            for user_id, active in ((1, True), (2, False)):
-                conn.execute(
-                    text(
-                        "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
-                        " created_at) VALUES (:id, 'u', 'extras_office', :hash, 'bl_', :active,"
-                        " CURRENT_TIMESTAMP)"
-                    ),
-                    {"id": user_id, "hash": f"{user_id:064d}", "active": active},
-                )
+            _users(conn, "extras_office")
             conn.execute(
                 text(
                     "INSERT INTO performers (id, name, gender, card_no, phone, category, skills,"
