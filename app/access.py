@@ -27,6 +27,7 @@ from app.models import (
     FeedToken,
     FilmSet,
     Notice,
+    PerformerLink,
     RegisterImport,
     User,
     UserBase,
@@ -378,16 +379,26 @@ def visible_extras_request(session: Session, user: User, request_id: int) -> Ext
     return found
 
 
+def performer_link_still_allowed(creator: User | None, link: PerformerLink) -> bool:
+    """A performer's private link lives while its creator could make it today, as a calendar
+    feed does: it dies with their key (revoking or rotating it revokes their links for good,
+    ``users.service.end_access``), their account, or a role that no longer keeps the register."""
+    if creator is None or not creator.active or link.revoked_at is not None:
+        return False
+    return keeps_register(creator)
+
+
 def sees_performer_contacts(user: User) -> bool:
     """Phone numbers and birth years: the office only; crews see name, card and profile."""
     return keeps_register(user)
 
 
-def may_cancel_extras_request(user: User, request: ExtrasRequest, before_cutoff: bool) -> bool:
-    """The crew cancels before the base's cut-off; after it, only the office (or an admin)."""
-    if dispatches_base(user, request.base_id):
+def may_change_extras_request(user: User, crew_id: int, base_id: int, before_cutoff: bool) -> bool:
+    """The crew orders, changes and cancels its requests of a base before the base's cut-off;
+    after it, only the base's extras office (or an admin)."""
+    if dispatches_base(user, base_id):
         return True
-    return works_for_crew(user, request.crew_id) and before_cutoff
+    return works_for_crew(user, crew_id) and before_cutoff
 
 
 # --- notices --------------------------------------------------------------------------------

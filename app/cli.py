@@ -190,9 +190,11 @@ def extras_dispatch(
     import json
     from datetime import date
 
+    from sqlalchemy.exc import IntegrityError
+
     from app.catalog.service import get_base_by_ref
     from app.db import transaction
-    from app.errors import DomainError
+    from app.errors import DomainError, unique_clash
     from app.extras.run import create_run, execute
 
     try:
@@ -205,8 +207,12 @@ def extras_dispatch(
             base_id = get_base_by_ref(session, base).id if base else None
             run_id = create_run(session, None, wanted, base_id).id
         run = execute(run_id)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
+    except (DomainError, IntegrityError) as exc:
+        # A run of the day started at the same moment: the database's rule refused this one.
+        detail = exc.detail if isinstance(exc, DomainError) else unique_clash(exc)
+        if detail is None:
+            raise
+        typer.echo(f"error: {detail}", err=True)
         raise typer.Exit(3) from exc
     summary = {
         "run": run.id,

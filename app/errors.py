@@ -285,6 +285,9 @@ UNIQUE_CLASHES: dict[str, str] = {
     "performer_unavailable": "This day is already marked unavailable.",
     "extras_assignments": "This performer already works that day; please retry.",
     "extras_pay_rules": "This pay rule was changed at the same time; please retry.",
+    "dispatch_runs": (
+        "A dispatch for that day is already running; wait for it to finish or cancel it."
+    ),
 }
 
 

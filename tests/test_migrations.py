@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app.migrate import downgrade, upgrade
@@ -51,21 +51,25 @@ def test_upgrade_matches_models_and_downgrades(empty_url: str) -> None:
         engine.dispose()
 
 
+def _users(conn: Connection, role: str) -> None:
+    """User 1 with an active key, user 2 with a revoked one."""
+    for user_id, active in ((1, True), (2, False)):
+        conn.execute(
+            text(
+                "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
+                " created_at) VALUES (:id, 'u', :role, :hash, 'bl_', :active, CURRENT_TIMESTAMP)"
+            ),
+            {"id": user_id, "role": role, "hash": f"{user_id:064d}", "active": active},
+        )
+
+
 def test_feeds_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str) -> None:
     """0006: a rotation after the upgrade must not bring back a feed whose key was revoked."""
     upgrade(empty_url, "0005")
     engine = create_engine(empty_url)
     try:
         with engine.begin() as conn:
-            for user_id, active in ((1, True), (2, False)):
-                conn.execute(
-                    text(
-                        "INSERT INTO users (id, name, role, api_key_hash, api_key_prefix, active,"
-                        " created_at) VALUES (:id, 'u', 'admin', :hash, 'bl_', :active,"
-                        " CURRENT_TIMESTAMP)"
-                    ),
-                    {"id": user_id, "hash": f"{user_id:064d}", "active": active},
-                )
+            _users(conn, "admin")
             conn.execute(
                 text(
                     "INSERT INTO bases (id, code, name_zh, name_en, hold_ttl_hours,"
@@ -91,5 +95,72 @@ def test_feeds_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, revoked_at FROM feed_tokens ORDER BY id")).all()
         assert [(i, revoked is not None) for i, revoked in rows] == [(1, False), (2, True)]
+    finally:
+        engine.dispose()
+
+
+def test_runs_that_already_raced_are_settled_by_the_upgrade(empty_url: str) -> None:
+    """0013: of two runs of a day both going (an old race), the latest stays; the rule holds."""
+    upgrade(empty_url, "0012")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            for run_id, day, status in (
+                (1, "2026-12-20", "running"),
+                (2, "2026-12-20", "queued"),
+                (3, "2026-12-21", "queued"),
+                (4, "2026-12-20", "succeeded"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO dispatch_runs (id, day, status, created_at, fairness,"
+                        " unfilled, progress, cancel_requested, message) VALUES (:id, :day,"
+                        " :status, CURRENT_TIMESTAMP, '{}', '[]', '{}', false, '')"
+                    ),
+                    {"id": run_id, "day": day, "status": status},
+                )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, status FROM dispatch_runs ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "failed"),
+            (2, "queued"),
+            (3, "queued"),
+            (4, "succeeded"),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_links_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str) -> None:
+    """0013: a performer's link made by a key since revoked, or by a creator since deleted,
+    stays dead after a later rotation, as feeds do (0006)."""
+    upgrade(empty_url, "0012")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            _users(conn, "extras_office")
+            conn.execute(
+                text(
+                    "INSERT INTO performers (id, name, gender, card_no, phone, category, skills,"
+                    " looks, dialects, wardrobe, status, max_days_per_week, created_at) VALUES"
+                    " (1, 'p', 'm', 'HD-1', '', 'ordinary', '[]', '[]', '[]', '', 'active', 6,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            for link_id, creator in ((1, 1), (2, 2), (3, None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO performer_links (id, performer_id, token_hash, token_prefix,"
+                        " created_by_id, created_at) VALUES (:id, 1, :hash, 'blp_', :creator,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": link_id, "hash": f"{link_id:064d}", "creator": creator},
+                )
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, revoked_at FROM performer_links ORDER BY id"))
+            revoked = [(i, at is not None) for i, at in rows]
+        assert revoked == [(1, False), (2, True), (3, True)]
     finally:
         engine.dispose()

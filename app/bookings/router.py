@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -25,12 +24,8 @@ from app.bookings.schemas import (
 from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.deps import CurrentUser, SessionDep
-from app.errors import (
-    API_KEY_ROUTE,
-    InvalidInput,
-    PreconditionFailed,
-    problems,
-)
+from app.errors import API_KEY_ROUTE, InvalidInput, problems
+from app.etags import IfMatch, etag, parse_if_match
 from app.models import Booking, BookingEvent, User
 from app.pagination import PageDep, PageParams, page_of
 from app.routing import TransactionalRoute
@@ -46,50 +41,12 @@ from app.schemas import (
 
 router = APIRouter(tags=["bookings"], route_class=TransactionalRoute, responses=API_KEY_ROUTE)
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=200,
-        description="The booking's ETag, to refuse stale edits: one tag or a comma-separated "
-        "list (any current one matches; strong comparison, so W/ tags never match)",
-    ),
-]
-
 # Placing a booking: a base manager may not (403), an unknown set or crew (404), days not free
 # or a hold quota reached (409).
 _PLACE_ERRORS = problems(403, 404, 409)
 # Acting on a booking: also a stale If-Match (412).
 _ACTION_ERRORS = problems(403, 404, 409, 412)
 _READ_ERRORS = problems(404)
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-_ENTITY_TAG = re.compile(r'^(W/)?"([\x21\x23-\x7e]*)"$')
-
-
-def parse_if_match(value: str | None) -> frozenset[int] | None:
-    """The versions an If-Match header accepts; None when absent or '*' (any version).
-
-    RFC 9110 §13.1.1: a list of entity tags matches when any of them is current, compared
-    strongly. Our ETags are strong (``"7"``), so a weak tag (``W/"7"``) never matches, nor does
-    a tag we never issued; a list with no current tag is refused by the caller (412).
-    A header that is not a list of entity tags at all is refused here (412).
-    """
-    if value is None or value.strip() == "*":
-        return None
-    versions: set[int] = set()
-    for part in value.split(","):
-        found = _ENTITY_TAG.match(part.strip())
-        if found is None:
-            raise PreconditionFailed("If-Match must be the ETag you received for this booking.")
-        weak, tag = found.groups()
-        if not weak and tag.isascii() and tag.isdigit() and len(tag) <= 10:
-            versions.add(int(tag))
-    return frozenset(versions)
 
 
 def _answer(code: int, payload: dict[str, Any]) -> JSONResponse:

@@ -25,6 +25,7 @@ from app.clock import NowDep
 from app.config import get_settings
 from app.deps import CurrentUser, SessionDep
 from app.errors import ANY_ROUTE, API_KEY_ROUTE, problems
+from app.etags import IfMatch, etag, parse_if_match
 from app.exports.router import ExportUser
 from app.extras import register_import, service
 from app.extras import run as runs
@@ -52,6 +53,7 @@ from app.extras.schemas import (
     RegisterImportOut,
     RequestCreate,
     RequestOut,
+    RequestUpdate,
 )
 from app.imports.files import read_sheet
 from app.imports.router import XLSX, download, read_file
@@ -243,9 +245,15 @@ def apply_register_import(
     summary="Order extras for a shooting day (closes at the base's cut-off the day before)",
 )
 def create_request(
-    crew: OwnCrew, body: RequestCreate, session: SessionDep, user: CurrentUser, now: NowDep
+    crew: OwnCrew,
+    body: RequestCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    response: Response,
 ) -> RequestOut:
     r = service.create_request(session, user, crew, body, now)
+    response.headers["ETag"] = etag(r.version)
     return service.request_out(session, r, user)
 
 
@@ -290,7 +298,32 @@ _reasons = runs.unfilled_reasons
 
 
 @router.get("/extras-requests/{request_id}", response_model=RequestOut, responses=problems(404))
-def get_request(r: VisibleExtrasRequest, session: SessionDep, user: CurrentUser) -> RequestOut:
+def get_request(
+    r: VisibleExtrasRequest, session: SessionDep, user: CurrentUser, response: Response
+) -> RequestOut:
+    response.headers["ETag"] = etag(r.version)
+    return service.request_out(session, r, user, _reasons(session, r.day).get(r.id))
+
+
+@router.patch(
+    "/extras-requests/{request_id}",
+    response_model=RequestOut,
+    responses=problems(403, 404, 409, 412),
+    summary="Change a request (the crew before the cut-off, the office any time); audited. "
+    "Confirmed performers stay; a new profile or set withdraws the proposed ones",
+)
+def change_request(
+    r: VisibleExtrasRequest,
+    body: RequestUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestOut:
+    changes = body.model_dump(exclude_unset=True)
+    service.change_request(session, user, r, changes, now, parse_if_match(if_match))
+    response.headers["ETag"] = etag(r.version)
     return service.request_out(session, r, user, _reasons(session, r.day).get(r.id))
 
 
@@ -346,13 +379,11 @@ def get_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> Disp
     "/extras/dispatch-runs/{run_id}/cancel",
     response_model=DispatchRunOut,
     responses=problems(403, 404),
-    summary="Stop a run before it swaps the day's proposals",
+    summary="Stop a run before it swaps the day's proposals (a queued one stops at once)",
 )
 def cancel_dispatch(run_id: PathId, session: SessionDep, user: CurrentUser) -> DispatchRunOut:
     run = _office_run(session, user, run_id)
-    if run.status in ("queued", "running"):
-        run.cancel_requested = True
-        session.flush()
+    runs.cancel_run(session, user, run)
     return runs.run_out(run)
 
 

@@ -16,7 +16,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.access import require_dispatches
@@ -25,8 +25,9 @@ from app.errors import Conflict
 from app.extras.schemas import DispatchRunOut
 from app.extras.service import profile_of
 from app.jobs import spawn_worker, worker_database_url
-from app.lookup import get_or_404
+from app.lookup import get_or_404, taken
 from app.models import (
+    DISPATCH_ACTIVE,
     DispatchRun,
     ExtrasAssignment,
     ExtrasRequest,
@@ -40,16 +41,37 @@ from scheduler import dispatch as dp
 FAIRNESS_DAYS = dp.FAIRNESS_WINDOW_DAYS
 
 
+# A queued run whose worker never took it lapses, as a plan run does (planning.active_run):
+# the day is free again without anyone cancelling it.
+UNSTARTED_LAPSES = timedelta(minutes=10)
+
+
+def active_run(session: Session, day: date) -> DispatchRun | None:
+    """The day's run still queued or running, whatever its base (one at a time)."""
+    return session.scalars(
+        select(DispatchRun).where(DispatchRun.day == day, DispatchRun.status.in_(DISPATCH_ACTIVE))
+    ).first()
+
+
 def create_run(session: Session, user: User | None, day: date, base_id: int | None) -> DispatchRun:
     """Record a day's run, unless one of that day is already queued or running: the office's
-    button and the cron command meet here, so neither starts a second run of a day."""
-    going = session.scalar(
-        select(func.count())
-        .select_from(DispatchRun)
-        .where(DispatchRun.day == day, DispatchRun.status.in_(("queued", "running")))
+    button and the cron command meet here. The check is the friendly answer; two racing past
+    it meet the database's rule (``uq_dispatch_runs_one_active_per_day``), whose refusal the
+    API answers as a 409 with the same words (``errors.UNIQUE_CLASHES``)."""
+    now = utcnow()
+    session.execute(
+        update(DispatchRun)
+        .where(
+            DispatchRun.day == day,
+            DispatchRun.status == "queued",
+            DispatchRun.created_at < now - UNSTARTED_LAPSES,
+        )
+        .values(status="failed", finished_at=now, message="its worker never started it")
     )
-    if going:
-        raise Conflict(f"A dispatch run of {day} is in progress; wait for it or cancel it.")
+    if taken(session, DispatchRun.day == day, DispatchRun.status.in_(DISPATCH_ACTIVE)):
+        raise Conflict(
+            f"A dispatch for {day} is already running; wait for it to finish or cancel it."
+        )
     run = DispatchRun(
         day=day, base_id=base_id, status="queued", requested_by_id=user.id if user else None
     )
@@ -65,6 +87,27 @@ def start_run(session: Session, user: User, day: date, base_id: int | None) -> D
     session.commit()
     spawn(run.id, worker_database_url())
     return run
+
+
+def cancel_run(session: Session, user: User, run: DispatchRun) -> bool:
+    """Stop a run before it swaps the day's proposals (API and page); False if it has ended.
+
+    A queued run stops at once (the day is free for another); a running one is asked to, and
+    its worker stops before the swap. The row is locked, so the worker's start and swap see
+    the cancel or come before it, never half of it.
+    """
+    require_dispatches(user, run.base_id)
+    session.refresh(run, with_for_update=True)
+    if run.status not in DISPATCH_ACTIVE:
+        return False
+    run.cancel_requested = True
+    if run.status == "queued":
+        run.status = "stopped"
+        run.finished_at = utcnow()
+        run.progress = {"phase": "done"}
+        run.message = "cancelled before it started: the previous proposals stand"
+    session.flush()
+    return True
 
 
 def publish_day(session: Session, user: User, day: date, base_id: int | None, now: datetime) -> int:
@@ -244,7 +287,7 @@ def execute(run_id: int) -> DispatchRun:
     except Exception as exc:
         with transaction() as session:
             run = session.get(DispatchRun, run_id)
-            if run is not None and run.status in ("queued", "running"):
+            if run is not None and run.status in DISPATCH_ACTIVE:
                 run.status = "failed"
                 run.finished_at = utcnow()
                 run.message = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
@@ -266,6 +309,9 @@ def _proposed(session: Session, request_ids: set[int]) -> set[tuple[int, int]]:
 def _execute(run_id: int) -> DispatchRun:
     with transaction() as session:
         run = get_run(session, run_id)
+        session.refresh(run, with_for_update=True)
+        if run.status != "queued":  # cancelled (or lapsed) before its worker took it
+            return run
         run.status = "running"
         run.started_at = utcnow()
         run.progress = {"phase": "loading"}
@@ -300,7 +346,7 @@ def _execute(run_id: int) -> DispatchRun:
     result = dp.dispatch(problem)
     with transaction() as session:
         run = get_run(session, run_id)
-        session.refresh(run)
+        session.refresh(run, with_for_update=True)
         if run.cancel_requested:
             run.status = "stopped"
             run.finished_at = utcnow()

@@ -102,24 +102,53 @@ class LinkOut(OutputModel):
     revoked_at: datetime | None
 
 
+Count = Annotated[int, Strict(), Field(ge=1, le=2000)]
+Categories = Annotated[list[Category], Field(max_length=5)]
+Priority = Annotated[int, Strict(), Field(ge=0, le=9)]
+CallTime = Annotated[str, Field(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")]
+WorkHours = Annotated[int, Strict(), Field(ge=1, le=24)]
+CONTINUITY = "Same people as on this earlier request of the crew"
+
+
 class RequestCreate(InputModel):
     set_id: Id
     day: IsoDate
-    count: Annotated[int, Strict(), Field(ge=1, le=2000)]
+    count: Count
     gender: Gender | None = None
     age_min: Age | None = None
     age_max: Age | None = None
     height_min: Height | None = None
     height_max: Height | None = None
-    categories: Annotated[list[Category], Field(max_length=5)] = []
+    categories: Categories = []
     tags: Tags = []
-    priority: Annotated[int, Strict(), Field(ge=0, le=9)] = 5
-    call_time: Annotated[str, Field(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")] = "07:00"
-    hours: Annotated[int, Strict(), Field(ge=1, le=24)] = 8
+    priority: Priority = 5
+    call_time: CallTime = "07:00"
+    hours: WorkHours = 8
     wardrobe_notes: Text = ""
-    continuity_of: Id | None = Field(
-        default=None, description="Same people as on this earlier request of the crew"
+    continuity_of: Id | None = Field(default=None, description=CONTINUITY)
+
+
+class RequestUpdate(InputModel):
+    """The fields to change; the others stay. ``null`` clears gender, an age or height bound
+    and continuity; for any other field it leaves the value as it is. The day is not changed:
+    another day is another request."""
+
+    set_id: Id | None = Field(default=None, description="Another set the crew shoots on that day")
+    count: Count | None = Field(
+        default=None, description="Never below the performers already confirmed (409)"
     )
+    gender: Gender | None = None
+    age_min: Age | None = None
+    age_max: Age | None = None
+    height_min: Height | None = None
+    height_max: Height | None = None
+    categories: Categories | None = None
+    tags: Tags | None = None
+    priority: Priority | None = None
+    call_time: CallTime | None = None
+    hours: WorkHours | None = None
+    wardrobe_notes: Text | None = None
+    continuity_of: Id | None = Field(default=None, description=CONTINUITY)
 
 
 class CancelRequest(InputModel):
@@ -161,6 +190,7 @@ class RequestOut(OutputModel):
     wardrobe_notes: str
     continuity_of: int | None
     status: str
+    version: int = Field(description="Counts the request's changes; its ETag")
     cutoff: datetime = Field(description="After this the crew's changes go to the office")
     assignments: list[AssignmentOut] = []
     unfilled: str | None = Field(default=None, description="Why slots stay empty (last run)")
@@ -187,6 +217,7 @@ class DispatchRunOut(OutputModel):
     unfilled: list[dict[str, Any]]
     changes: int | None
     progress: dict[str, Any]
+    cancel_requested: bool = Field(description="Asked to stop: it stops before the swap")
     message: str
 
 

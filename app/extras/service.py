@@ -7,7 +7,7 @@ number and birth year leave this module only in the office's model (``performer_
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from app.access import (
     dispatches_base,
     keeps_register,
-    may_cancel_extras_request,
+    may_change_extras_request,
+    performer_link_still_allowed,
     require_dispatches,
     sees_performer_contacts,
     works_for_crew,
 )
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from app.exports.service import write_csv
 from app.extras.schemas import (
     AssignmentOut,
@@ -154,11 +155,13 @@ def revoke_link(session: Session, link_id: int, now: datetime) -> PerformerLink:
 
 
 def performer_by_token(session: Session, token: str) -> Performer:
-    """The performer behind a live link; 404 for an unknown or revoked one."""
+    """The performer behind a live link; 404 for an unknown or revoked one, or one whose
+    creator has lost the access it was made with."""
     link = session.scalars(
         select(PerformerLink).where(PerformerLink.token_hash == hash_api_key(token))
     ).first()
-    if link is None or link.revoked_at is not None:
+    creator = session.get(User, link.created_by_id) if link and link.created_by_id else None
+    if link is None or not performer_link_still_allowed(creator, link):
         raise NotFound("This link does not exist or has been revoked.")
     return get_performer(session, link.performer_id)
 
@@ -268,36 +271,59 @@ def _event(session: Session, r: ExtrasRequest, user: User | None, action: str, n
     )
 
 
+def _counted(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _require_open(user: User, crew: Crew, base: Base, day: date, now: datetime) -> None:
+    """Orders and changes of a base's requests close at its cut-off, except for its office."""
+    closes = cutoff(base, day)
+    if may_change_extras_request(user, crew.id, base.id, now < closes):
+        return
+    if works_for_crew(user, crew.id):
+        raise Conflict(
+            f"Requests for {day} closed at {local_text(closes)} (the base's cut-off): "
+            "contact the extras office to order or change extras for that day."
+        )
+    raise Forbidden(f"Only the extras office of {base.code} or an administrator may do this.")
+
+
+def _shooting_set(session: Session, crew: Crew, set_id: int, day: date) -> FilmSet:
+    film_set = get_or_404(session, FilmSet, set_id, f"Set {set_id} not found.")
+    if not shoots_on(session, crew.id, film_set.id, day):
+        raise Conflict(
+            f"{crew.name} does not shoot on {film_set.code} on {day}: extras are ordered "
+            "for a confirmed booking or an accepted plan proposal of the crew."
+        )
+    return film_set
+
+
+def _check_profile(
+    age_min: int | None, age_max: int | None, height_min: int | None, height_max: int | None
+) -> None:
+    if age_min is not None and age_max is not None and age_min > age_max:
+        raise InvalidInput("age_min: must not be above age_max.")
+    if height_min is not None and height_max is not None and height_min > height_max:
+        raise InvalidInput("height_min: must not be above height_max.")
+
+
+def _check_continuity(session: Session, crew: Crew, continuity_of: int, day: date) -> None:
+    earlier = session.get(ExtrasRequest, continuity_of)
+    if earlier is None or earlier.crew_id != crew.id:
+        raise InvalidInput(f"continuity_of: {crew.name} has no request {continuity_of}.")
+    if earlier.day >= day:
+        raise InvalidInput("continuity_of: must be a request for an earlier day.")
+
+
 def create_request(
     session: Session, user: User, crew: Crew, body: RequestCreate, now: datetime
 ) -> ExtrasRequest:
-    film_set = get_or_404(session, FilmSet, body.set_id, f"Set {body.set_id} not found.")
+    film_set = _shooting_set(session, crew, body.set_id, body.day)
     base = film_set.base
-    if not shoots_on(session, crew.id, film_set.id, body.day):
-        raise Conflict(
-            f"{crew.name} does not shoot on {film_set.code} on {body.day}: extras are ordered "
-            "for a confirmed booking or an accepted plan proposal of the crew."
-        )
-    closes = cutoff(base, body.day)
-    if now >= closes and not dispatches_base(user, base.id):
-        raise Conflict(
-            f"Requests for {body.day} closed at {local_text(closes)} "
-            "(the base's cut-off); ask the extras office for changes."
-        )
-    if body.age_min is not None and body.age_max is not None and body.age_min > body.age_max:
-        raise InvalidInput("age_min: must not be above age_max.")
-    if (
-        body.height_min is not None
-        and body.height_max is not None
-        and body.height_min > body.height_max
-    ):
-        raise InvalidInput("height_min: must not be above height_max.")
+    _require_open(user, crew, base, body.day, now)
+    _check_profile(body.age_min, body.age_max, body.height_min, body.height_max)
     if body.continuity_of is not None:
-        earlier = session.get(ExtrasRequest, body.continuity_of)
-        if earlier is None or earlier.crew_id != crew.id:
-            raise InvalidInput(f"continuity_of: {crew.name} has no request {body.continuity_of}.")
-        if earlier.day >= body.day:
-            raise InvalidInput("continuity_of: must be a request for an earlier day.")
+        _check_continuity(session, crew, body.continuity_of, body.day)
     fields = body.model_dump(exclude={"continuity_of", "set_id"})
     r = ExtrasRequest(
         **fields,
@@ -316,14 +342,119 @@ def create_request(
     return r
 
 
+# A change of who fits or where withdraws the request's proposed performers.
+WHO_AND_WHERE = frozenset(
+    {"set_id", "gender", "age_min", "age_max", "height_min", "height_max", "categories", "tags"}
+)
+# Fields a change may clear with null; null leaves any other field as it is.
+CLEARABLE = frozenset({"gender", "age_min", "age_max", "height_min", "height_max", "continuity_of"})
+
+
+def _said(value: object) -> str:
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _assigned(session: Session, r: ExtrasRequest) -> dict[str, int]:
+    found = {"proposed": 0, "confirmed": 0}
+    for status in session.scalars(
+        select(ExtrasAssignment.status).where(ExtrasAssignment.request_id == r.id)
+    ):
+        found[status] += 1
+    return found
+
+
+def _lock(session: Session, r: ExtrasRequest) -> None:
+    """Re-read the request under its row lock: concurrent changes queue, none is lost."""
+    session.refresh(r, with_for_update=True)
+
+
+def change_request(
+    session: Session,
+    user: User,
+    r: ExtrasRequest,
+    changes: dict[str, Any],
+    now: datetime,
+    expected: Collection[int] | None = None,
+) -> int:
+    """Change a request, audited; returns how many proposed performers were withdrawn.
+
+    The crew changes it before the base's cut-off, the office any time; a move to another set
+    must be open on both bases. ``expected``: the versions the caller's copy may have (If-Match),
+    None for any. Confirmed performers never move: the count cannot go below them (409, naming
+    them), and they stay whatever else changes. A change of who fits or where (profile, set), or
+    fewer slots than are filled, withdraws the request's proposed performers for the next
+    dispatch to propose again; call time, hours, notes, priority and continuity keep them.
+    """
+    _lock(session, r)
+    if expected is not None and r.version not in expected:
+        raise PreconditionFailed(
+            f"Request #{r.id} has changed since you loaded it (now version {r.version}); "
+            "reload it and try again."
+        )
+    if r.status == "cancelled":
+        raise Conflict(f"Request #{r.id} is cancelled: order a new one.")
+    crew = get_or_404(session, Crew, r.crew_id, "Crew not found.")
+    _require_open(user, crew, get_or_404(session, Base, r.base_id, "Base not found."), r.day, now)
+    wanted = {k: v for k, v in changes.items() if v is not None or k in CLEARABLE}
+    moved_to: FilmSet | None = None
+    if wanted.get("set_id", r.set_id) != r.set_id:
+        moved_to = _shooting_set(session, crew, wanted["set_id"], r.day)
+        _require_open(user, crew, moved_to.base, r.day, now)
+
+    def after(name: str) -> Any:
+        return wanted.get(name, getattr(r, name))
+
+    _check_profile(after("age_min"), after("age_max"), after("height_min"), after("height_max"))
+    if wanted.get("continuity_of") is not None:
+        _check_continuity(session, crew, wanted["continuity_of"], r.day)
+    held = _assigned(session, r)
+    if after("count") < held["confirmed"]:
+        n = held["confirmed"]
+        raise Conflict(
+            f"{_counted(n, 'performer')} {'is' if n == 1 else 'are'} already confirmed for "
+            f"request #{r.id}: the count cannot go below {n}.",
+            confirmed=n,
+        )
+    said: list[str] = []
+    changed: set[str] = set()
+    for name, value in wanted.items():
+        column = "continuity_of_id" if name == "continuity_of" else name
+        if getattr(r, column) != value:
+            said.append(f"{name} {_said(getattr(r, column))} → {_said(value)}")
+            changed.add(name)
+            setattr(r, column, value)
+    if not changed:
+        return 0
+    if moved_to is not None:
+        r.base_id = moved_to.base_id
+    withdrawn = 0
+    if changed & WHO_AND_WHERE or r.count < held["confirmed"] + held["proposed"]:
+        withdrawn = held["proposed"]
+        session.execute(
+            delete(ExtrasAssignment).where(
+                ExtrasAssignment.request_id == r.id, ExtrasAssignment.status == "proposed"
+            )
+        )
+        if withdrawn:
+            said.append(f"{_counted(withdrawn, 'proposed performer')} withdrawn")
+    _event(session, r, user, "changed", "; ".join(said))
+    session.flush()
+    return withdrawn
+
+
 def cancel_request(
     session: Session, user: User, r: ExtrasRequest, reason: str, now: datetime
 ) -> ExtrasRequest:
     """Cancel a request and free its performers; audited. After the cut-off: the office only."""
+    _lock(session, r)
     if r.status == "cancelled":
         return r
     base = get_or_404(session, Base, r.base_id, "Base not found.")
-    if not may_cancel_extras_request(user, r, now < cutoff(base, r.day)):
+    if not may_change_extras_request(user, r.crew_id, r.base_id, now < cutoff(base, r.day)):
         raise Forbidden(
             "The cut-off for this day has passed: only the extras office may cancel now."
         )
@@ -333,7 +464,8 @@ def cancel_request(
     dropped = len(freed)
     session.execute(delete(ExtrasAssignment).where(ExtrasAssignment.request_id == r.id))
     r.status = "cancelled"
-    _event(session, r, user, "cancelled", f"{reason} ({dropped} assignment(s) freed)".strip())
+    note = f"{reason} ({_counted(dropped, 'assignment')} freed)".strip()
+    _event(session, r, user, "cancelled", note)
     session.flush()
     return r
 
@@ -386,6 +518,7 @@ def request_out(
         wardrobe_notes=r.wardrobe_notes,
         continuity_of=r.continuity_of_id,
         status=r.status,
+        version=r.version,
         cutoff=cutoff(film_set.base, r.day),
         assignments=assignments,
         unfilled=unfilled,

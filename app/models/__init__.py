@@ -21,6 +21,7 @@ from app.models.crew import (
 from app.models.extras import (
     ASSIGNMENT_STATUSES,
     ATTENDANCE,
+    DISPATCH_ACTIVE,
     PERFORMER_CATEGORIES,
     DispatchRun,
     ExtrasAssignment,
@@ -60,6 +61,7 @@ __all__ = [
     "BOOKING_STATUSES",
     "CHANNELS",
     "DELIVERY_STATUSES",
+    "DISPATCH_ACTIVE",
     "FEED_KINDS",
     "IMPORT_FORMATS",
     "IMPORT_STATUSES",

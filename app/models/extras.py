@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,8 +38,11 @@ PERFORMER_STATUSES = ("active", "inactive")
 REQUEST_STATUSES = ("open", "cancelled")
 ASSIGNMENT_STATUSES = ("proposed", "confirmed")
 ATTENDANCE = ("present", "late", "absent")
+# A dispatch run still to finish: queued for its worker, or running.
+DISPATCH_ACTIVE = ("queued", "running")
 
 _CATEGORY_SQL = ", ".join(f"'{c}'" for c in PERFORMER_CATEGORIES)
+_DISPATCH_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in DISPATCH_ACTIVE))
 
 
 class Performer(Model):
@@ -104,7 +108,10 @@ class PerformerLink(Model):
 
 
 class ExtrasRequest(Model):
-    """A crew's call for ``count`` extras of one profile on one shooting day."""
+    """A crew's call for ``count`` extras of one profile on one shooting day.
+
+    ``version`` counts its changes: the ETag that refuses an edit made from a stale copy.
+    """
 
     __tablename__ = "extras_requests"
     __table_args__ = (
@@ -141,6 +148,9 @@ class ExtrasRequest(Model):
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class ExtrasRequestEvent(Model):
@@ -159,7 +169,12 @@ class ExtrasRequestEvent(Model):
 
 
 class DispatchRun(Model):
-    """One dispatch of a day: inputs hash, fill rate, fairness, changes since the last run."""
+    """One dispatch of a day: inputs hash, fill rate, fairness, changes since the last run.
+
+    One run of a day is queued or running at a time, whatever its base: runs of two bases
+    would offer the same performers (the register is the town's). The partial unique index
+    holds it on both backends, so the office's button and cron racing cannot start two.
+    """
 
     __tablename__ = "dispatch_runs"
     __table_args__ = (
@@ -167,6 +182,13 @@ class DispatchRun(Model):
             "status IN ('queued', 'running', 'succeeded', 'stopped', 'failed')", name="status_known"
         ),
         Index("ix_dispatch_runs_day", "day"),
+        Index(
+            "uq_dispatch_runs_one_active_per_day",
+            "day",
+            unique=True,
+            postgresql_where=text(_DISPATCH_ACTIVE_SQL),
+            sqlite_where=text(_DISPATCH_ACTIVE_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

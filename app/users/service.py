@@ -10,7 +10,17 @@ from sqlalchemy.orm import Session
 from app.access import admins, is_admin
 from app.errors import Conflict, InvalidInput
 from app.lookup import get_or_404
-from app.models import Base, Crew, FeedToken, User, UserBase, UserCrew, WebSession, utcnow
+from app.models import (
+    Base,
+    Crew,
+    FeedToken,
+    PerformerLink,
+    User,
+    UserBase,
+    UserCrew,
+    WebSession,
+    utcnow,
+)
 from app.security import hash_api_key, key_display_prefix, new_api_key
 from app.users.schemas import UserOut
 
@@ -53,16 +63,21 @@ def create_user(
 
 
 def end_access(session: Session, user: User) -> None:
-    """What was opened with the user's key ends with it: their page sessions and their
-    calendar feeds, marked revoked for good.
+    """What was opened with the user's key ends with it: their page sessions, their calendar
+    feeds and the performers' private links they made, marked revoked for good.
 
-    Feeds are revoked rather than checked against the key at each read: a revoked feed stays
-    dead when the key is rotated later (rotation makes the user active again), the feeds page
-    shows it as revoked, and a feed made with a leaked key dies with the rotation that answers
-    the leak. The user shares new links with their new key.
+    Feeds and links are revoked rather than checked against the key at each read: one revoked
+    stays dead when the key is rotated later (rotation makes the user active again), the feeds
+    page shows it as revoked, and one made with a leaked key dies with the rotation that
+    answers the leak. The user shares new links with their new key.
     """
     now = utcnow()
-    for model, owner in ((WebSession, WebSession.user_id), (FeedToken, FeedToken.created_by_id)):
+    opened = (
+        (WebSession, WebSession.user_id),
+        (FeedToken, FeedToken.created_by_id),
+        (PerformerLink, PerformerLink.created_by_id),
+    )
+    for model, owner in opened:
         session.execute(
             update(model).where(owner == user.id, model.revoked_at.is_(None)).values(revoked_at=now)
         )

@@ -13,14 +13,16 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from app.access import (
     dispatches_base,
     extras_requests_scope,
+    may_change_extras_request,
     own_crew,
     register_import_of,
     require_dispatches,
@@ -31,15 +33,21 @@ from app.catalog.service import get_base_by_ref
 from app.clock import NowDep
 from app.config import get_settings
 from app.deps import SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, unique_clash
 from app.extras import register_import, service
 from app.extras import run as runs
 from app.extras.board import day_board
 from app.extras.router import preview_register_upload, register_import_out
-from app.extras.schemas import Attendance, PerformerCreate, RequestCreate, RequestOut
+from app.extras.schemas import (
+    Attendance,
+    PerformerCreate,
+    RequestCreate,
+    RequestOut,
+    RequestUpdate,
+)
 from app.imports.messages import render as render_problem
-from app.models import Base, ExtrasRequest
-from app.schemas import IsoDate
+from app.models import Base, ExtrasRequest, FilmSet
+from app.schemas import IsoDate, PathId
 from app.timeutil import today_local
 from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
 from app.web.i18n import MESSAGES
@@ -120,7 +128,16 @@ def office_board(
     ]
     crews = sorted({(r.crew_id, r.crew_name) for r in requests if r.status == "open"})
     confirmed = [(r, a) for r in requests for a in r.assignments if a.status == "confirmed"]
-    going = board.last_run is not None and board.last_run.status in ("queued", "running")
+    # The day's run still going, whatever its base: it holds the day for every office.
+    active = runs.active_run(session, day)
+    going = None
+    if active is not None:
+        going = {
+            "run": runs.run_out(active),
+            "scope": session.get(Base, active.base_id) if active.base_id else None,
+            "elapsed": int((now - (active.started_at or active.created_at)).total_seconds()),
+            "may_cancel": dispatches_base(user, active.base_id) and not active.cancel_requested,
+        }
     return page.render(
         "extras_board.html",
         board=board,
@@ -150,12 +167,34 @@ def start_dispatch(
     user = page.require_user()
     try:
         run = runs.start_run(session, user, day, base_id)
-    except DomainError as exc:
+    except (DomainError, IntegrityError) as exc:
+        # Another run of the day started at the same moment: the database's rule refused it.
+        detail = exc.detail if isinstance(exc, DomainError) else unique_clash(exc)
+        if detail is None:
+            raise
         session.rollback()
-        page.store.add_flash("error", exc.detail)
+        page.store.add_flash("error", detail)
         return page.redirect(_board_url(day, base_id))
     page.store.add_flash("ok", page.t("extras.run_started", id=run.id))
     return page.redirect(_board_url(day, base_id))
+
+
+@router.post("/ui/extras/dispatch-runs/{run_id}/cancel")
+def cancel_dispatch(
+    page: Page, session: SessionDep, run_id: PathId, csrf: Csrf, back: Text = ""
+) -> Response:
+    """Stop a day's run as POST /extras/dispatch-runs/{id}/cancel does (a queued one at once)."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    run = runs.get_run(session, run_id)
+    back = safe_next(back, _board_url(run.day, run.base_id))
+    if not runs.cancel_run(session, user, run):
+        page.store.add_flash("error", page.t("extras.run_over", id=run.id))
+    elif run.status == "stopped":
+        page.store.add_flash("ok", page.t("extras.run_stopped", id=run.id))
+    else:
+        page.store.add_flash("ok", page.t("extras.run_cancel_sent", id=run.id))
+    return page.redirect(back)
 
 
 @router.post("/ui/extras/publish")
@@ -367,15 +406,70 @@ def crew_extras(page: Page, session: SessionDep, now: NowDep, crew_id: int) -> R
         if r.day not in reasons:
             reasons[r.day] = runs.unfilled_reasons(session, r.day)
         requests.append(service.request_out(session, r, user, reasons[r.day].get(r.id)))
+    # Which requests this user may still change (the crew until the cut-off), and the sets a
+    # request may move to: the crew's sets of its day.
+    changeable = {
+        r.id: r.status == "open"
+        and may_change_extras_request(user, r.crew_id, r.base_id, now < r.cutoff)
+        for r in requests
+    }
+    sets_of_day: dict[date, list[FilmSet]] = {}
+    for d, film_set in shooting:
+        sets_of_day.setdefault(d, []).append(film_set)
     return page.render(
         "extras_crew.html",
         crew=crew,
         shooting=shooting,
         requests=requests,
+        changeable=changeable,
+        sets_of_day=sets_of_day,
         categories=CATEGORIES,
         now=now,
         action=f"/ui/crews/{crew.id}/extras/requests",
     )
+
+
+class RequestForm:
+    """The fields the order and change forms share, as typed (kept when a form is refused)."""
+
+    def __init__(
+        self,
+        count: Annotated[str, Form(max_length=8)] = "",
+        gender: Annotated[str, Form(max_length=5)] = "",
+        age_min: Annotated[str, Form(max_length=5)] = "",
+        age_max: Annotated[str, Form(max_length=5)] = "",
+        categories: Annotated[list[str] | None, Form(max_length=5)] = None,
+        tags: Text = "",
+        priority: Annotated[str, Form(max_length=5)] = "",
+        call_time: Annotated[str, Form(max_length=10)] = "",
+        hours: Annotated[str, Form(max_length=5)] = "",
+        wardrobe_notes: Text = "",
+        continuity_of: Annotated[str, Form(max_length=12)] = "",
+    ) -> None:
+        self.categories = list(categories or [])
+        self.typed = [("count", count), ("gender", gender), ("age_min", age_min),
+                      ("age_max", age_max), ("categories", ",".join(self.categories)),
+                      ("tags", tags), ("priority", priority), ("call_time", call_time),
+                      ("hours", hours), ("wardrobe_notes", wardrobe_notes),
+                      ("continuity_of", continuity_of)]  # fmt: skip
+
+    def values(self) -> dict[str, Any]:
+        """The fields as the API takes them, None where the form left one empty (an order
+        takes the default, a change clears gender, ages and continuity, keeps the rest).
+        Raises ValueError for a number that is not one."""
+        typed = dict(self.typed)
+        numbers = ("count", "age_min", "age_max", "priority", "hours", "continuity_of")
+        return {
+            **{name: _int(typed[name]) for name in numbers},
+            "gender": typed["gender"] or None,
+            "categories": self.categories,
+            "tags": _words(typed["tags"]),
+            "call_time": typed["call_time"].strip() or None,
+            "wardrobe_notes": typed["wardrobe_notes"].strip(),
+        }
+
+
+RequestFields = Annotated[RequestForm, Depends()]
 
 
 @router.post("/ui/crews/{crew_id}/extras/requests")
@@ -385,38 +479,19 @@ def order_extras(
     now: NowDep,
     crew_id: int,
     csrf: Csrf,
+    form: RequestFields,
     shoot: Annotated[str, Form(max_length=40)] = "",
-    count: Annotated[str, Form(max_length=8)] = "",
-    gender: Annotated[str, Form(max_length=5)] = "",
-    age_min: Annotated[str, Form(max_length=5)] = "",
-    age_max: Annotated[str, Form(max_length=5)] = "",
-    categories: Annotated[list[str] | None, Form(max_length=5)] = None,
-    tags: Text = "",
-    priority: Annotated[str, Form(max_length=5)] = "5",
-    call_time: Annotated[str, Form(max_length=10)] = "07:00",
-    hours: Annotated[str, Form(max_length=5)] = "8",
-    wardrobe_notes: Text = "",
-    continuity_of: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     page.check_csrf(csrf)
     user = page.require_user()
     crew = own_crew(session, user, crew_id)
     back = f"/ui/crews/{crew.id}/extras"
     action = f"{back}/requests"
-    cats = list(categories or [])
-    typed = [("shoot", shoot), ("count", count), ("gender", gender), ("age_min", age_min),
-             ("age_max", age_max), ("categories", ",".join(cats)), ("tags", tags),
-             ("priority", priority), ("call_time", call_time), ("hours", hours),
-             ("wardrobe_notes", wardrobe_notes), ("continuity_of", continuity_of)]  # fmt: skip
+    typed = [("shoot", shoot), *form.typed]
     try:
         day_text, _, set_text = shoot.partition(":")
-        body = RequestCreate.model_validate(
-            {"set_id": _int(set_text), "day": day_text, "count": _int(count),
-             "gender": gender or None, "age_min": _int(age_min), "age_max": _int(age_max),
-             "categories": cats, "tags": _words(tags), "priority": _int(priority) or 0,
-             "call_time": call_time.strip(), "hours": _int(hours),
-             "wardrobe_notes": wardrobe_notes.strip(), "continuity_of": _int(continuity_of)}
-        )  # fmt: skip
+        given = {k: v for k, v in form.values().items() if v is not None}
+        body = RequestCreate.model_validate({"set_id": _int(set_text), "day": day_text, **given})
         r = service.create_request(session, user, crew, body, now)
     except (ValidationError, ValueError) as exc:
         _refused(page, session, _invalid(exc), typed, action)
@@ -426,6 +501,45 @@ def order_extras(
         return page.redirect(back + "#order")
     page.store.add_flash("ok", page.t("extras.ordered", id=r.id, n=r.count, day=page.t.ymd(r.day)))
     return page.redirect(f"{back}#r{r.id}")
+
+
+@router.post("/ui/extras-requests/{request_id}/change")
+def change_request(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    request_id: int,
+    csrf: Csrf,
+    form: RequestFields,
+    version: Annotated[str, Form(max_length=12)] = "",
+    set_id: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Change a request as PATCH /extras-requests/{id} does, from the form's copy (version).
+    The form carries the fields the order form has; the others (heights) stay."""
+    page.check_csrf(csrf)
+    user = page.require_user()
+    r = visible_extras_request(session, user, request_id)
+    back = f"/ui/crews/{r.crew_id}/extras#r{r.id}"
+    action = page.request.url.path
+    typed = [("set_id", set_id), *form.typed]
+    try:
+        body = RequestUpdate.model_validate({"set_id": _int(set_id), **form.values()})
+        seen = _int(version)
+        changes = body.model_dump(exclude_unset=True)
+        expected = None if seen is None else {seen}
+        withdrawn = service.change_request(session, user, r, changes, now, expected)
+    except (ValidationError, ValueError) as exc:
+        _refused(page, session, _invalid(exc), typed, action)
+        return page.redirect(back)
+    except DomainError as exc:
+        _refused(page, session, exc.detail, typed, action)
+        return page.redirect(back)
+    if withdrawn:
+        n = page.t.count(withdrawn, "proposed_performer")
+        page.store.add_flash("ok", page.t("extras.changed_withdrawn", id=request_id, n=n))
+    else:
+        page.store.add_flash("ok", page.t("extras.changed", id=request_id))
+    return page.redirect(back)
 
 
 @router.post("/ui/extras-requests/{request_id}/cancel")

@@ -756,6 +756,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "extras.run": ("Run dispatch", "运行派工"),
     "extras.publish": ("Publish (confirm proposals)", "发布（确认派工）"),
     "extras.run_started": ("Dispatch run #{id} started.", "派工 #{id} 已开始。"),
+    "extras.active_run": ("Dispatch run #{id} · {scope}", "派工 #{id} · {scope}"),
+    "extras.cancel_asked": (
+        "Cancel requested: it stops before it changes the day's proposals.",
+        "已请求取消：将在更新当天拟派结果前停止。",
+    ),
+    "extras.cancel_run": ("Cancel this run", "取消本次派工"),
+    "extras.cancel_run_q": (
+        "Cancel this dispatch run? The day's proposals stay as they are.",
+        "确定取消本次派工吗？当天的拟派结果保持不变。",
+    ),
+    "extras.run_stopped": (
+        "Dispatch run #{id} is cancelled; the day's proposals stay as they were.",
+        "派工 #{id} 已取消；当天的拟派结果保持不变。",
+    ),
+    "extras.run_cancel_sent": (
+        "Dispatch run #{id} will stop before it changes the day's proposals.",
+        "派工 #{id} 将在更新当天拟派结果前停止。",
+    ),
+    "extras.run_over": ("Dispatch run #{id} had already finished.", "派工 #{id} 已经结束。"),
+    "phase.loading": ("Reading the requests and the register", "读取需求与名册"),
     "extras.published": ("{n} confirmed.", "已确认 {n}。"),
     "unit.change": ("change", "处"),
     "unit.change.other": ("changes", "处"),
@@ -917,6 +937,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已过截止时间：只能由群演管理处取消。",
     ),
     "extras.cancelled": ("Request #{id} is cancelled.", "需求单 #{id} 已取消。"),
+    "extras.change": ("Change request", "修改需求"),
+    "extras.change_keeps": (
+        "Confirmed performers stay; a new profile or set withdraws the proposed ones until "
+        "the next dispatch.",
+        "已确认的演员保持不变；修改条件或场景会撤回拟派的演员，待下次派工重新安排。",
+    ),
+    "extras.change_submit": ("Save changes", "保存修改"),
+    "extras.change_closed": (
+        "Past the cut-off: contact the extras office to change this request.",
+        "已过截止时间：如需修改此需求，请联系群演管理处。",
+    ),
+    "extras.changed": ("Request #{id} is changed.", "需求单 #{id} 已修改。"),
+    "extras.changed_withdrawn": (
+        "Request #{id} is changed; {n} withdrawn until the next dispatch.",
+        "需求单 #{id} 已修改；已撤回 {n}，待下次派工重新安排。",
+    ),
+    "unit.proposed_performer": ("proposed performer", "名拟派演员"),
+    "unit.proposed_performer.other": ("proposed performers", "名拟派演员"),
     "extras.st.open": ("Open", "有效"),
     "extras.st.cancelled": ("Cancelled", "已取消"),
     "extras.as.proposed": ("Proposed", "拟派"),

@@ -250,7 +250,7 @@ class Ctx:
 
         performer = self.new_performer()
         with transaction() as s:
-            actor = s.scalars(select(User).where(User.role == "admin")).first()
+            actor = s.scalars(select(User).where(User.role == "admin", User.active)).first()
             assert actor is not None
             return create_link(s, actor, get_performer(s, performer))[0].id
 
@@ -258,7 +258,8 @@ class Ctx:
         from app.models import DispatchRun
 
         with transaction() as s:
-            run = DispatchRun(day=day(150), status=status)
+            # A day of its own: one run of a day is queued or running at a time.
+            run = DispatchRun(day=day(300 + self.n()), status=status)
             s.add(run)
             s.flush()
             return run.id
@@ -352,7 +353,8 @@ def make_ctx(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) 
 
     performer = c.new_performer()
     with transaction() as s:
-        actor = s.scalars(select(User).where(User.role == "admin")).first()
+        # An active admin: a link dies with its creator's access (the revoked "gone" is one).
+        actor = s.scalars(select(User).where(User.role == "admin", User.active)).first()
         assert actor is not None
         c.performer_token = create_link(s, actor, get_performer(s, performer))[1]
     c.webhook = c.new_webhook()
@@ -840,6 +842,14 @@ CASES: list[Case] = [
         "/extras-requests/{request_id}",
         crew_only(),
         _c("request_id", Ctx.extras_request),
+        check=lambda ctx, actor, r: _no_phone(r),
+    ),
+    Case(
+        "PATCH",
+        "/extras-requests/{request_id}",
+        crew_only(),
+        _c("request_id", Ctx.extras_request),
+        body=lambda ctx: {"count": 3, "call_time": "06:00"},
         check=lambda ctx, actor, r: _no_phone(r),
     ),
     Case(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from app.bookings.service import place
 from app.crews.service import get_crew
 from app.db import transaction
 from app.extras import run as runs
-from app.models import User, utcnow
+from app.models import DispatchRun, User, utcnow
 from app.users.service import create_user
 from tests.api.test_access import assert_problem
 from tests.factories import World, auth, day, iso
@@ -28,12 +29,12 @@ def _office(bases: tuple[str, ...] = ()) -> str:
         return create_user(s, f"office {bases}", "extras_office", list(bases))[1]
 
 
-def _shooting_day(world: World, crew: int, offset: int = SHOOT) -> None:
+def _shooting_day(world: World, crew: int, offset: int = SHOOT, on: int | None = None) -> None:
     with transaction() as s:
         admin = s.query(User).filter(User.role == "admin").first()
         assert admin is not None
         place(
-            s, admin, get_crew(s, crew), world.set_a1, day(offset), day(offset + 1),
+            s, admin, get_crew(s, crew), on or world.set_a1, day(offset), day(offset + 1),
             confirm_now=True, note="", now=utcnow(),
         )  # fmt: skip
 
@@ -221,3 +222,318 @@ def test_crews_and_managers_never_read_the_register(client: TestClient, world: W
     # The office sees no crew lists nor bookings through the older endpoints.
     assert client.get("/crews", headers=auth(office)).json()["items"] == []
     assert client.get("/bookings", headers=auth(office)).json()["items"] == []
+
+
+# --- one dispatch run of a day at a time ----------------------------------------------------
+
+
+def _start(client: TestClient, key: str, **body: Any) -> Any:
+    return client.post("/extras/dispatch-runs", json={"day": iso(SHOOT), **body}, headers=auth(key))
+
+
+def test_one_dispatch_of_a_day_at_a_time(client: TestClient, world: World) -> None:
+    """While a day's run is queued a second start is refused in the office's words, whatever
+    its base (both would offer the same performers); cancelling the queued run frees the day
+    at once, and its worker, coming late, does nothing."""
+    office = _office()
+    first = _start(client, office)
+    assert first.status_code == 202, first.text
+    refused = assert_problem(_start(client, office), 409)
+    assert "already running" in refused["detail"] and iso(SHOOT) in refused["detail"]
+    other_base = _office(("BBB",))
+    assert_problem(_start(client, other_base, base_id=world.base_b), 409)
+
+    run_id = first.json()["id"]
+    stopped = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"
+    assert runs.execute(run_id).status == "stopped"
+    assert (
+        client.get(f"/extras/dispatch-runs/{run_id}", headers=auth(office)).json()["started_at"]
+        is None
+    )
+    assert _start(client, other_base, base_id=world.base_b).status_code == 202
+
+
+def test_a_run_its_worker_never_took_lapses(client: TestClient, world: World) -> None:
+    """A queued run left by a worker that never started (a crashed spawn) does not hold the day
+    for ever: after ten minutes it is recorded failed and a new run starts."""
+    office = _office()
+    stuck = _start(client, office).json()["id"]
+    with transaction() as s:
+        run = s.get(DispatchRun, stuck)
+        assert run is not None
+        run.created_at = utcnow() - timedelta(minutes=9)
+    assert_problem(_start(client, office), 409)
+    with transaction() as s:
+        run = s.get(DispatchRun, stuck)
+        assert run is not None
+        run.created_at = utcnow() - timedelta(minutes=11)
+    assert _start(client, office).status_code == 202
+    lapsed = client.get(f"/extras/dispatch-runs/{stuck}", headers=auth(office)).json()
+    assert lapsed["status"] == "failed" and "never started" in lapsed["message"]
+
+
+def test_cancelling_a_running_dispatch_keeps_the_proposals(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office cancels while the run solves: the run stops before the swap and the day's
+    proposals are those of the run before."""
+    office = _office()
+    _shooting_day(world, world.crew1)
+    for n in range(1, 4):
+        _performer(client, office, n)
+    path = f"/crews/{world.crew1}/extras-requests"
+    body = {"set_id": world.set_a1, "day": iso(SHOOT), "count": 1}
+    assert client.post(path, json=body, headers=auth(world.coord1)).status_code == 201
+    assert _dispatch(client, office)["filled"] == 1
+    before = _assigned(client, office)
+    _performer(client, office, 4)  # the inputs change: the next run solves again
+
+    solve = runs.dp.dispatch
+    run_id = _start(client, office).json()["id"]
+
+    def cancelled_meanwhile(problem: Any) -> Any:
+        r = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+        assert r.status_code == 200 and r.json()["status"] == "running", r.text
+        return solve(problem)
+
+    monkeypatch.setattr(runs.dp, "dispatch", cancelled_meanwhile)
+    assert runs.execute(run_id).status == "stopped"
+    got = client.get(f"/extras/dispatch-runs/{run_id}", headers=auth(office)).json()
+    assert got["status"] == "stopped" and "previous proposals stand" in got["message"]
+    assert _assigned(client, office) == before
+    # Once ended, a cancel changes nothing.
+    again = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
+    assert again.json()["status"] == "stopped"
+
+
+# --- changing a request ----------------------------------------------------------------------
+
+
+def _events(request_id: int) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from app.models import ExtrasRequestEvent
+
+    with transaction() as s:
+        rows = s.execute(
+            select(ExtrasRequestEvent.action, ExtrasRequestEvent.note)
+            .where(ExtrasRequestEvent.request_id == request_id)
+            .order_by(ExtrasRequestEvent.id)
+        )
+        return [(a, n) for a, n in rows]
+
+
+def _people_on(client: TestClient, key: str, request_id: int) -> dict[str, set[int]]:
+    got = client.get(f"/extras-requests/{request_id}", headers=auth(key)).json()
+    out: dict[str, set[int]] = {"proposed": set(), "confirmed": set()}
+    for a in got["assignments"]:
+        out[a["status"]].add(a["performer"]["id"])
+    return out
+
+
+def test_a_crew_changes_its_request_and_confirmed_people_never_move(
+    client: TestClient, world: World
+) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1)
+    for n in range(1, 9):
+        _performer(client, office, n, skills=["horse-riding"] if n > 6 else [])
+    coord = world.coord1
+    made = client.post(
+        f"/crews/{world.crew1}/extras-requests",
+        json={"set_id": world.set_a1, "day": iso(SHOOT), "count": 4},
+        headers=auth(coord),
+    )
+    assert made.status_code == 201 and made.headers["etag"] == '"1"'
+    rid = made.json()["id"]
+    path = f"/extras-requests/{rid}"
+    _dispatch(client, office)
+    client.post("/extras/publish", json={"day": iso(SHOOT)}, headers=auth(office))
+    confirmed = _people_on(client, office, rid)["confirmed"]
+    assert len(confirmed) == 4
+
+    # Fewer slots than confirmed people: refused, naming them; nothing changes.
+    refused = assert_problem(client.patch(path, json={"count": 2}, headers=auth(coord)), 409)
+    assert "4 performers are already confirmed" in refused["detail"]
+    assert refused["confirmed"] == 4
+    assert client.get(path, headers=auth(coord)).headers["etag"] == '"1"'
+
+    # More slots, another call: the crew's copy is current (If-Match), the tag moves on.
+    changed = client.patch(
+        path,
+        json={"count": 6, "call_time": "05:30", "hours": 11, "wardrobe_notes": "秦兵甲胄"},
+        headers={**auth(coord), "If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.headers["etag"] == '"2"'
+    body = changed.json()
+    assert (body["count"], body["call_time"], body["hours"]) == (6, "05:30", 11)
+    assert body["wardrobe_notes"] == "秦兵甲胄" and body["version"] == 2
+    # A change made from the stale copy is refused and changes nothing.
+    stale = client.patch(path, json={"hours": 9}, headers={**auth(coord), "If-Match": '"1"'})
+    assert_problem(stale, 412)
+    assert client.get(path, headers=auth(coord)).json()["hours"] == 11
+
+    # The next run fills the two new slots; the confirmed four stay.
+    _dispatch(client, office)
+    people = _people_on(client, office, rid)
+    assert people["confirmed"] == confirmed and len(people["proposed"]) == 2
+
+    # A new profile withdraws the proposals (the next run proposes again), never the
+    # confirmed people.
+    riders = client.patch(path, json={"tags": ["horse-riding"]}, headers=auth(coord))
+    assert riders.status_code == 200 and riders.json()["tags"] == ["horse-riding"]
+    assert _people_on(client, office, rid) == {"proposed": set(), "confirmed": confirmed}
+
+    # Every change is audited with who and what, as cancellations are.
+    events = _events(rid)
+    assert [a for a, _ in events] == ["created", "changed", "changed"]
+    assert "count 4 → 6" in events[1][1] and "call_time 07:00 → 05:30" in events[1][1]
+    assert "tags none → horse-riding" in events[2][1]
+    assert "2 proposed performers withdrawn" in events[2][1]
+
+
+def test_what_a_change_may_not_do(client: TestClient, world: World) -> None:
+    office = _office()
+    _shooting_day(world, world.crew1)
+    coord = world.coord1
+    path = f"/crews/{world.crew1}/extras-requests"
+    first = client.post(
+        path, json={"set_id": world.set_a1, "day": iso(SHOOT), "count": 2}, headers=auth(coord)
+    ).json()["id"]
+    r = f"/extras-requests/{first}"
+    # Another day is another request; a set the crew does not shoot on that day is refused.
+    assert_problem(client.patch(r, json={"day": iso(SHOOT + 1)}, headers=auth(coord)), 422)
+    moved = client.patch(r, json={"set_id": world.set_a2}, headers=auth(coord))
+    assert_problem(moved, 409)
+    assert "does not shoot on" in moved.json()["detail"]
+    _shooting_day(world, world.crew1, on=world.set_a2)
+    moved = client.patch(r, json={"set_id": world.set_a2}, headers=auth(coord))
+    assert moved.status_code == 200 and moved.json()["set_code"] == "AAA-2", moved.text
+    # Continuity must name an earlier request of the crew; bounds stay in order.
+    assert_problem(client.patch(r, json={"continuity_of": first}, headers=auth(coord)), 422)
+    assert_problem(client.patch(r, json={"age_min": 40, "age_max": 30}, headers=auth(coord)), 422)
+    # Other crews and base managers never see it; a cancelled request is not changed.
+    for key in (world.coord2, world.manager_a):
+        assert_problem(client.patch(r, json={"count": 3}, headers=auth(key)), 404)
+    client.post(f"{r}/cancel", headers=auth(office))
+    gone = assert_problem(client.patch(r, json={"count": 3}, headers=auth(coord)), 409)
+    assert "cancelled" in gone["detail"]
+    assert [a for a, _ in _events(first)] == ["created", "changed", "cancelled"]
+
+
+def test_after_the_cutoff_only_the_office_changes_a_request(
+    client: TestClient, world: World
+) -> None:
+    office = _office(("AAA",))
+    _shooting_day(world, world.crew1, offset=1)
+    coord = world.coord1
+    rid = client.post(
+        f"/crews/{world.crew1}/extras-requests",
+        json={"set_id": world.set_a1, "day": iso(1), "count": 3},
+        headers=auth(coord),
+    ).json()["id"]
+    with transaction() as s:
+        from app.models import Base
+
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    path = f"/extras-requests/{rid}"
+    late = assert_problem(client.patch(path, json={"count": 5}, headers=auth(coord)), 409)
+    assert "cut-off" in late["detail"] and "contact the extras office" in late["detail"]
+    assert_problem(client.patch(path, json={"count": 5}, headers=auth(_office(("BBB",)))), 404)
+    done = client.patch(path, json={"count": 5, "hours": 12}, headers=auth(office))
+    assert done.status_code == 200 and (done.json()["count"], done.json()["hours"]) == (5, 12)
+    assert [a for a, _ in _events(rid)] == ["created", "changed"]
+
+
+# --- performers' private links ---------------------------------------------------------------
+
+
+def _user_id(client: TestClient, key: str) -> int:
+    return int(client.get("/me", headers=auth(key)).json()["id"])
+
+
+def _on_day(world: World, crew: int, offset: int, performer: int) -> None:
+    """``performer`` works for ``crew`` on day ``offset`` (written straight, as a run would)."""
+    from app.models import ExtrasAssignment, ExtrasRequest
+
+    _shooting_day(world, crew, offset)
+    with transaction() as s:
+        r = ExtrasRequest(crew_id=crew, set_id=world.set_a1, base_id=world.base_a,
+                          day=day(offset), count=1, call_time="06:15", hours=8)  # fmt: skip
+        s.add(r)
+        s.flush()
+        s.add(ExtrasAssignment(request_id=r.id, performer_id=performer, day=day(offset),
+                               status="confirmed", tasks=[]))  # fmt: skip
+
+
+def _link(client: TestClient, key: str, performer: int) -> str:
+    made = client.post(f"/performers/{performer}/links", headers=auth(key))
+    assert made.status_code == 201, made.text
+    return str(made.json()["url"])
+
+
+def test_a_performer_sees_only_their_own_days(client: TestClient, world: World) -> None:
+    office = _office()
+    mine, theirs = (_performer(client, office, n)["id"] for n in (1, 2))
+    _on_day(world, world.crew1, SHOOT, mine)
+    _on_day(world, world.crew2, SHOOT + 1, theirs)
+    url = _link(client, office, mine)
+    page = client.get(url, params={"lang": "en"})
+    assert page.status_code == 200 and "Production C1" in page.text and "06:15" in page.text
+    assert "Production C2" not in page.text and "演员2" not in page.text
+    events = Calendar.from_ical(client.get(url + ".ics").content).walk("VEVENT")
+    assert [str(e["SUMMARY"]).split(" — ")[0] for e in events] == ["Production C1"]
+
+
+def test_a_performer_link_dies_with_its_creators_access(client: TestClient, world: World) -> None:
+    """As calendar feeds do: revoking the creator's key ends the link for good (a rotation
+    does not bring it back); a rotation alone ends the links made with the old key; a creator
+    whose role no longer keeps the register, or who is gone, leaves a dead link."""
+    office = _office()
+    performer = _performer(client, office, 1)["id"]
+    _on_day(world, world.crew1, SHOOT, performer)
+    office_id = _user_id(client, office)
+
+    revoked = _link(client, office, performer)
+    assert client.get(revoked).status_code == 200
+    assert client.post(f"/users/{office_id}/revoke", headers=auth(world.admin)).status_code == 200
+    assert_problem(client.get(revoked), 404)
+    assert_problem(client.get(revoked + ".ics"), 404)
+    rotated = client.post(f"/users/{office_id}/rotate-key", headers=auth(world.admin)).json()
+    assert rotated["active"] is True
+    assert_problem(client.get(revoked), 404)
+
+    # Made with the new key, ended by the next rotation.
+    after = _link(client, rotated["api_key"], performer)
+    assert client.get(after + ".ics").status_code == 200
+    client.post(f"/users/{office_id}/rotate-key", headers=auth(world.admin))
+    assert_problem(client.get(after + ".ics"), 404)
+
+    # A creator moved to a role that does not keep the register: dead while it lasts.
+    other = _office()
+    moved = _link(client, other, performer)
+    other_id = _user_id(client, other)
+
+    def give_role(role: str) -> None:
+        with transaction() as s:
+            user = s.get(User, other_id)
+            assert user is not None
+            user.role = role
+
+    give_role("base_manager")
+    assert_problem(client.get(moved), 404)
+    give_role("extras_office")
+    assert client.get(moved).status_code == 200
+    # A creator deleted: the link names nobody and is dead.
+    gone = _office()
+    orphan = _link(client, gone, performer)
+    gone_id = _user_id(client, gone)
+    with transaction() as s:
+        s.delete(s.get(User, gone_id))
+    assert_problem(client.get(orphan), 404)
+    # Links of an office that keeps its access still work.
+    assert client.get(_link(client, world.admin, performer)).status_code == 200

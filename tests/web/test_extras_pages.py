@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.db import transaction
 from app.extras import run as runs
-from app.models import Base, DispatchRun
+from app.models import Base, DispatchRun, utcnow
 from tests.api.test_extras import _office, _shooting_day
 from tests.factories import World, day, iso
 from tests.web.test_pages import csrf_of, sign_in
@@ -167,4 +167,180 @@ def test_the_cli_dispatches_a_day(client: TestClient, world: World) -> None:
     with transaction() as s:
         s.add(DispatchRun(day=day(SHOOT), base_id=None, status="running"))
     again = CliRunner().invoke(cli, ["extras", "dispatch", "--day", iso(SHOOT)])
-    assert again.exit_code == 3 and "in progress" in again.output
+    assert again.exit_code == 3 and "already running" in again.output
+
+
+def _order(client: TestClient, world: World, offset: int, **form: str) -> int:
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shoot = re.search(r'<option value="(' + iso(offset) + r':\d+)"', page.text)
+    assert shoot, page.text[:3000]
+    done = client.post(
+        f"/ui/crews/{world.crew1}/extras/requests",
+        data={"csrf": csrf_of(page), "shoot": shoot.group(1), "count": "2"} | form,
+    )
+    assert "flash-ok" in done.text, done.text[:2000]
+    found = re.search(r"Request #(\d+)", done.text)
+    assert found
+    return int(found.group(1))
+
+
+def _change_form(text: str, request_id: int) -> dict[str, str]:
+    """The values the request's change form shows (one per field; checkboxes that are on)."""
+    found = re.search(
+        rf'<form[^>]*action="/ui/extras-requests/{request_id}/change".*?</form>', text, re.S
+    )
+    assert found, text[:3000]
+    form = found.group(0)
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+    values["categories"] = ",".join(re.findall(r'name="categories" value="(\w+)"\s+checked', form))
+    for name in ("set_id", "gender", "continuity_of"):
+        chosen = re.search(rf'name="{name}">.*?<option value="([^"]*)" selected', form, re.S)
+        values[name] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_a_crew_changes_a_request_on_its_page(
+    client: TestClient, other: TestClient, world: World
+) -> None:
+    _shooting_day(world, world.crew1, SHOOT)
+    sign_in(other, _office())
+    for n in range(1, 4):
+        _register(other, n)
+    sign_in(client, world.coord1)
+    rid = _order(client, world, SHOOT, wardrobe_notes="布衣")
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    shown = _change_form(page.text, rid)
+    assert (shown["count"], shown["version"], shown["wardrobe_notes"]) == ("2", "1", "布衣")
+
+    # A change the form cannot take keeps what was typed, in the open form.
+    typed = shown | {"csrf": csrf_of(page), "count": "0", "wardrobe_notes": "明代官服",
+                     "call_time": "05:45", "categories": "ordinary"}  # fmt: skip
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=typed)
+    assert "flash-error" in r.text and "count" in r.text
+    kept = _change_form(r.text, rid)
+    assert (kept["count"], kept["wardrobe_notes"], kept["call_time"]) == ("0", "明代官服", "05:45")
+    assert kept["categories"] == "ordinary"
+    assert re.search(rf'id="change-{rid}" open', r.text)
+
+    # The same change with a count it takes.
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=typed | {"count": "3"})
+    assert "flash-ok" in r.text and f"Request #{rid} is changed." in r.text, r.text[:2000]
+    shown = _change_form(r.text, rid)
+    assert (shown["count"], shown["call_time"], shown["version"]) == ("3", "05:45", "2")
+    assert "3 × " in r.text and "明代官服" in r.text
+
+    # A form loaded before that change is refused as stale, what was typed kept.
+    stale = client.post(
+        f"/ui/extras-requests/{rid}/change", data=typed | {"count": "4", "version": "1"}
+    )
+    assert "flash-error" in stale.text and "changed since you loaded it" in stale.text
+    assert _change_form(stale.text, rid)["count"] == "4"
+
+    # Dispatched, then the profile changes: the flash counts the withdrawn proposals.
+    board = other.get("/ui/extras", params={"day": iso(SHOOT)})
+    other.post("/ui/extras/dispatch", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    with transaction() as s:
+        run_id = s.scalars(select(DispatchRun.id)).one()
+    runs.execute(run_id)
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    form = _change_form(page.text, rid) | {"csrf": csrf_of(page), "gender": "f"}
+    del form["categories"]  # no box ticked: a browser sends none
+    r = client.post(f"/ui/extras-requests/{rid}/change", data=form)
+    assert f"Request #{rid} is changed; 3 proposed performers withdrawn" in r.text
+
+    # In Chinese.
+    client.get("/ui/lang/zh")
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    assert "修改需求" in page.text and "保存修改" in page.text
+
+
+def test_after_the_cutoff_the_page_sends_the_crew_to_the_office(
+    client: TestClient, world: World
+) -> None:
+    _shooting_day(world, world.crew1, 1)
+    sign_in(client, world.coord1)
+    rid = _order(client, world, 1)
+    with transaction() as s:
+        base = s.get(Base, world.base_a)
+        assert base is not None
+        base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    page = client.get(f"/ui/crews/{world.crew1}/extras")
+    assert f'action="/ui/extras-requests/{rid}/change"' not in page.text
+    assert re.search(rf'id="closed-{rid}">Past the cut-off: contact the extras office', page.text)
+    # A form kept open from before the cut-off is refused the same way, what was typed kept.
+    r = client.post(
+        f"/ui/extras-requests/{rid}/change",
+        data={"csrf": csrf_of(page), "version": "1", "count": "9", "wardrobe_notes": "蓑衣"},
+    )
+    assert "flash-error" in r.text and "contact the extras office" in r.text
+    with transaction() as s:
+        from app.models import ExtrasRequest
+
+        found = s.get(ExtrasRequest, rid)
+        assert found is not None and (found.count, found.version) == (2, 1)
+
+
+def test_the_board_shows_a_run_going_and_cancels_it(
+    client: TestClient, other: TestClient, world: World
+) -> None:
+    """The office sees the day's run with its phase and a Cancel button (CSRF-protected), and
+    cancels it as the API does: a queued run stops at once, a running one before its swap.
+    An office of another base sees the run hold the day but cannot cancel it."""
+    sign_in(client, _office())
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert 'id="run-going"' not in board.text
+    client.post("/ui/extras/dispatch", data={"csrf": csrf_of(board), "day": iso(SHOOT)})
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    going = re.search(r'<div class="progress" id="run-going".*?</div>', board.text, re.S)
+    assert going, board.text[:3000]
+    assert "run-queued" in going.group(0) and "Waiting to start" in going.group(0)
+    assert "Whole town" in going.group(0) and 'http-equiv="refresh"' in board.text
+    cancel = re.search(r'action="(/ui/extras/dispatch-runs/(\d+)/cancel)"', going.group(0))
+    assert cancel
+    queued_id = int(cancel.group(2))
+    assert re.search(r"<button[^>]*disabled>Run dispatch", board.text)
+
+    # Without the page's token, or from another site, nothing happens.
+    r = client.post(cancel.group(1), data={"csrf": "forged"})
+    assert "nothing was done" in r.text
+    evil = {"Origin": "https://evil.example"}
+    assert (
+        client.post(cancel.group(1), data={"csrf": csrf_of(board)}, headers=evil).status_code == 403
+    )
+    with transaction() as s:
+        run = s.get(DispatchRun, queued_id)
+        assert run is not None and (run.status, run.cancel_requested) == ("queued", False)
+
+    r = client.post(cancel.group(1), data={"csrf": csrf_of(board)})
+    assert "flash-ok" in r.text and f"Dispatch run #{queued_id} is cancelled" in r.text
+    assert 'id="run-going"' not in r.text and 'http-equiv="refresh"' not in r.text
+    with transaction() as s:
+        run = s.get(DispatchRun, queued_id)
+        assert run is not None and run.status == "stopped"
+
+    # A run that is solving: asked to stop, it stops before the swap (the worker's part).
+    with transaction() as s:
+        solving = DispatchRun(day=day(SHOOT), status="running", progress={"phase": "solving"},
+                              started_at=utcnow())  # fmt: skip
+        s.add(solving)
+        s.flush()
+        solving_id = solving.id
+    sign_in(other, _office(("BBB",)))
+    theirs = other.get("/ui/extras", params={"day": iso(SHOOT)})
+    assert 'id="run-going"' in theirs.text and "Solving" in theirs.text
+    assert "dispatch-runs/" not in theirs.text  # no Cancel for an office of another base
+    refused = other.post(
+        f"/ui/extras/dispatch-runs/{solving_id}/cancel", data={"csrf": csrf_of(theirs)}
+    )
+    assert refused.status_code == 403
+    board = client.get("/ui/extras", params={"day": iso(SHOOT)})
+    r = client.post(f"/ui/extras/dispatch-runs/{solving_id}/cancel", data={"csrf": csrf_of(board)})
+    assert f"Dispatch run #{solving_id} will stop before it changes" in r.text
+    assert 'id="cancel-asked"' in r.text and "dispatch-runs/" not in r.text
+    with transaction() as s:
+        run = s.get(DispatchRun, solving_id)
+        assert run is not None and (run.status, run.cancel_requested) == ("running", True)
+
+    # In Chinese.
+    client.get("/ui/lang/zh")
+    assert "已请求取消" in client.get("/ui/extras", params={"day": iso(SHOOT)}).text
