@@ -169,7 +169,7 @@ def test_a_file_with_one_bad_row_applies_nothing(
     rows = [
         ["姓名", "性别", "出生年份", "演员证号", "电话", "类别", "技能"],
         ["王小明", "男", 1995, "HD-00001", "13800000001", "普通", "horse-riding"],
-        ["李芳", "女", 1880, "HD-00002", "call me", "特大", "骑马"],
+        ["李芳", "女", 1880, "HD-00002", "call me", "特大", "骑马!"],
         ["赵强", "x", None, "HD-00001", None, None, None],
         ["", "男", None, "HD-00004", None, None, None],
     ]
