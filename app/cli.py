@@ -74,14 +74,18 @@ def seed(
 
 @cli.command("sweep")
 def sweep() -> None:
-    """Mark every lapsed hold as expired (holds stop counting on time regardless)."""
+    """Mark every lapsed hold as expired (holds stop counting on time regardless), and every
+    plan or dispatch run whose worker is gone as failed (as reading them does)."""
     from app.bookings.service import sweep_expired
     from app.db import transaction
+    from app.jobs import settle_every_lost_run
     from app.models import utcnow
 
     with transaction() as session:
         n = sweep_expired(session, utcnow())
+        lost = settle_every_lost_run(session)
     typer.echo(f"{n} hold(s) expired")
+    typer.echo(f"{lost} run(s) whose worker was gone recorded failed")
 
 
 @cli.command("notify")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     plan_horizon_days: int = Field(default=60, ge=1, le=366)
     plan_time_limit: float = Field(default=60.0, gt=0, le=3600)
     plan_workers: int = Field(default=2, ge=1, le=64)
+    # A plan or dispatch run's worker shows it is alive at least this often (seconds), and
+    # at most twice as often: a cheap write even through a silent phase of the solve.
+    run_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
+    # A running run whose worker has not shown it is alive for this long (killed, out of
+    # memory, machine restarted) is recorded failed, and the next run may start.
+    run_dead_after_seconds: float = Field(default=60.0, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
     # Signs the pages' session cookies. Unset: a random key kept in var/secret-key (dev);
     # production sets BACKLOT_SECRET_KEY so that every worker and restart agrees.
@@ -75,6 +81,16 @@ class Settings(BaseSettings):
     # Webhooks to private, loopback or link-local addresses are refused unless this is set
     # (a server inside the firewall must not become a proxy into it).
     webhook_allow_private: bool = False
+
+    @model_validator(mode="after")
+    def _dead_after_several_heartbeats(self) -> Settings:
+        # One late heartbeat (a busy database, a pause) must not kill a live run.
+        if self.run_dead_after_seconds < 3 * self.run_heartbeat_seconds:
+            raise ValueError(
+                "BACKLOT_RUN_DEAD_AFTER_SECONDS must be at least three heartbeats "
+                "(BACKLOT_RUN_HEARTBEAT_SECONDS)"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import make_engine, set_engine
 from app.migrate import upgrade
-from app.models import Model
+from app.models import DispatchRun, Model, PlanRun
 
 PG_ADMIN_URL = os.environ.get(
     "BACKLOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -161,3 +162,45 @@ def world(engine: Engine) -> object:
     from tests.factories import make_world
 
     return make_world()
+
+
+# --- workers' heartbeats --------------------------------------------------------------------
+
+
+@pytest.fixture
+def quick_heartbeats(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A worker stamps its heartbeat every 0.2 s and is lost after 3 s without one: here, and
+    in the worker processes started with the environment this returns."""
+    from app.config import get_settings
+
+    values = {"run_heartbeat_seconds": 0.2, "run_dead_after_seconds": 3.0}
+    for name, value in values.items():
+        monkeypatch.setattr(get_settings(), name, value)
+    return {f"BACKLOT_{name.upper()}": str(value) for name, value in values.items()}
+
+
+def heartbeats_while_running(
+    model: type[PlanRun] | type[DispatchRun],
+    run_id: int,
+    count: int = 3,
+    phase: str | None = None,
+    timeout: float = 60,
+) -> list[datetime]:
+    """The run's heartbeat as it advances while it runs (in ``phase``, if given), until it
+    has taken ``count`` values: how a page would see it."""
+    from app.db import transaction
+
+    seen: list[datetime] = []
+    deadline = time.monotonic() + timeout
+    while len(seen) < count:
+        assert time.monotonic() < deadline, f"the heartbeat did not advance: {seen}"
+        with transaction() as s:
+            run = s.get(model, run_id)
+            assert run is not None
+            assert run.status in ("queued", "running"), (run.status, run.message)
+            running = run.status == "running" and phase in (None, run.progress.get("phase"))
+            beat = run.heartbeat_at
+            if running and beat is not None and (not seen or beat > seen[-1]):
+                seen.append(beat)
+        time.sleep(0.05)
+    return seen

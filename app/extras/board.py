@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.extras import run as runs
 from app.extras.schemas import DayBoard, ProfileDemand
 from app.extras.service import profile_of
+from app.jobs import settle_lost_runs
 from app.models import DispatchRun, ExtrasAssignment, ExtrasRequest
 from scheduler import dispatch as dp
 
@@ -42,6 +43,7 @@ def day_board(session: Session, day: date, base_id: int | None) -> DayBoard:
         )
         for name, rs in sorted(by_profile.items())
     ]
+    settle_lost_runs(session, DispatchRun, DispatchRun.day == day)
     stmt = select(DispatchRun).where(DispatchRun.day == day).order_by(DispatchRun.id.desc())
     stmt = stmt.where(
         DispatchRun.base_id.is_(None) if base_id is None else DispatchRun.base_id == base_id

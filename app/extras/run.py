@@ -16,7 +16,7 @@ import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from app.access import require_dispatches
@@ -24,7 +24,7 @@ from app.db import transaction
 from app.errors import Conflict
 from app.extras.schemas import DispatchRunOut
 from app.extras.service import profile_of
-from app.jobs import spawn_worker, worker_database_url
+from app.jobs import Heartbeat, settle_lost_runs, spawn_worker, worker_database_url
 from app.lookup import get_or_404, taken
 from app.models import (
     DISPATCH_ACTIVE,
@@ -41,13 +41,10 @@ from scheduler import dispatch as dp
 FAIRNESS_DAYS = dp.FAIRNESS_WINDOW_DAYS
 
 
-# A queued run whose worker never took it lapses, as a plan run does (planning.active_run):
-# the day is free again without anyone cancelling it.
-UNSTARTED_LAPSES = timedelta(minutes=10)
-
-
 def active_run(session: Session, day: date) -> DispatchRun | None:
-    """The day's run still queued or running, whatever its base (one at a time)."""
+    """The day's run still queued or running, whatever its base (one at a time); the day's
+    runs whose worker is gone are settled first (app.jobs.settle_lost_runs)."""
+    settle_lost_runs(session, DispatchRun, DispatchRun.day == day)
     return session.scalars(
         select(DispatchRun).where(DispatchRun.day == day, DispatchRun.status.in_(DISPATCH_ACTIVE))
     ).first()
@@ -57,17 +54,9 @@ def create_run(session: Session, user: User | None, day: date, base_id: int | No
     """Record a day's run, unless one of that day is already queued or running: the office's
     button and the cron command meet here. The check is the friendly answer; two racing past
     it meet the database's rule (``uq_dispatch_runs_one_active_per_day``), whose refusal the
-    API answers as a 409 with the same words (``errors.UNIQUE_CLASHES``)."""
-    now = utcnow()
-    session.execute(
-        update(DispatchRun)
-        .where(
-            DispatchRun.day == day,
-            DispatchRun.status == "queued",
-            DispatchRun.created_at < now - UNSTARTED_LAPSES,
-        )
-        .values(status="failed", finished_at=now, message="its worker never started it")
-    )
+    API answers as a 409 with the same words (``errors.UNIQUE_CLASHES``). A run whose worker
+    is gone (never started, or stopped answering) is settled first: it holds the day no more."""
+    settle_lost_runs(session, DispatchRun, DispatchRun.day == day)
     if taken(session, DispatchRun.day == day, DispatchRun.status.in_(DISPATCH_ACTIVE)):
         raise Conflict(
             f"A dispatch for {day} is already running; wait for it to finish or cancel it."
@@ -93,7 +82,8 @@ def cancel_run(session: Session, user: User, run: DispatchRun) -> bool:
     """Stop a run before it swaps the day's proposals (API and page); False if it has ended.
 
     A queued run stops at once (the day is free for another); a running one is asked to, and
-    its worker stops before the swap. The row is locked, so the worker's start and swap see
+    its worker stops before the swap; one whose worker is gone was already ended, failed, by
+    :func:`get_run`. The row is locked, so the worker's start and swap see
     the cancel or come before it, never half of it.
     """
     require_dispatches(user, run.base_id)
@@ -147,6 +137,9 @@ def run_out(run: DispatchRun) -> DispatchRunOut:
 
 
 def get_run(session: Session, run_id: int) -> DispatchRun:
+    """The run as it stands: if its worker is gone, it is settled first (and so its cancel
+    ends it at once rather than wait for a worker that will never read the flag)."""
+    settle_lost_runs(session, DispatchRun, DispatchRun.id == run_id)
     return get_or_404(session, DispatchRun, run_id, f"Dispatch run {run_id} not found.")
 
 
@@ -283,7 +276,8 @@ def inputs_hash(problem: dp.Problem) -> str:
 def execute(run_id: int) -> DispatchRun:
     """Run dispatch ``run_id`` to the end (a failure is recorded on the run)."""
     try:
-        return _execute(run_id)
+        with Heartbeat(DispatchRun, run_id) as heartbeat:
+            return _execute(run_id, heartbeat)
     except Exception as exc:
         with transaction() as session:
             run = session.get(DispatchRun, run_id)
@@ -306,14 +300,20 @@ def _proposed(session: Session, request_ids: set[int]) -> set[tuple[int, int]]:
     }
 
 
-def _execute(run_id: int) -> DispatchRun:
+def _locked(session: Session, run_id: int) -> DispatchRun:
+    """The run, locked against a cancel or a settlement as lost coming at the same time."""
+    run = get_run(session, run_id)
+    session.refresh(run, with_for_update=True)
+    return run
+
+
+def _execute(run_id: int, heartbeat: Heartbeat) -> DispatchRun:
     with transaction() as session:
-        run = get_run(session, run_id)
-        session.refresh(run, with_for_update=True)
+        run = _locked(session, run_id)
         if run.status != "queued":  # cancelled (or lapsed) before its worker took it
             return run
         run.status = "running"
-        run.started_at = utcnow()
+        run.started_at = run.heartbeat_at = utcnow()
         run.progress = {"phase": "loading"}
         day, base_id = run.day, run.base_id
     with transaction() as session:
@@ -332,7 +332,9 @@ def _execute(run_id: int) -> DispatchRun:
             .order_by(DispatchRun.id.desc())
         ).first()
         if previous is not None and previous.inputs_hash == digest:
-            run = get_run(session, run_id)
+            run = _locked(session, run_id)
+            if run.status != "running":  # settled as lost meanwhile
+                return run
             for name in ("slots", "filled", "fairness", "unfilled"):
                 setattr(run, name, getattr(previous, name))
             run.inputs_hash = digest
@@ -342,11 +344,14 @@ def _execute(run_id: int) -> DispatchRun:
             run.progress = {"phase": "done"}
             run.message = f"inputs unchanged since run {previous.id}: its proposals stand"
             return run
-        get_run(session, run_id).progress = {"phase": "solving"}
+        run = get_run(session, run_id)
+        run.progress = {"phase": "solving"}
+        heartbeat.stamp(run)
     result = dp.dispatch(problem)
     with transaction() as session:
-        run = get_run(session, run_id)
-        session.refresh(run, with_for_update=True)
+        run = _locked(session, run_id)
+        if run.status != "running":  # settled as lost: another run of the day may be going
+            return run
         if run.cancel_requested:
             run.status = "stopped"
             run.finished_at = utcnow()

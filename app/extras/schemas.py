@@ -208,6 +208,7 @@ class DispatchRunOut(OutputModel):
     status: str
     created_at: datetime
     started_at: datetime | None
+    heartbeat_at: datetime | None = Field(description="The worker's last sign of life")
     finished_at: datetime | None
     inputs_hash: str | None
     slots: int | None

@@ -198,6 +198,8 @@ class DispatchRun(Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker's last sign of life while running (app.jobs.Heartbeat).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     inputs_hash: Mapped[str | None] = mapped_column(String(64))
     slots: Mapped[int | None] = mapped_column(Integer)

@@ -38,6 +38,8 @@ class PlanRun(Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The worker's last sign of life while running (app.jobs.Heartbeat).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     horizon_start: Mapped[date | None] = mapped_column(Date)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.bookings.service import sweep_expired
 from app.db import get_engine, transaction
+from app.jobs import Heartbeat
 from app.models import Crew, PlanRun, Proposal, utcnow
 from app.notices import service as notices
 from app.planning.lock import plan_lock
@@ -43,10 +44,12 @@ log = logging.getLogger("backlot.nightly")
 
 
 class _Monitor:
-    """Writes progress every second and turns a cancel request into the solver's stop event."""
+    """Writes progress every second (with the heartbeat when due) and turns a cancel request,
+    or the run being settled as lost, into the solver's stop event."""
 
-    def __init__(self, run_id: int) -> None:
+    def __init__(self, run_id: int, heartbeat: Heartbeat) -> None:
         self.run_id = run_id
+        self.heartbeat = heartbeat
         self.stop = threading.Event()
         self.cancelled = False
         self.latest: dict[str, Any] = {}
@@ -84,6 +87,9 @@ class _Monitor:
                         "elapsed": round(time.monotonic() - self.started, 2),
                         "phase": "solving",
                     }
+                    self.heartbeat.stamp(run)
+                if self.heartbeat.lost.is_set():
+                    self.stop.set()
             except Exception:
                 log.warning("could not record progress of run %s", self.run_id, exc_info=True)
 
@@ -91,8 +97,8 @@ class _Monitor:
 def execute(run_id: int) -> PlanRun:
     """Run plan ``run_id`` to the end. Raises RunInProgress if another run holds the lock."""
     try:
-        with plan_lock(get_engine()):
-            return _execute_locked(run_id)
+        with plan_lock(get_engine()), Heartbeat(PlanRun, run_id) as heartbeat:
+            return _execute_locked(run_id, heartbeat)
     except Exception as exc:
         with transaction() as session:
             run = session.get(PlanRun, run_id)
@@ -103,7 +109,7 @@ def execute(run_id: int) -> PlanRun:
         raise
 
 
-def _execute_locked(run_id: int) -> PlanRun:
+def _execute_locked(run_id: int, heartbeat: Heartbeat) -> PlanRun:
     # The run's time limit counts from here: reading the data and the first-come plan
     # come out of it, so that the whole run ends within the limit (plus the final write).
     started = time.monotonic()
@@ -118,6 +124,8 @@ def _execute_locked(run_id: int) -> PlanRun:
         run = session.get(PlanRun, run_id)
         if run is None:
             raise LookupError(f"plan run {run_id} does not exist")
+        if run.status != "queued":  # settled as lost before its worker took it
+            return run
         params = RunParams(**run.params)
         swept = sweep_expired(session, now)
         problem, mapping = build_problem(session, today_local(now), params.horizon_days)
@@ -127,7 +135,7 @@ def _execute_locked(run_id: int) -> PlanRun:
         )
         phash = problem_hash(problem)
         run.status = "running"
-        run.started_at = now
+        run.started_at = run.heartbeat_at = now
         run.horizon_start = problem.horizon.start
         run.horizon_end = problem.horizon.end
         run.problem_hash = phash
@@ -158,7 +166,7 @@ def _execute_locked(run_id: int) -> PlanRun:
     # broke them; the first-come plan is computed once, for the solve and the savings.
     hint = plan_from_proposals(pending, mapping, problem)
     greedy = greedy_plan(problem)
-    with _Monitor(run_id) as monitor:
+    with _Monitor(run_id, heartbeat) as monitor:
         options = SolveOptions(
             time_limit=max(0.5, params.time_limit - (time.monotonic() - started)),
             workers=params.workers,
@@ -173,6 +181,12 @@ def _execute_locked(run_id: int) -> PlanRun:
     with transaction() as session:
         run = session.get(PlanRun, run_id)
         assert run is not None
+        session.refresh(run, with_for_update=True)
+        if run.status != "running":
+            # Settled as lost while this worker was silent too long: it was told to start
+            # again, so this result is not written over what it was told.
+            log.warning("plan run %s was settled as lost: its plan is not kept", run_id)
+            return run
         old = list(session.scalars(select(Proposal).where(Proposal.accepted_at.is_(None))))
         before = {p.scene_id: (p.set_id, p.date) for p in old}
         session.execute(delete(Proposal).where(Proposal.accepted_at.is_(None)))

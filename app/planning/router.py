@@ -12,7 +12,7 @@ from app.bookings.idempotency import IdempotencyKey
 from app.clock import NowDep
 from app.deps import CurrentUser, SessionDep
 from app.errors import API_KEY_ROUTE, problems
-from app.jobs import worker_database_url
+from app.jobs import settle_lost_runs, worker_database_url
 from app.models import PlanRun
 from app.pagination import PageDep, page_of
 from app.planning import service
@@ -50,6 +50,7 @@ def start_plan(
 
 @router.get("/plans", response_model=Page[PlanRunOut], summary="Recent optimizer runs")
 def list_plans(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[PlanRunOut]:
+    settle_lost_runs(session, PlanRun)
     stmt = select(PlanRun).order_by(PlanRun.id.desc())
     return page_of(session, stmt, page, lambda run: service.run_out(run, user))
 

@@ -23,6 +23,7 @@ class PlanRunOut(OutputModel):
     status: str
     created_at: datetime
     started_at: datetime | None
+    heartbeat_at: datetime | None = Field(description="The worker's last sign of life")
     finished_at: datetime | None
     params: dict[str, Any]
     horizon_start: date | None

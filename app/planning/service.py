@@ -21,9 +21,9 @@ from app.bookings.service import lock, lock_crew, place, release
 from app.catalog.service import overlapping_blackouts
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput
-from app.jobs import spawn_worker
+from app.jobs import settle_lost_runs, spawn_worker
 from app.lookup import get_or_404
-from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User, utcnow
+from app.models import Base, Booking, Crew, FilmSet, PlanRun, Proposal, Scene, User
 from app.planning.lock import RunInProgress
 from app.planning.schemas import Acceptance, CrewProposal, PlanRunOut, ProposalDay, ProposedHold
 
@@ -57,14 +57,12 @@ def start_run(session: Session, params: RunParams, user: User) -> PlanRun:
 
 
 def active_run(session: Session) -> PlanRun | None:
-    """A run still queued or running (a queued run that never started lapses after 10 minutes)."""
-    stale = utcnow() - timedelta(minutes=10)
-    for run in session.scalars(
+    """A run still queued or running. Runs whose worker is gone (a queued run never taken in
+    ten minutes, a running one that stopped answering) are settled first, as failed."""
+    settle_lost_runs(session, PlanRun)
+    return session.scalars(
         select(PlanRun).where(PlanRun.status.in_(("queued", "running"))).order_by(PlanRun.id)
-    ):
-        if run.status == "running" or run.created_at > stale:
-            return run
-    return None
+    ).first()
 
 
 def spawn(run_id: int, database_url: str) -> None:
@@ -92,6 +90,9 @@ def run_out(run: PlanRun, user: User) -> PlanRunOut:
 
 
 def get_run(session: Session, run_id: int) -> PlanRun:
+    """The run as it stands: if its worker is gone, it is settled first (and so its cancel
+    ends it at once rather than wait for a worker that will never read the flag)."""
+    settle_lost_runs(session, PlanRun, PlanRun.id == run_id)
     return get_or_404(session, PlanRun, run_id, f"Plan run {run_id} not found.")
 
 

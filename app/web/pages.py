@@ -701,13 +701,13 @@ def callsheet(
 @router.get("/ui/plans")
 def plans(page: Page, session: SessionDep) -> Response:
     user = page.require_user()
+    active = planning.active_run(session)  # first: it settles runs whose worker is gone
     # As the API lists them: a coordinator counts only their crews' unscheduled scenes.
     runs = [
         planning.run_out(r, user)
         for r in session.scalars(select(PlanRun).order_by(PlanRun.id.desc()).limit(15))
     ]
     crews = _crews_seen(session, user)
-    active = planning.active_run(session)
     return page.render(
         "plans.html",
         runs=runs,

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from sqlalchemy import Engine
 
 from app.bookings.service import place
 from app.crews.service import get_crew
@@ -19,6 +25,8 @@ from app.extras import run as runs
 from app.models import DispatchRun, User, utcnow
 from app.users.service import create_user
 from tests.api.test_access import assert_problem
+from tests.api.test_plans import hhmm
+from tests.conftest import heartbeats_while_running
 from tests.factories import World, auth, day, iso
 
 SHOOT = 10  # days from today: well before the cut-off
@@ -273,21 +281,28 @@ def test_a_run_its_worker_never_took_lapses(client: TestClient, world: World) ->
     assert lapsed["status"] == "failed" and "never started" in lapsed["message"]
 
 
-def test_cancelling_a_running_dispatch_keeps_the_proposals(
-    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The office cancels while the run solves: the run stops before the swap and the day's
-    proposals are those of the run before."""
-    office = _office()
+def _dispatched_then_changed(client: TestClient, world: World, office: str) -> dict[str, Any]:
+    """A request of one extra dispatched among three performers, then a fourth registered:
+    the next run has new inputs, so it solves again. The first run as the API shows it."""
     _shooting_day(world, world.crew1)
     for n in range(1, 4):
         _performer(client, office, n)
     path = f"/crews/{world.crew1}/extras-requests"
     body = {"set_id": world.set_a1, "day": iso(SHOOT), "count": 1}
     assert client.post(path, json=body, headers=auth(world.coord1)).status_code == 201
-    assert _dispatch(client, office)["filled"] == 1
+    first = _dispatch(client, office)
+    _performer(client, office, 4)
+    return first
+
+
+def test_cancelling_a_running_dispatch_keeps_the_proposals(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office cancels while the run solves: the run stops before the swap and the day's
+    proposals are those of the run before."""
+    office = _office()
+    assert _dispatched_then_changed(client, world, office)["filled"] == 1
     before = _assigned(client, office)
-    _performer(client, office, 4)  # the inputs change: the next run solves again
 
     solve = runs.dp.dispatch
     run_id = _start(client, office).json()["id"]
@@ -305,6 +320,129 @@ def test_cancelling_a_running_dispatch_keeps_the_proposals(
     # Once ended, a cancel changes nothing.
     again = client.post(f"/extras/dispatch-runs/{run_id}/cancel", headers=auth(office))
     assert again.json()["status"] == "stopped"
+
+
+def _running(client: TestClient, key: str, heard_seconds_ago: float) -> int:
+    """A day's run its worker took, last heard of ``heard_seconds_ago``."""
+    run_id = int(_start(client, key).json()["id"])
+    with transaction() as s:
+        run = s.get(DispatchRun, run_id)
+        assert run is not None
+        run.status = "running"
+        run.started_at = utcnow() - timedelta(seconds=heard_seconds_ago + 5)
+        run.heartbeat_at = utcnow() - timedelta(seconds=heard_seconds_ago)
+    return run_id
+
+
+def _heard(run_id: int) -> datetime:
+    """When the run's worker was last heard of."""
+    with transaction() as s:
+        run = s.get(DispatchRun, run_id)
+        assert run is not None and run.heartbeat_at is not None
+        return run.heartbeat_at
+
+
+def test_a_run_whose_worker_stopped_answering_frees_the_day(
+    client: TestClient, world: World
+) -> None:
+    """Silent for longer than the default minute: the board shows the run failed, saying when
+    its worker was last heard of, and the day takes a new run (the one-a-day index no longer
+    holds it)."""
+    office = _office()
+    lost = _running(client, office, heard_seconds_ago=61)
+    heard = hhmm(_heard(lost))
+    board = client.get("/extras/board", params={"day": iso(SHOOT)}, headers=auth(office)).json()
+    assert board["last_run"]["id"] == lost and board["last_run"]["status"] == "failed"
+    assert board["last_run"]["message"] == (
+        f"the worker stopped answering at {heard}; start the run again"
+    )
+    assert _start(client, office).status_code == 202
+
+
+def test_a_dispatch_heard_from_within_the_minute_holds_the_day(
+    client: TestClient, world: World
+) -> None:
+    office = _office()
+    alive = _running(client, office, heard_seconds_ago=30)
+    assert "already running" in assert_problem(_start(client, office), 409)["detail"]
+    got = client.get(f"/extras/dispatch-runs/{alive}", headers=auth(office)).json()
+    assert got["status"] == "running" and got["message"] == ""
+    asked = client.post(f"/extras/dispatch-runs/{alive}/cancel", headers=auth(office)).json()
+    assert asked["status"] == "running" and asked["cancel_requested"]
+
+
+def test_cancelling_a_dispatch_whose_worker_is_gone_ends_it_at_once(
+    client: TestClient, world: World
+) -> None:
+    office = _office()
+    lost = _running(client, office, heard_seconds_ago=61)
+    ended = client.post(f"/extras/dispatch-runs/{lost}/cancel", headers=auth(office))
+    assert ended.status_code == 200
+    assert ended.json()["status"] == "failed" and "stopped answering" in ended.json()["message"]
+    assert _start(client, office).status_code == 202
+
+
+def test_a_worker_heard_from_too_late_writes_nothing(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker silent past the timeout is settled, and the day taken by a new run; when it
+    comes back it leaves its run failed and the day's proposals as they were."""
+    from sqlalchemy import select
+
+    from app.models import ExtrasAssignment
+
+    office = _office()
+    first = _dispatched_then_changed(client, world, office)["id"]
+
+    solve = runs.dp.dispatch
+    late = _start(client, office).json()["id"]
+
+    def silent_too_long(problem: Any) -> Any:
+        with transaction() as s:
+            run = s.get(DispatchRun, late)
+            assert run is not None
+            run.heartbeat_at = utcnow() - timedelta(seconds=61)
+        assert _start(client, office).status_code == 202  # the day is another run's now
+        return solve(problem)
+
+    monkeypatch.setattr(runs.dp, "dispatch", silent_too_long)
+    assert runs.execute(late).status == "failed"
+    with transaction() as s:
+        proposed_by = set(s.scalars(select(ExtrasAssignment.run_id)))
+    assert proposed_by == {first}
+
+
+# A dispatch worker whose solve takes long and says nothing meanwhile: only the heartbeat's
+# own thread shows it is alive.
+SLOW_DISPATCH_WORKER = """
+import sys, time
+from app.extras import run, worker
+run.dp.dispatch = lambda problem: time.sleep(120)
+sys.exit(worker.main(sys.argv))
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_dispatch_worker_frees_the_day_once_it_stops_answering(
+    client: TestClient, world: World, engine: Engine, quick_heartbeats: dict[str, str]
+) -> None:
+    office = _office()
+    run_id = _start(client, office).json()["id"]
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, **quick_heartbeats}
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_DISPATCH_WORKER, str(run_id)], env=env)
+    try:
+        heartbeats_while_running(DispatchRun, run_id, count=4, phase="solving")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert_problem(_start(client, office), 409)  # heard from a moment ago: still the day's run
+    last = _heard(run_id)
+    time.sleep(max(0.0, (last + timedelta(seconds=3.2) - utcnow()).total_seconds()))
+    assert _start(client, office).status_code == 202
+    got = client.get(f"/extras/dispatch-runs/{run_id}", headers=auth(office)).json()
+    assert got["status"] == "failed"
+    assert got["message"] == f"the worker stopped answering at {hhmm(last)}; start the run again"
 
 
 # --- changing a request ----------------------------------------------------------------------

@@ -8,19 +8,24 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from app.db import transaction
-from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast, Travel
+from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast, Travel, utcnow
+from app.planning import nightly
 from app.planning.lock import RunInProgress, plan_lock
 from app.planning.nightly import execute
-from app.planning.service import RunParams, create_run
+from app.planning.service import RunParams, active_run, create_run
+from tests.conftest import heartbeats_while_running
 from tests.factories import World, auth, day
+from tests.web.test_pages import sign_in
 
 FAST = RunParams(horizon_days=30, time_limit=3.0, workers=1, seed=7)
 
@@ -351,3 +356,157 @@ def test_own_confirmed_days_and_night_turnaround_shape_the_plan(
         f"/plans/{run.id}/crews/{world.crew1}/accept", headers=auth(world.coord1)
     )
     assert accepted.status_code == 200, accepted.text
+
+
+# --- a worker that stops answering ------------------------------------------------------
+
+
+def hhmm(instant: datetime | None) -> str:
+    assert instant is not None
+    return instant.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+
+
+def running_run(heard_seconds_ago: float) -> int:
+    """A run its worker took, last heard of ``heard_seconds_ago``."""
+    with transaction() as s:
+        run = create_run(s, FAST)
+        run.status = "running"
+        run.started_at = utcnow() - timedelta(seconds=heard_seconds_ago + 5)
+        run.heartbeat_at = utcnow() - timedelta(seconds=heard_seconds_ago)
+        return run.id
+
+
+def stored(session: Session, run_id: int) -> PlanRun:
+    run = session.get(PlanRun, run_id)
+    assert run is not None
+    return run
+
+
+def test_a_run_whose_worker_stopped_answering_ends_and_the_next_starts(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Silent for longer than the default minute: the run is failed, saying when its worker
+    was last heard of, wherever it is read, and a new run starts."""
+    monkeypatch.setattr("app.planning.router.spawn", lambda run_id, url: None)
+    lost = running_run(heard_seconds_ago=61)
+    with transaction() as s:
+        heard = hhmm(stored(s, lost).heartbeat_at)
+    sign_in(client, world.admin)
+    page = client.get("/ui/plans")
+    assert f"/ui/plans/{lost}/progress" not in page.text  # no run to watch: start one
+    got = client.get(f"/plans/{lost}", headers=auth(world.admin)).json()
+    assert got["status"] == "failed" and got["finished_at"] is not None
+    assert got["message"] == f"the worker stopped answering at {heard}; start the run again"
+    started = client.post("/plans", headers=auth(world.admin))
+    assert started.status_code == 202, started.text
+
+
+def test_a_run_heard_from_within_the_minute_is_left_alone(client: TestClient, world: World) -> None:
+    alive = running_run(heard_seconds_ago=30)
+    assert client.post("/plans", headers=auth(world.admin)).status_code == 409
+    listed = client.get("/plans", headers=auth(world.admin)).json()["items"]
+    got = client.get(f"/plans/{alive}", headers=auth(world.admin)).json()
+    assert [r["status"] for r in listed] == ["running"] and got["status"] == "running"
+    assert got["message"] == "" and got["finished_at"] is None
+    # Cancelling it asks its worker, which is still there to read the request.
+    cancelled = client.post(f"/plans/{alive}/cancel", headers=auth(world.manager_a))
+    assert cancelled.json()["status"] == "running"
+    with transaction() as s:
+        assert stored(s, alive).cancel_requested
+
+
+def test_cancelling_a_run_whose_worker_is_gone_ends_it_at_once(
+    client: TestClient, world: World
+) -> None:
+    lost = running_run(heard_seconds_ago=61)
+    cancelled = client.post(f"/plans/{lost}/cancel", headers=auth(world.manager_a))
+    assert cancelled.status_code == 200
+    body = cancelled.json()
+    assert body["status"] == "failed" and "stopped answering" in body["message"]
+    with transaction() as s:
+        assert active_run(s) is None
+
+
+def test_a_run_never_taken_lapses_after_ten_minutes(engine: Engine, world: World) -> None:
+    with transaction() as s:
+        waiting = create_run(s, FAST).id
+        stored(s, waiting).created_at = utcnow() - timedelta(minutes=9)
+    with transaction() as s:
+        assert active_run(s) is not None
+        stored(s, waiting).created_at = utcnow() - timedelta(minutes=11)
+    with transaction() as s:
+        assert active_run(s) is None
+        run = stored(s, waiting)
+        assert run.status == "failed" and "never started" in run.message
+    assert execute(waiting).status == "failed"  # its worker, coming late, does nothing
+
+
+def test_a_worker_heard_from_too_late_keeps_nothing(
+    engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker silent past the timeout is settled; when it comes back with its plan, the
+    run stays failed and the previous proposals stand."""
+    add_scenes(world)
+    first = run_once()
+    with transaction() as s:
+        scene = s.scalars(select(Scene).where(Scene.crew_id == world.crew1)).first()
+        assert scene is not None
+        scene.minutes += 1  # a change, so the run solves
+        late = create_run(s, FAST).id
+    explain = nightly.explain
+
+    def silent_too_long(problem: Any, plan: Any) -> Any:
+        with transaction() as s:
+            stored(s, late).heartbeat_at = utcnow() - timedelta(seconds=61)
+        with transaction() as s:
+            assert active_run(s) is None
+        return explain(problem, plan)
+
+    monkeypatch.setattr(nightly, "explain", silent_too_long)
+    run = execute(late)
+    assert run.status == "failed" and "stopped answering" in run.message
+    assert {r for r, *_ in proposals()} == {first.id}
+
+
+# A plan worker whose first-come plan takes long and says nothing meanwhile (the solve here
+# proves its plan optimal within a second): only the heartbeat's own thread shows it alive.
+SLOW_PLAN_WORKER = """
+import sys, time
+from app.planning import nightly, worker
+nightly.greedy_plan = lambda problem: time.sleep(120)
+sys.exit(worker.main(sys.argv))
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_settled_once_it_stops_answering(
+    engine: Engine, world: World, quick_heartbeats: dict[str, str]
+) -> None:
+    """A real worker stamps its heartbeat while it runs; killed with SIGKILL, its run stays
+    running until the heartbeat is older than the timeout (3 s here), then ends as failed
+    and the next run goes through (the run lock died with the process)."""
+    add_scenes(world)
+    with transaction() as s:
+        run_id = create_run(s, FAST).id
+    env = {**os.environ, "DATABASE_URL": _url(engine), **quick_heartbeats}
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_PLAN_WORKER, str(run_id)], env=env)
+    try:
+        heartbeats_while_running(PlanRun, run_id, count=4)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with transaction() as s:
+        going = active_run(s)
+        assert going is not None and going.id == run_id  # heard from a moment ago
+        last = going.heartbeat_at
+    assert last is not None
+    time.sleep(max(0.0, (last + timedelta(seconds=3.2) - utcnow()).total_seconds()))
+    with transaction() as s:
+        assert active_run(s) is None
+        run = stored(s, run_id)
+        assert run.status == "failed"
+        assert run.message == f"the worker stopped answering at {hhmm(last)}; start the run again"
+    after = run_once()
+    assert after.status == "succeeded"
+    assert after.heartbeat_at is not None and after.started_at is not None
+    assert after.heartbeat_at > after.started_at  # stamped as it solved
