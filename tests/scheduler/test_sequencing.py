@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from scheduler.checker import check_plan
 from scheduler.io import parse_problem, plan_to_dict
-from scheduler.sequencing import sequence_cost, sequence_scenes, talent_shape
+from scheduler.sequencing import (
+    _INF,
+    _Reduced,
+    _Search,
+    sequence_cost,
+    sequence_scenes,
+    talent_shape,
+)
 from scheduler.solver import SolveOptions, solve
 from scheduler.talent import talent_problem_dict
 
@@ -81,6 +88,60 @@ def test_sequencer_matches_brute_force(
     assert result.cost == result.lower_bound == _brute(durations, masks, costs, preds)
     assert sorted(result.order) == list(range(len(durations)))
     assert result.cost == sequence_cost(result.order, durations, masks, costs)
+
+
+def _rest_cost(r: _Reduced, q: int) -> int:
+    """Least cost of shooting the reduced scenes in ``q`` after all the others, any order."""
+    n = len(r.durations)
+    done_actors = 0
+    for s in range(n):
+        if not q >> s & 1:
+            done_actors |= r.masks[s]
+    scenes = [s for s in range(n) if q >> s & 1]
+    best = _INF
+    for order in itertools.permutations(scenes):
+        cost = 0
+        seen = done_actors
+        for i, s in enumerate(order):
+            later = 0
+            for t in order[i + 1 :]:
+                later |= r.masks[t]
+            on = r.masks[s] | (seen & later)
+            cost += r.durations[s] * sum(c for a, c in enumerate(r.costs) if on >> a & 1)
+            seen |= r.masks[s]
+        best = min(best, cost)
+    return best
+
+
+@settings(max_examples=80, deadline=None)
+@given(_instances(), st.data())
+def test_holding_bound_never_exceeds_the_rest_of_any_order(
+    case: tuple[list[int], list[int], list[int], list[int]], data: st.DataObject
+) -> None:
+    """Both parts of the bound (split by day cost, then by day cost over load) stay at
+    or below the least cost of the scenes left, whatever was shot before them."""
+    durations, masks, costs, preds = case
+    r = _Reduced.build(durations, masks, costs, preds)
+    n = len(r.durations)
+    if n == 0:
+        return
+    q = data.draw(st.integers(1, (1 << n) - 1))
+    done_actors = rest_actors = 0
+    for s in range(n):
+        if q >> s & 1:
+            rest_actors |= r.masks[s]
+        else:
+            done_actors |= r.masks[s]
+    scenes = [s for s in range(n) if q >> s & 1]
+    search = _Search(r, None, None)
+    working = sum(search.working[s] for s in scenes)
+    present = done_actors & rest_actors
+    exact = _rest_cost(r, q)
+    cheap = search._bound(q, present, working, 0, scenes, -1)
+    assert cheap <= exact
+    search = _Search(r, None, None)
+    full = search._bound(q, present, working, _INF, scenes, -1)
+    assert cheap <= full <= exact
 
 
 def test_state_limit_still_gives_a_sound_bound() -> None:
