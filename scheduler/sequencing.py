@@ -522,6 +522,37 @@ def _improve_by_insertion(r: _Reduced, order: list[int], deadline: float | None)
     return best
 
 
+def _swap_dominance(r: _Reduced) -> list[list[tuple[int, int]]]:
+    """Per scene ``i``, the scenes ``j`` that may replace it as the next scene.
+
+    Shooting ``i`` now and ``j`` later (same days, ``j``'s cast a superset of
+    ``i``'s) costs no less than the swap, ``j`` now and ``i`` in its place,
+    when every actor of ``j`` not in ``i`` is already on location: actors of
+    both scenes keep their span, the others of ``j`` are on location from now
+    to at least ``j``'s old place anyway, and no other scene moves. So ``i``
+    need not go next while such a ``j`` is available; the swap keeps the
+    precedence when nothing must follow ``i``. Between scenes of equal cast
+    the lower index goes first. Each entry is ``j`` and the actors of ``j``
+    not in ``i`` (to check against those on location).
+    """
+    n = len(r.durations)
+    masks, durations = r.masks, r.durations
+    followed = 0  # scenes that some scene must follow
+    for p in r.preds:
+        followed |= p
+    swaps: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for i in range(n):
+        if followed >> i & 1:
+            continue
+        for j in range(n):
+            if j == i or durations[j] != durations[i] or masks[i] & ~masks[j]:
+                continue
+            if masks[j] == masks[i] and j > i:
+                continue
+            swaps[i].append((j, masks[j] & ~masks[i]))
+    return swaps
+
+
 # A scene with some of its actors on location: those actors, its days per unit of
 # their day cost, their own cost of it, what they at least wait for one another in it
 # when it is split among them by day cost, and its days.
@@ -561,6 +592,7 @@ class _Search:
         self.present_list: dict[int, list[int]] = {}
         self.n_actors = len(r.costs)
         self.split: list[dict[int, _Share]] = [{} for _ in range(self.n)]
+        self.swaps = _swap_dominance(r)
 
     def run(self, start_order: list[int]) -> tuple[list[int], int, int, bool]:
         ub = self.r.cost(start_order) + 1
@@ -587,6 +619,16 @@ class _Search:
             order.append(s)
             q &= ~(1 << s)
         return order
+
+    def _replaceable(self, s: int, q: int, present: int) -> bool:
+        """Whether a scene of ``q`` that may go next makes ``s`` needless as the next
+        scene (:func:`_swap_dominance`); ``present``: the actors on location."""
+        preds = self.r.preds
+        done = self.full ^ q
+        return any(
+            q >> j & 1 and not preds[j] & ~done and not extra & ~present
+            for j, extra in self.swaps[s]
+        )
 
     def _split(self, s: int, on: int) -> _Share:
         """Scene ``s`` with the actors ``on`` of it on location: the part of it they
@@ -751,6 +793,7 @@ class _Search:
         cheap_lowest = _INF
         cost_of = self.cost_of
         weak_bound = self.weak_bound
+        swaps = self.swaps
         for s in members:
             if preds[s] & ~done:
                 continue
@@ -763,6 +806,8 @@ class _Search:
                 children = [(0, step, s, others, child_working)]
                 cheap_lowest = _INF
                 break
+            if swaps[s] and self._replaceable(s, q, present_all):
+                continue
             child_need = budget - step
             if child_working >= child_need:
                 # Even the working cost alone is over budget: no need for the full bound.
