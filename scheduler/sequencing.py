@@ -8,7 +8,9 @@ with the dynamic programme of Garcia de la Banda, Stuckey & Chu (2011): a
 memoised depth-first branch and bound over the set of scenes still to shoot,
 with their preprocessing (identical scenes merged, constant-cost actors and
 empty scenes set aside) and a weighted-completion-time lower bound on the
-holding cost of the actors already on location.
+holding cost of the actors already on location, here with shared scenes split
+by load as well as by day cost (a stronger bound for the same relaxation), and
+a swap dominance between scenes of equal days and nested casts.
 
 The core, :func:`sequence_scenes`, works on plain integers so it can be tested
 and reused without a :class:`~scheduler.domain.Problem`; :func:`sequence_cast`
@@ -655,7 +657,7 @@ class _Search:
         under the first split. The lightly loaded actors, which Smith's rule puts
         first, then take more of the scenes they share, and the holding bound
         rises by a fifth or more on 20x20 instances (Shaw2020: 81,000 states to
-        22,000). Values below ``need`` are the stronger bound and are cached.
+        24,000). Values below ``need`` are the stronger bound and are cached.
         ``scenes`` less ``skip`` are the scenes of ``q``.
         """
         cached = self.bound_cache.get(q)
@@ -691,18 +693,21 @@ class _Search:
             acts = [a for a in range(self.n_actors) if present >> a & 1]
             self.present_list[present] = acts
         costs = self.fcosts
-        jobs = [(load[a], a) for a in acts]
-        jobs.sort()
-        acc = 0.0
-        smith = 0.0
-        for ra, a in jobs:
-            c = costs[a]
-            acc += ra * c
-            smith += c * acc
-        value = working + max(0, math.ceil(smith - inside - 1e-6))
-        if value >= need:
-            self.weak_bound[q] = value
-            return value
+        if weak is None:
+            jobs = [(load[a], a) for a in acts]
+            jobs.sort()
+            acc = 0.0
+            smith = 0.0
+            for ra, a in jobs:
+                c = costs[a]
+                acc += ra * c
+                smith += c * acc
+            value = working + max(0, math.ceil(smith - inside - 1e-6))
+            if value >= need:
+                self.weak_bound[q] = value
+                return value
+        else:
+            value = weak
         # Split each shared scene again, by day cost over load.
         ratio = [0.0] * self.n_actors
         own = 0.0
