@@ -694,13 +694,11 @@ class _Search:
             self.present_list[present] = acts
         costs = self.fcosts
         if weak is None:
-            jobs = [(load[a], a) for a in acts]
-            jobs.sort()
             acc = 0.0
             smith = 0.0
-            for ra, a in jobs:
+            for a in sorted(acts, key=load.__getitem__):
                 c = costs[a]
-                acc += ra * c
+                acc += load[a] * c
                 smith += c * acc
             value = working + max(0, math.ceil(smith - inside - 1e-6))
             if value >= need:
@@ -729,13 +727,11 @@ class _Search:
                 ratio[a] += x
                 wait += x * costs[a] * acc
                 acc += costs[a]
-        jobs = [(ratio[a], a) for a in acts]
-        jobs.sort()
         acc = 0.0
         smith = 0.0
-        for ra, a in jobs:
+        for a in sorted(acts, key=ratio.__getitem__):
             c = costs[a]
-            acc += ra * c
+            acc += ratio[a] * c
             smith += c * acc
         value = max(value, working + max(0, math.ceil(smith + wait - own - 1e-6)))
         self.bound_cache[q] = value
