@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from scheduler.checker import check_plan
 from scheduler.io import parse_problem, plan_to_dict
-from scheduler.sequencing import sequence_cost, sequence_scenes, talent_shape
+from scheduler.sequencing import (
+    _INF,
+    _Reduced,
+    _Search,
+    sequence_cost,
+    sequence_scenes,
+    talent_shape,
+)
 from scheduler.solver import SolveOptions, solve
 from scheduler.talent import talent_problem_dict
 
@@ -81,6 +88,128 @@ def test_sequencer_matches_brute_force(
     assert result.cost == result.lower_bound == _brute(durations, masks, costs, preds)
     assert sorted(result.order) == list(range(len(durations)))
     assert result.cost == sequence_cost(result.order, durations, masks, costs)
+
+
+def _keeps_preds(r: _Reduced, q: int, order: tuple[int, ...]) -> bool:
+    """Whether ``order`` of the scenes in ``q``, after all the others, keeps the precedence."""
+    placed = ((1 << len(r.durations)) - 1) ^ q
+    for s in order:
+        if r.preds[s] & ~placed:
+            return False
+        placed |= 1 << s
+    return True
+
+
+def _rest_cost(r: _Reduced, q: int, keep_preds: bool = False) -> int:
+    """Least cost of shooting the reduced scenes in ``q`` after all the others, in any
+    order or (``keep_preds``) any order that keeps the precedence."""
+    n = len(r.durations)
+    done_actors = 0
+    for s in range(n):
+        if not q >> s & 1:
+            done_actors |= r.masks[s]
+    scenes = [s for s in range(n) if q >> s & 1]
+    best = _INF
+    for order in itertools.permutations(scenes):
+        if keep_preds and not _keeps_preds(r, q, order):
+            continue
+        cost = 0
+        seen = done_actors
+        for i, s in enumerate(order):
+            later = 0
+            for t in order[i + 1 :]:
+                later |= r.masks[t]
+            on = r.masks[s] | (seen & later)
+            cost += r.durations[s] * sum(c for a, c in enumerate(r.costs) if on >> a & 1)
+            seen |= r.masks[s]
+        best = min(best, cost)
+    return best
+
+
+@settings(max_examples=80, deadline=None)
+@given(_instances(), st.data())
+def test_holding_bound_never_exceeds_the_rest_of_any_order(
+    case: tuple[list[int], list[int], list[int], list[int]], data: st.DataObject
+) -> None:
+    """Both parts of the bound (split by day cost, then by day cost over load) stay at
+    or below the least cost of the scenes left, whatever was shot before them."""
+    durations, masks, costs, preds = case
+    r = _Reduced.build(durations, masks, costs, preds)
+    n = len(r.durations)
+    if n == 0:
+        return
+    q = data.draw(st.integers(1, (1 << n) - 1))
+    done_actors = rest_actors = 0
+    for s in range(n):
+        if q >> s & 1:
+            rest_actors |= r.masks[s]
+        else:
+            done_actors |= r.masks[s]
+    scenes = [s for s in range(n) if q >> s & 1]
+    search = _Search(r, None, None)
+    working = sum(search.working[s] for s in scenes)
+    present = done_actors & rest_actors
+    exact = _rest_cost(r, q)
+    cheap = search._bound(q, present, working, 0, scenes, -1)
+    assert cheap <= exact
+    search = _Search(r, None, None)
+    full = search._bound(q, present, working, _INF, scenes, -1)
+    assert cheap <= full <= exact
+
+
+@st.composite
+def _swappable(draw: st.DrawFn) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Instances where scenes of equal days and nested casts abound."""
+    n = draw(st.integers(2, 7))
+    actors = draw(st.integers(1, 4))
+    durations = draw(st.lists(st.integers(1, 2), min_size=n, max_size=n))
+    masks = draw(st.lists(st.integers(0, (1 << actors) - 1), min_size=n, max_size=n))
+    costs = draw(st.lists(st.sampled_from([0, 1, 2, 5]), min_size=actors, max_size=actors))
+    preds = [
+        draw(st.integers(0, (1 << s) - 1)) if s and draw(st.integers(0, 3)) == 0 else 0
+        for s in range(n)
+    ]
+    return durations, masks, costs, preds
+
+
+@settings(max_examples=150, deadline=None)
+@given(_swappable(), st.data())
+def test_swap_dominance_keeps_an_optimal_next_scene(
+    case: tuple[list[int], list[int], list[int], list[int]], data: st.DataObject
+) -> None:
+    """From any state, the scenes the swap rule leaves as next scene still reach the
+    least cost of the scenes left (precedence kept)."""
+    durations, masks, costs, preds = case
+    r = _Reduced.build(durations, masks, costs, preds)
+    n = len(r.durations)
+    if n == 0:
+        return
+    q = data.draw(st.integers(1, (1 << n) - 1))
+    done = ((1 << n) - 1) ^ q
+    done_actors = rest_actors = 0
+    for s in range(n):
+        if q >> s & 1:
+            rest_actors |= r.masks[s]
+        else:
+            done_actors |= r.masks[s]
+    if any(r.preds[s] & q for s in range(n) if done >> s & 1):
+        return  # no order reaches this state
+    search = _Search(r, None, None)
+    present = done_actors & rest_actors
+    best = _INF
+    for s in range(n):
+        if not q >> s & 1 or r.preds[s] & ~done or search._replaceable(s, q, present):
+            continue
+        later = 0
+        for t in range(n):
+            if q >> t & 1 and t != s:
+                later |= r.masks[t]
+        step = r.durations[s] * sum(
+            c for a, c in enumerate(r.costs) if (r.masks[s] | (done_actors & later)) >> a & 1
+        )
+        rest = _rest_cost(r, q & ~(1 << s), keep_preds=True) if q != 1 << s else 0
+        best = min(best, step + rest)
+    assert best == _rest_cost(r, q, keep_preds=True)
 
 
 def test_state_limit_still_gives_a_sound_bound() -> None:
