@@ -130,7 +130,9 @@ def build_problem(
         )
     )
     for scene in scene_rows:
-        key = f"{crew_code[scene.crew_id]}-{scene.number}"
+        # A space: crew codes and scene numbers both may hold "-" ("C1-3" 12A against
+        # "C1" 3-12A), neither a space, so the key stays unique.
+        key = f"{crew_code[scene.crew_id]} {scene.number}"
         mapping.scene[key] = scene.id
         mapping.scene_key[scene.id] = key
     scenes = []

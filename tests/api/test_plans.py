@@ -18,7 +18,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.db import transaction
-from app.models import Booking, CastMember, PlanRun, Proposal, Scene, SceneCast, Travel, utcnow
+from app.models import (
+    Booking,
+    CastMember,
+    Crew,
+    PlanRun,
+    Proposal,
+    Scene,
+    SceneCast,
+    Travel,
+    utcnow,
+)
 from app.planning import nightly
 from app.planning.lock import RunInProgress, plan_lock
 from app.planning.nightly import execute
@@ -510,3 +520,23 @@ def test_a_killed_worker_is_settled_once_it_stops_answering(
     assert after.status == "succeeded"
     assert after.heartbeat_at is not None and after.started_at is not None
     assert after.heartbeat_at > after.started_at  # stamped as it solved
+
+
+def test_scene_numbers_with_episodes_never_collide_across_crews(
+    engine: Engine, world: World
+) -> None:
+    """Crew "C1-3" scene 12A and crew "C1" scene 3-12A (episode 3) are two scenes (the
+    planning ids were the same, and one scene was silently never proposed)."""
+    add_scenes(world)
+    with transaction() as s:
+        s.get_one(Crew, world.crew1).code = "C1-3"
+        s.get_one(Crew, world.crew2).code = "C1"
+        first = s.scalars(select(Scene).where(Scene.crew_id == world.crew1)).first()
+        second = s.scalars(select(Scene).where(Scene.crew_id == world.crew2)).first()
+        assert first is not None and second is not None
+        first.number, second.number = "12A", "3-12A"
+        ids = (first.id, second.id)
+    run = run_once()
+    assert run.status == "succeeded", run.message
+    proposed = {scene_id for _, scene_id, _, _ in proposals()}
+    assert set(ids) <= proposed
