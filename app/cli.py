@@ -74,18 +74,23 @@ def seed(
 
 @cli.command("sweep")
 def sweep() -> None:
-    """Mark every lapsed hold as expired (holds stop counting on time regardless), and every
-    plan or dispatch run whose worker is gone as failed (as reading them does)."""
+    """Mark every lapsed hold as expired (holds stop counting on time regardless), every
+    plan or dispatch run whose worker is gone as failed (as reading them does), and delete
+    page sessions that have ended."""
     from app.bookings.service import sweep_expired
     from app.db import transaction
     from app.jobs import settle_every_lost_run
     from app.models import utcnow
+    from app.web.session import forget_ended_sessions
 
     with transaction() as session:
-        n = sweep_expired(session, utcnow())
+        now = utcnow()
+        n = sweep_expired(session, now)
         lost = settle_every_lost_run(session)
-    typer.echo(f"{n} hold(s) expired")
-    typer.echo(f"{lost} run(s) whose worker was gone recorded failed")
+        ended = forget_ended_sessions(session, now)
+    typer.echo(f"holds expired: {n}")
+    typer.echo(f"plan or dispatch runs whose worker was gone, recorded failed: {lost}")
+    typer.echo(f"ended page sessions deleted: {ended}")
 
 
 @cli.command("notify")

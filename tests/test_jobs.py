@@ -7,16 +7,17 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.config import Settings
 from app.db import transaction
 from app.jobs import Heartbeat
-from app.models import DispatchRun, PlanRun, utcnow
+from app.models import DispatchRun, PlanRun, User, WebSession, utcnow
 from app.timeutil import today_local
 from tests.conftest import heartbeats_while_running
+from tests.factories import World
 
 
 def test_the_heartbeat_goes_on_through_a_silent_phase_and_sees_its_run_settled(
@@ -53,7 +54,7 @@ def test_sweep_settles_the_runs_whose_worker_is_gone(engine: Engine) -> None:
         ids = [(type(r), r.id) for r in runs]
     result = CliRunner().invoke(cli, ["sweep"])
     assert result.exit_code == 0, result.output
-    assert "3 run(s) whose worker was gone recorded failed" in result.output
+    assert "plan or dispatch runs whose worker was gone, recorded failed: 3" in result.output
     with transaction() as s:
         statuses = [getattr(s.get(model, run_id), "status", None) for model, run_id in ids]
     assert statuses == ["failed", "failed", "failed", "running"]
@@ -63,3 +64,31 @@ def test_a_run_is_not_declared_lost_on_one_late_heartbeat() -> None:
     with pytest.raises(ValidationError, match="three heartbeats"):
         Settings(run_heartbeat_seconds=30, run_dead_after_seconds=60)
     assert Settings(run_heartbeat_seconds=20, run_dead_after_seconds=60).run_heartbeat_seconds == 20
+
+
+def test_sweep_deletes_page_sessions_that_ended_and_keeps_the_live_one(
+    engine: Engine, world: World
+) -> None:
+    now = utcnow()
+    with transaction() as s:
+        user_id = s.scalars(select(User.id).order_by(User.id)).first()
+        for sid, expires, revoked in (
+            ("expired", now - timedelta(minutes=1), None),
+            ("signed-out", now + timedelta(hours=1), now - timedelta(minutes=5)),
+            ("live", now + timedelta(hours=1), None),
+        ):
+            s.add(
+                WebSession(
+                    id=sid,
+                    user_id=user_id,
+                    created_at=now - timedelta(hours=2),
+                    expires_at=expires,
+                    last_seen=now,
+                    revoked_at=revoked,
+                )
+            )
+    result = CliRunner().invoke(cli, ["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "ended page sessions deleted: 2" in result.output
+    with transaction() as s:
+        assert list(s.scalars(select(WebSession.id))) == ["live"]

@@ -18,12 +18,12 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, delete
+from sqlalchemy import CursorResult, bindparam, delete, or_
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -84,6 +84,18 @@ LAST_SEEN_STEP = timedelta(minutes=1)
 # A visitor who is not signed in has no row: their rare messages (signed out, sign in to
 # continue) ride in the cookie, cut to this length so that the cookie stays small.
 ANON_FLASH_CHARS = 300
+
+
+def forget_ended_sessions(session: Session, now: datetime, user_id: int | None = None) -> int:
+    """Delete sessions past their expiry or ended (signed out, key revoked): they open
+    nothing. At each sign-in for that user; for everyone by ``backlot sweep``."""
+    ended = delete(WebSession).where(
+        or_(WebSession.expires_at <= now, WebSession.revoked_at.is_not(None))
+    )
+    if user_id is not None:
+        ended = ended.where(WebSession.user_id == user_id)
+    result: CursorResult[Any] = session.execute(ended)  # type: ignore[assignment]
+    return result.rowcount or 0
 
 
 def session_hash(session_id: str) -> str:
@@ -160,10 +172,7 @@ class PageSession:
         now = utcnow()
         if self.row is not None:
             self.row.revoked_at = now
-        # Ended sessions are of no use once past their expiry: forget the user's.
-        session.execute(
-            delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at <= now)
-        )
+        forget_ended_sessions(session, now, user.id)
         self._forget()
         self.session_id = secrets.token_urlsafe(32)
         self.row = WebSession(
