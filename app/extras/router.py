@@ -158,13 +158,14 @@ def preview_register_upload(
 ) -> RegisterImport:
     """Read the office's uploaded sheet and keep its preview (the API and the page alike)."""
     settings = get_settings()
-    data = read_file(upload, REGISTER_SUBJECT)
+    limit = settings.max_register_import_bytes
+    data = read_file(upload, REGISTER_SUBJECT, limit)
     filename = upload.filename or ""
     sheet = read_sheet(
         data,
         filename,
-        settings.max_import_bytes,
-        settings.max_import_rows,
+        limit,
+        settings.max_register_import_rows,
         read_register,
         REGISTER_SUBJECT,
     )

@@ -327,7 +327,10 @@ def create_link(page: Page, session: SessionDep, performer_id: int, csrf: Csrf) 
 
 def _import_limits() -> dict[str, object]:
     settings = get_settings()
-    return {"mb": settings.max_import_bytes // 1_000_000, "rows": f"{settings.max_import_rows:,}"}
+    return {
+        "mb": settings.max_register_import_bytes // 1_000_000,
+        "rows": f"{settings.max_register_import_rows:,}",
+    }
 
 
 def _in_words(page: PageContext, exc: DomainError) -> str:
@@ -336,7 +339,7 @@ def _in_words(page: PageContext, exc: DomainError) -> str:
     code = exc.extra.get("code")
     for key in (f"extras.import.refused.{code}", f"import.refused.{code}"):
         if key in MESSAGES:
-            return page.t(key)
+            return page.t(key, **_import_limits())
     return exc.detail
 
 

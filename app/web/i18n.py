@@ -876,8 +876,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "导入完成：新登记 {created}，更新 {updated}。",
     ),
     "extras.import.refused.too_many_rows": (
-        "The file has too many performers for one import: import it in parts.",
-        "文件中演员过多，无法一次导入：请分批导入。",
+        "The sheet has more rows than one import takes (at most {rows} performers): import "
+        "it in parts, and delete any blank rows below the register.",
+        "表格行数超过单次导入上限（最多 {rows} 位演员）：请分批导入，并删除名册下方的空行。",
     ),
     "extras.import.refused.kind": (
         "Backlot reads the register as Excel (.xlsx) or CSV: this file is neither.",

@@ -287,6 +287,28 @@ def test_a_file_that_cannot_be_read_is_refused_whole(
     assert snapshot(engine) == before
 
 
+def long_register(n: int, bad_every: int = 0) -> list[list[object]]:
+    """A register sheet of ``n`` performers as the office keeps it (a title row, Chinese
+    headers); with ``bad_every``, every such row has a gender nobody can read."""
+    rows: list[list[object]] = [["横店群演名册"], ["姓名", "性别", "出生年份", "演员证号", "类别"]]
+    for i in range(1, n + 1):
+        gender = "x" if bad_every and i % bad_every == 0 else "男女"[i % 2]
+        rows.append([f"演员{i}", gender, 1970 + i % 30, f"HD-{i:05d}", "普通"])
+    return rows
+
+
+def test_defaults_give_the_register_its_own_limits() -> None:
+    """The register imports 20,000 performers a file; a crew's breakdown keeps 2,000 scenes."""
+    from app.config import Settings
+
+    defaults = Settings()
+    assert (defaults.max_register_import_rows, defaults.max_register_import_bytes) == (
+        20_000,
+        20_000_000,
+    )
+    assert (defaults.max_import_rows, defaults.max_import_bytes) == (2000, 5_000_000)
+
+
 def test_limits_of_size_and_rows(
     client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -295,19 +317,65 @@ def test_limits_of_size_and_rows(
     office = _office()
     rows = [HEADER_EN] + [[f"P{i}", "F", f"HD-{i:05d}", "", "", "", ""] for i in range(1, 13)]
     data = csv_text(rows).encode()
-    monkeypatch.setattr(get_settings(), "max_import_rows", 10)
+    # The register's own limits hold, not a crew's breakdown's.
+    monkeypatch.setattr(get_settings(), "max_import_rows", 5)
+    monkeypatch.setattr(get_settings(), "max_import_bytes", 1024)
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 10)
     before = snapshot(engine)
     too_many = assert_problem(upload(client, office, data, "r.csv"), 422)
+    assert too_many["code"] == "too_many_rows"
     assert "more than 10 performers: import it in parts" in too_many["detail"]
-    monkeypatch.setattr(get_settings(), "max_import_rows", 2000)
-    # The import's own limit, not the general body limit, holds for the register's upload.
+    assert snapshot(engine) == before
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 100)
+    # Nor does the general body limit hold for the register's upload.
     monkeypatch.setattr(get_settings(), "max_body_bytes", 200)
     assert len(data) > 200 and upload(client, office, data, "r.csv").status_code == 201
+    big = csv_text(rows + [["x" * 100, "F", "HD-99999", "", "", "", ""]] * 30).encode()
+    assert 1024 < len(big) < 5000
+    monkeypatch.setattr(get_settings(), "max_register_import_bytes", 5000)
+    assert upload(client, office, big, "r.csv").status_code == 201
     before = snapshot(engine)
-    monkeypatch.setattr(get_settings(), "max_import_bytes", 1024)
-    big = csv_text(rows + [["x" * 100, "F", "HD-99999", "", "", "", ""]] * 10).encode()
-    assert_problem(upload(client, office, big, "r.csv"), 413)
+    monkeypatch.setattr(get_settings(), "max_register_import_bytes", 1024)
+    too_big = assert_problem(upload(client, office, big, "r.csv"), 413)
+    assert "larger than 1,024 bytes" in too_big["detail"]
     assert snapshot(engine) == before
+
+
+def test_only_the_register_upload_takes_a_register_sized_body(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body the size of a register passes on its upload routes (API and page), and is
+    refused (413) everywhere else, a crew's breakdown upload included."""
+    from app.config import get_settings
+    from app.main import body_limit
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "max_body_bytes", 10_000)
+    monkeypatch.setattr(settings, "max_import_bytes", 20_000)
+    monkeypatch.setattr(settings, "max_register_import_bytes", 200_000)
+    register_sized = 200_000
+    for path in ("/performer-imports", "/ui/extras/performers/imports"):
+        assert body_limit({"method": "POST", "path": path}) >= register_sized
+    for method, path in (
+        ("POST", "/crews/1/imports"),
+        ("POST", "/ui/crews/1/import"),
+        ("POST", "/performer-imports/1/apply"),
+        ("POST", "/performers"),
+        ("PUT", "/performer-imports"),
+    ):
+        assert body_limit({"method": method, "path": path}) < register_sized, path
+    office = _office()
+    rows = [HEADER_EN] + [[f"演员{i}", "F", f"HD-{i:05d}", "", "", "", ""] for i in range(4000)]
+    data = csv_text(rows).encode()
+    assert 100_000 < len(data) < register_sized
+    assert upload(client, office, data, "r.csv").status_code == 201
+    files = {"file": ("r.csv", data, "text/csv")}
+    crew = client.post(f"/crews/{world.crew1}/imports", files=files, headers=auth(world.coord1))
+    assert_problem(crew, 413)
+    performer = client.post(
+        "/performers", content=data, headers={**auth(office), "Content-Type": "application/json"}
+    )
+    assert_problem(performer, 413)
 
 
 def test_the_template_downloads_and_reads_back_clean(client: TestClient, world: World) -> None:

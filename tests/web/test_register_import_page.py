@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from app.db import transaction
 from app.models import Performer, RegisterImport
 from tests.api.test_extras import _office
-from tests.api.test_register_import import REGISTER_ZH
+from tests.api.test_register_import import REGISTER_ZH, long_register
 from tests.factories import World
 from tests.imports.samples import csv_text, xlsx, zip_bomb
 from tests.web.test_pages import csrf_of, sign_in
@@ -95,6 +96,28 @@ def test_problems_and_refusals_in_the_readers_language(client: TestClient, world
     with transaction() as s:
         assert len(s.scalars(select(RegisterImport.id)).all()) == 1
         assert s.scalars(select(Performer.id)).all() == []
+
+
+def test_a_register_past_the_limit_is_refused_naming_the_limit(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 2)
+    sign_in(client, _office())
+    client.get("/ui/lang/en")
+    register = client.get("/ui/extras/performers")
+    assert "Up to 20 MB and 2 performers." in html.unescape(register.text)
+    r = send(client, csv_text(long_register(3)).encode(), "名册.csv", csrf_of(register))
+    assert r.headers["location"] == "/ui/extras/performers#import"
+    page = html.unescape(client.get(r.headers["location"]).text)
+    assert "more rows than one import takes (at most 2 performers)" in page
+    client.get("/ui/lang/zh")
+    r = send(client, csv_text(long_register(3)).encode(), "名册.csv", csrf_of(register))
+    page = html.unescape(client.get(r.headers["location"]).text)
+    assert "表格行数超过单次导入上限（最多 2 位演员）" in page
+    with transaction() as s:
+        assert s.scalars(select(RegisterImport.id)).all() == []
 
 
 def test_coordinators_and_other_office_users_cannot_import(
