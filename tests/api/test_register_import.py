@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.db import transaction
 from app.models import RegisterImport, utcnow
@@ -62,7 +62,7 @@ def register(client: TestClient, key: str) -> dict[str, dict[str, Any]]:
 
 
 def by_card(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["card_no"]: row for row in body["rows"]}
+    return {row["card_no"]: row for row in body["rows"]["items"]}
 
 
 def _register_one(client: TestClient, key: str, **kw: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def test_an_excel_register_with_chinese_headers_previews_then_applies(
     assert (body["status"], body["format"], body["can_apply"]) == ("previewed", "xlsx", True)
     assert body["counts"] == {"create": 2, "update": 1, "unchanged": 0, "error_rows": 0}
     rows = by_card(body)
-    assert [r["at"] for r in body["rows"]] == [3, 4, 5]  # the sheet's rows, title included
+    assert [r["at"] for r in body["rows"]["items"]] == [3, 4, 5]  # the sheet's rows, title too
     assert rows["HD-00001"]["action"] == "update"
     assert rows["HD-00001"]["performer_id"] == known["id"]
     assert rows["HD-00001"]["changes"] == ["birth_year", "height_cm", "phone", "category"]
@@ -93,7 +93,8 @@ def test_an_excel_register_with_chinese_headers_previews_then_applies(
     assert [w["params"]["value"] for w in body["warnings"]] == ["备注"]
     # The preview changed nobody: only the preview itself is kept.
     after = snapshot(engine)
-    assert {t for t, found in after.items() if found != before[t]} == {"register_imports"}
+    changed = {t for t, found in after.items() if found != before[t]}
+    assert changed == {"register_imports", "register_import_rows"}
 
     done = apply(client, office, body["id"])
     assert done.status_code == 200, done.text
@@ -214,7 +215,7 @@ def test_apply_is_once_and_refused_when_the_register_changed(
     data = csv_text([HEADER_EN, ["B2", "F", "HD-00002", "", "", "", ""],
                      ["C", "M", "HD-00003", "", "", "", ""]]).encode()  # fmt: skip
     second = preview(client, office, data, "r.csv")
-    assert [r["action"] for r in second["rows"]] == ["update", "create"]
+    assert [r["action"] for r in second["rows"]["items"]] == ["update", "create"]
     _register_one(client, office, name="C", card_no="HD-00003")
     before = snapshot(engine)
     refused = assert_problem(apply(client, office, second["id"]), 409)
@@ -234,6 +235,35 @@ def test_apply_is_once_and_refused_when_the_register_changed(
     assert (
         "upload the file again" in assert_problem(apply(client, office, third["id"]), 409)["detail"]
     )
+
+
+def test_a_card_registered_under_the_apply_refuses_it_whole(
+    client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apply locks the performers the register has; a new card number of the file that
+    someone registers after that lock (a concurrent writer can on PostgreSQL) meets the
+    register's unique rule when the new performers are inserted: 409, and nothing changes."""
+    from app.extras import register_import
+    from app.models import Performer
+
+    office = _office()
+    data = csv_text([HEADER_EN, ["A", "M", "HD-00001", "", "", "", ""],
+                     ["B", "F", "HD-00002", "", "", "", ""]]).encode()  # fmt: skip
+    body = preview(client, office, data, "r.csv")
+    looked_up = register_import._registered
+
+    def registered_meanwhile(session: Any, cards: Any, lock: bool = False) -> Any:
+        found = looked_up(session, cards, lock)
+        if lock:  # in the transaction itself: SQLite lets no other writer in
+            session.add(Performer(name="B", gender="f", card_no="HD-00002"))
+            session.flush()
+        return found
+
+    monkeypatch.setattr(register_import, "_registered", registered_meanwhile)
+    before = snapshot(engine)
+    refused = assert_problem(apply(client, office, body["id"]), 409)
+    assert refused["code"] == "changed" and "registered meanwhile" in refused["detail"]
+    assert snapshot(engine) == before
 
 
 def test_only_the_office_imports_and_only_its_uploader_applies(
@@ -307,6 +337,69 @@ def test_defaults_give_the_register_its_own_limits() -> None:
         20_000_000,
     )
     assert (defaults.max_import_rows, defaults.max_import_bytes) == (2000, 5_000_000)
+
+
+def test_a_register_past_the_old_limit_previews_in_pages_and_applies(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """2,500 performers (a scene import's 2,000 is no limit here): the preview's counts and
+    can_apply are the whole file's, its rows come a page at a time; applying does it all."""
+    office = _office()
+    for n in (1, 2, 3, 4):  # two to update (another birth year), two unchanged
+        _register_one(client, office, name=f"演员{n}", gender="mf"[n % 2], card_no=f"HD-{n:05d}",
+                      phone="", birth_year=1970 + n % 30 + (1 if n <= 2 else 0))  # fmt: skip
+    body = preview(client, office, xlsx(long_register(2500)), "名册.xlsx")
+    assert body["can_apply"] and body["errors"] == []
+    assert body["counts"] == {"create": 2496, "update": 2, "unchanged": 2, "error_rows": 0}
+    first = body["rows"]
+    assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (
+        2500,
+        50,
+        0,
+        50,
+    )
+    url = f"/performer-imports/{body['id']}"
+    last = client.get(f"{url}?limit=200&offset=2400", headers=auth(office)).json()
+    assert last["counts"] == body["counts"] and last["can_apply"]
+    assert [r["at"] for r in last["rows"]["items"]] == list(range(2403, 2503))
+    assert last["rows"]["items"][-1]["card_no"] == "HD-02500"
+    updates = client.get(f"{url}?action=update", headers=auth(office)).json()["rows"]
+    assert updates["total"] == 2 and [r["card_no"] for r in updates["items"]] == [
+        "HD-00001",
+        "HD-00002",
+    ]
+    assert updates["items"][0]["before"] == {"birth_year": 1972}
+    assert_problem(client.get(f"{url}?limit=201", headers=auth(office)), 422)
+
+    done = apply(client, office, body["id"])
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert len(result["created"]) == 2496 and len(set(result["created"])) == 2496
+    assert len(result["updated"]) == 2 and result["counts"] == body["counts"]
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT COUNT(*), COUNT(DISTINCT card_no), MIN(birth_year) FROM performers")
+        ).one()
+        last_one = conn.execute(
+            text("SELECT id, name, gender, birth_year FROM performers WHERE card_no = 'HD-02500'")
+        ).one()
+    assert tuple(found) == (2500, 2500, 1970)
+    assert tuple(last_one)[1:] == ("演员2500", "m", 1970 + 2500 % 30)
+    assert last_one[0] == result["created"][-1]  # ids in the sheet's order
+
+
+def test_a_bad_row_anywhere_in_a_long_register_applies_nothing(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    office = _office()
+    rows = long_register(2500)
+    rows[2400][1] = "?"  # one unreadable gender near the end
+    body = preview(client, office, csv_text(rows).encode(), "名册.csv")
+    assert not body["can_apply"] and body["counts"]["error_rows"] == 1
+    assert [(e["at"], e["code"]) for e in body["errors"]] == [(2401, "bad_gender")]
+    before = snapshot(engine)
+    assert_problem(apply(client, office, body["id"]), 409)
+    assert snapshot(engine) == before
 
 
 def test_limits_of_size_and_rows(
@@ -398,7 +491,7 @@ def test_an_admin_opens_an_office_users_preview_another_office_user_does_not(
         client, office, csv_text([HEADER_EN, ["A", "M", "HD-1", "", "", "", ""]]).encode(), "r.csv"
     )
     got = client.get(f"/performer-imports/{body['id']}", headers=auth(world.admin))
-    assert got.status_code == 200 and got.json()["rows"][0]["card_no"] == "HD-1"
+    assert got.status_code == 200 and got.json()["rows"]["items"][0]["card_no"] == "HD-1"
     with transaction() as s:
         _, spare = create_user(s, "office two", "extras_office", [])
     assert_problem(client.get(f"/performer-imports/{body['id']}", headers=auth(spare)), 404)
