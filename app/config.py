@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # feature's Final Draft file is often past the general body limit, hence its own.
     max_import_bytes: int = Field(default=5_000_000, ge=1024)
     max_import_rows: int = Field(default=2000, ge=1, le=20_000)
+    # The extras office's register is its whole sheet: a base's office keeps thousands of
+    # performers (the town's guild about 140,000), so its import takes more rows, and the
+    # bytes such a sheet needs (20,000 rows: about 1.5 MB as .xlsx, 2-4 MB as CSV), with room.
+    max_register_import_bytes: int = Field(default=20_000_000, ge=1024)
+    max_register_import_rows: int = Field(default=20_000, ge=1, le=100_000)
     timezone: str = "Asia/Shanghai"
     # Planning: cost of moving between two sets of one base, and of leaving a scene out.
     same_base_move_cost: int = Field(default=2000, ge=0)

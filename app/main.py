@@ -44,19 +44,23 @@ is integer yuan. Errors are RFC 9457 `application/problem+json`.
 """
 
 
-# Uploads of a breakdown or screenplay, or of the extras register (API and pages), take
-# files up to the import limit.
-IMPORT_UPLOADS = re.compile(
-    r"^/(?:(?:ui/)?crews/[0-9]{1,10}/imports?|performer-imports|ui/extras/performers/imports)/?$"
-)
+# Uploads of a breakdown or screenplay (API and pages) take files up to the import limit;
+# uploads of the extras register, a longer sheet, up to the register's. No other route does.
+IMPORT_UPLOADS = re.compile(r"^/(?:ui/)?crews/[0-9]{1,10}/imports?/?$")
+REGISTER_UPLOADS = re.compile(r"^/(?:performer-imports|ui/extras/performers/imports)/?$")
 # The multipart envelope and the form's other fields around the file.
 MULTIPART_SLACK = 64 * 1024
 
 
 def body_limit(scope: Scope) -> int:
     settings = get_settings()
-    if scope.get("method") == "POST" and IMPORT_UPLOADS.match(scope.get("path", "")):
-        return max(settings.max_body_bytes, settings.max_import_bytes + MULTIPART_SLACK)
+    if scope.get("method") == "POST":
+        path = scope.get("path", "")
+        if IMPORT_UPLOADS.match(path):
+            return max(settings.max_body_bytes, settings.max_import_bytes + MULTIPART_SLACK)
+        if REGISTER_UPLOADS.match(path):
+            file_limit = settings.max_register_import_bytes
+            return max(settings.max_body_bytes, file_limit + MULTIPART_SLACK)
     return settings.max_body_bytes
 
 

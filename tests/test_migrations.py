@@ -164,3 +164,51 @@ def test_links_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str
         assert revoked == [(1, False), (2, True), (3, True)]
     finally:
         engine.dispose()
+
+
+def test_register_previews_keep_their_rows_through_0014(empty_url: str) -> None:
+    """0014: a register import previewed before the upgrade (rows in its JSON) lists the same
+    rows from register_import_rows after it, and has them in its JSON again after a downgrade."""
+    import sqlalchemy as sa
+
+    upgrade(empty_url, "0013")
+    imports = sa.table(
+        "register_imports",
+        *(sa.column(c) for c in ("id", "user_id", "status", "format", "filename")),
+        *(sa.column(c) for c in ("content_hash", "created_at")),
+        sa.column("rows", sa.JSON),
+        sa.column("preview", sa.JSON),
+    )
+    shown = [
+        {"at": 2, "card_no": "HD-1", "name": "王小明", "performer_id": 7, "action": "update",
+         "changes": ["phone"], "before": {"phone": ""}, "fields": {"name": "王小明",
+         "gender": "m", "card_no": "HD-1", "phone": "138"}},
+        {"at": 3, "card_no": "HD-2", "name": "李芳", "performer_id": None, "action": "create",
+         "changes": [], "before": {}, "fields": {"name": "李芳", "gender": "f", "card_no": "HD-2"}},
+    ]  # fmt: skip
+    counts = {"create": 1, "update": 1, "unchanged": 0, "error_rows": 0}
+    preview = {"unit": "row", "rows": shown, "counts": counts, "errors": [], "warnings": []}
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            _users(conn, "extras_office")
+            conn.execute(
+                sa.insert(imports).values(
+                    id=1, user_id=1, status="previewed", format="csv", filename="r.csv",
+                    content_hash="0" * 64, created_at=sa.func.current_timestamp(),
+                    rows=[], preview=preview,
+                )
+            )  # fmt: skip
+        upgrade(empty_url)
+        with engine.connect() as conn:
+            moved = conn.execute(
+                text("SELECT at, card_no, action, performer_id FROM register_import_rows")
+            ).all()
+            kept = conn.execute(sa.select(imports.c.preview)).scalar_one()
+        assert [tuple(r) for r in moved] == [(2, "HD-1", "update", 7), (3, "HD-2", "create", None)]
+        assert kept == {k: v for k, v in preview.items() if k != "rows"}
+        downgrade(empty_url, "0013")
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(imports.c.preview)).scalar_one() == preview
+    finally:
+        engine.dispose()

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +26,7 @@ from app.extras.schemas import PerformerCreate
 from app.imports import values as v
 from app.imports.files import Subject
 from app.imports.messages import Problem
-from app.imports.tables import Column, Layout, RowReader
+from app.imports.tables import HEADER_SCAN_ROWS, Column, Layout, RowReader
 from app.imports.template import workbook
 
 COLUMNS: tuple[Column, ...] = (
@@ -236,10 +237,12 @@ class RegisterSheet:
 
 
 def read_register(fmt: str, rows: Iterable[tuple[int, Sequence[object]]]) -> RegisterSheet:
-    """The sheet's rows (row number, cells) into performers, with problems by row and column."""
+    """The sheet's rows (row number, cells) into performers, with problems by row and column.
+    The rows are read as they come: only the top ones (where the header is) are kept."""
     sheet = RegisterSheet(fmt)
-    rows = list(rows)
-    header = REGISTER.header_of(rows, sheet.errors)
+    rest = iter(rows)
+    top = list(islice(rest, HEADER_SCAN_ROWS))
+    header = REGISTER.header_of(top, sheet.errors)
     if header is None:
         return sheet
     missing = REGISTER.missing(header, REQUIRED)
@@ -248,7 +251,7 @@ def read_register(fmt: str, rows: Iterable[tuple[int, Sequence[object]]]) -> Reg
         return sheet
     sheet.warnings += REGISTER.ignored(header)
     first_at: dict[str, int] = {}
-    for at, cells in REGISTER.cells_below(rows, header):
+    for at, cells in REGISTER.cells_below(chain(top, rest), header):
         reader = RowReader(at, header, cells, sheet.errors)
         card = v.text_of(cells["card_no"])
         if card and card in first_at:

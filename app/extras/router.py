@@ -30,6 +30,7 @@ from app.exports.router import ExportUser
 from app.extras import register_import, service
 from app.extras import run as runs
 from app.extras.calendar import performer_calendar
+from app.extras.register_import import entry_out
 from app.extras.register_sheet import REGISTER_SUBJECT, read_register, template_xlsx
 from app.extras.schemas import (
     Attendance,
@@ -59,7 +60,7 @@ from app.imports.files import read_sheet
 from app.imports.router import XLSX, download, read_file
 from app.imports.service import preview_out
 from app.models import DispatchRun, ExtrasRequest, PayRule, Performer, RegisterImport, User
-from app.pagination import PageDep, page_of
+from app.pagination import PageDep, PageParams, page_of
 from app.routing import TransactionalRoute
 from app.schemas import IsoDate, Page, PathId, QueryId
 
@@ -145,12 +146,25 @@ def revoke_link(link_id: PathId, session: SessionDep, user: ExtrasOffice, now: N
 # --- the register from the office's sheet ------------------------------------------------------
 
 
-def register_import_out(found: RegisterImport, now: datetime) -> dict[str, Any]:
-    return {
-        **preview_out(found, now),
-        "counts": found.preview.get("counts", {}),
-        "rows": found.preview.get("rows", []),
-    }
+RowsOf = Annotated[
+    Literal["create", "update", "unchanged"] | None,
+    Query(description="Only the rows that would do this (the counts stay whole)"),
+]
+
+
+def register_import_out(
+    session: Session,
+    found: RegisterImport,
+    now: datetime,
+    page: PageParams | None = None,
+    action: str | None = None,
+) -> dict[str, Any]:
+    """An import's preview: its counts and problems whole, its performer rows a page at a time
+    (the first page unless given)."""
+    settings = get_settings()
+    page = page or PageParams(limit=settings.default_page_size, offset=0)
+    rows = page_of(session, register_import.entries_stmt(found, action), page, entry_out)
+    return {**preview_out(found, now), "counts": found.preview.get("counts", {}), "rows": rows}
 
 
 def preview_register_upload(
@@ -158,13 +172,14 @@ def preview_register_upload(
 ) -> RegisterImport:
     """Read the office's uploaded sheet and keep its preview (the API and the page alike)."""
     settings = get_settings()
-    data = read_file(upload, REGISTER_SUBJECT)
+    limit = settings.max_register_import_bytes
+    data = read_file(upload, REGISTER_SUBJECT, limit)
     filename = upload.filename or ""
     sheet = read_sheet(
         data,
         filename,
-        settings.max_import_bytes,
-        settings.max_import_rows,
+        limit,
+        settings.max_register_import_rows,
         read_register,
         REGISTER_SUBJECT,
     )
@@ -204,18 +219,23 @@ def upload_register(
     """Each row becomes a new performer, an update of the one with its guild card number, or
     unchanged; problems in single rows are listed (``errors``: they block applying). A file
     that cannot be read at all (the wrong kind, damaged, hostile, too big, too many rows) is
-    refused with a problem and nothing is kept."""
-    return register_import_out(preview_register_upload(session, user, file, now), now)
+    refused with a problem and nothing is kept. The answer lists the first page of rows."""
+    found = preview_register_upload(session, user, file, now)
+    return register_import_out(session, found, now)
 
 
 @router.get(
     "/performer-imports/{import_id}",
     response_model=RegisterImportOut,
     responses=problems(403, 404),
-    summary="A register import's preview (its uploader's)",
+    summary="A register import's preview (its uploader's), its rows a page at a time",
 )
-def get_register_import(found: OwnRegisterImport, now: NowDep) -> dict[str, Any]:
-    return register_import_out(found, now)
+def get_register_import(
+    found: OwnRegisterImport, session: SessionDep, now: NowDep, page: PageDep, action: RowsOf = None
+) -> dict[str, Any]:
+    """The counts, problems and ``can_apply`` are the whole file's; ``rows`` is one page of
+    its performer rows in the sheet's order (of one action when ``action`` is given)."""
+    return register_import_out(session, found, now, page, action)
 
 
 @router.post(
@@ -231,7 +251,8 @@ def apply_register_import(
     409 (and nothing changed) if the file had problems, the preview expired or was applied
     already, or the register changed since the preview."""
     done = register_import.apply_import(session, found, now)
-    return {**register_import_out(found, now), "created": done.created, "updated": done.updated}
+    out = register_import_out(session, found, now)
+    return {**out, "created": done.created, "updated": done.updated}
 
 
 # --- crews' requests -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, Strict
 
 from app.imports.schemas import ImportProblem
-from app.schemas import Id, InputModel, IsoDate, OutputModel, ShortName, Tag, Text, Yuan
+from app.schemas import Id, InputModel, IsoDate, OutputModel, Page, ShortName, Tag, Text, Yuan
 
 Category = Literal["ordinary", "group_featured", "featured_small", "featured_mid", "featured_large"]
 Gender = Literal["m", "f"]
@@ -344,8 +344,10 @@ class RegisterImportOut(OutputModel):
     applied_at: datetime | None
     expires_at: datetime | None = Field(description="When an unapplied preview lapses")
     can_apply: bool
-    counts: RegisterImportCounts
-    rows: list[RegisterImportRow]
+    counts: RegisterImportCounts = Field(description="The whole file's, whatever the page")
+    rows: Page[RegisterImportRow] = Field(
+        description="One page of the performer rows, in the sheet's order"
+    )
     errors: list[ImportProblem]
     warnings: list[ImportProblem]
 

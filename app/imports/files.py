@@ -41,7 +41,8 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 MAX_XLSX_UNCOMPRESSED = 50_000_000
 MAX_XLSX_PARTS = 2000
 # Physical rows scanned in a sheet or CSV: blank rows count, so that a sheet formatted down
-# to row 1,048,576 is refused quickly rather than walked.
+# to row 1,048,576 is refused quickly rather than walked. A longer import (the register) may
+# scan twice its rows.
 MAX_SCANNED_ROWS = 20_000
 MAX_COLUMNS = 60
 BINARY_MAGIC = {
@@ -258,12 +259,13 @@ def _limited(
     rows: Iterator[tuple[int, Sequence[object]]], max_rows: int, subject: Subject
 ) -> Iterator[tuple[int, Sequence[object]]]:
     """Rows up to the limits: at most ``max_rows`` filled ones (besides the header and title
-    rows) and ``MAX_SCANNED_ROWS`` in all."""
+    rows) and ``MAX_SCANNED_ROWS`` (or twice ``max_rows``) in all."""
     filled = 0
+    most = max(MAX_SCANNED_ROWS, 2 * max_rows)
     for scanned, (at, cells) in enumerate(rows, start=1):
-        if scanned > MAX_SCANNED_ROWS:
+        if scanned > most:
             raise UnreadableFile(
-                f"The sheet runs past {MAX_SCANNED_ROWS:,} rows (blank ones included): delete "
+                f"The sheet runs past {most:,} rows (blank ones included): delete "
                 f"the rows below the {subject.sheet} and upload it again.",
                 code="too_many_rows",
             )

@@ -44,9 +44,10 @@ def import_out(found: SceneImport, now: datetime) -> dict[str, Any]:
     }
 
 
-def read_file(upload: UploadFile, subject: Subject = SCENES) -> bytes:
-    """The uploaded bytes, refused past the import size limit without reading further."""
-    limit = get_settings().max_import_bytes
+def read_file(upload: UploadFile, subject: Subject = SCENES, limit: int | None = None) -> bytes:
+    """The uploaded bytes, refused past the size limit (the import's unless given) without
+    reading further."""
+    limit = get_settings().max_import_bytes if limit is None else limit
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(

@@ -36,8 +36,10 @@ from app.models.feed import FEED_KINDS, FeedToken
 from app.models.imports import (
     IMPORT_FORMATS,
     IMPORT_STATUSES,
+    REGISTER_ACTIONS,
     ImportPreview,
     RegisterImport,
+    RegisterImportEntry,
     SceneImport,
 )
 from app.models.location import SET_KINDS, Base, Blackout, FilmSet, SetTag, Travel
@@ -68,6 +70,7 @@ __all__ = [
     "NOTICE_KINDS",
     "NO_DOUBLE_BOOKING",
     "PERFORMER_CATEGORIES",
+    "REGISTER_ACTIONS",
     "ROLES",
     "RUN_STATUSES",
     "SCENE_STATUSES",
@@ -99,6 +102,7 @@ __all__ = [
     "Proposal",
     "RateCounter",
     "RegisterImport",
+    "RegisterImportEntry",
     "Scene",
     "SceneAllowedSet",
     "SceneCast",

@@ -2,7 +2,9 @@
 
 Two kinds share one shape (``ImportPreview``): a crew's breakdown or screenplay into scenes
 (``imports``) and the extras office's sheet into the register of performers
-(``register_imports``).
+(``register_imports``). A register is the office's whole sheet (thousands of performers):
+its preview keeps one row per performer in ``register_import_rows``, paged and filtered in
+SQL, rather than in the import's JSON.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models._base import Model, UTCDateTime, utcnow
 
 IMPORT_STATUSES = ("previewed", "applied", "expired")
 IMPORT_FORMATS = ("xlsx", "csv", "fountain", "fdx")
+REGISTER_ACTIONS = ("create", "update", "unchanged")
 
 
 class ImportPreview:
@@ -56,6 +59,10 @@ class SceneImport(ImportPreview, Model):
 class RegisterImport(ImportPreview, Model):
     """The extras office's sheet read into performers: register new ones, update those whose
     guild card number the register knows. Only its uploader (or an admin) sees and applies it.
+
+    Its ``rows`` stay empty and its ``preview`` holds the counts and the file's problems: each
+    performer row, what the file gives and what applying it would do, is a
+    ``RegisterImportEntry``.
     """
 
     __tablename__ = "register_imports"
@@ -66,4 +73,38 @@ class RegisterImport(ImportPreview, Model):
     )
 
 
-__all__ = ["IMPORT_FORMATS", "IMPORT_STATUSES", "ImportPreview", "RegisterImport", "SceneImport"]
+class RegisterImportEntry(Model):
+    """One performer row of a register import: the fields the sheet gives (``fields``, its
+    non-blank cells) and what applying them would do when previewed: ``create``, ``update``
+    (``changes`` and the register's values they replace, ``before``) or ``unchanged``."""
+
+    __tablename__ = "register_import_rows"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'update', 'unchanged')", name="action_known"),
+        Index("ix_register_import_rows_action", "import_id", "action", "at"),
+    )
+
+    import_id: Mapped[int] = mapped_column(
+        ForeignKey("register_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[int] = mapped_column(Integer, primary_key=True)  # the sheet's row
+    card_no: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(12))
+    # The performer matched when previewed, as seen then (no foreign key: applying compares
+    # it with the register as it is, and refuses when they differ).
+    performer_id: Mapped[int | None] = mapped_column(Integer)
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+__all__ = [
+    "IMPORT_FORMATS",
+    "IMPORT_STATUSES",
+    "REGISTER_ACTIONS",
+    "ImportPreview",
+    "RegisterImport",
+    "RegisterImportEntry",
+    "SceneImport",
+]

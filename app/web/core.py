@@ -57,6 +57,36 @@ SECURITY_HEADERS = {
 }
 
 
+@dataclass(frozen=True)
+class Pager:
+    """Links to the pages of a long list: the first, the last and those around this one
+    (``None`` stands for the pages left out between)."""
+
+    page: int
+    pages: int
+    prev: str | None
+    next: str | None
+    links: list[tuple[int, str] | None]
+
+
+def page_links(page: int, pages: int, href: str, around: int = 2) -> Pager:
+    """``href`` followed by a page's number is that page's address."""
+    page = min(max(1, page), pages)
+    wanted = {1, pages, *range(page - around, page + around + 1)}
+    links: list[tuple[int, str] | None] = []
+    for n in sorted(n for n in wanted if 1 <= n <= pages):
+        if links and links[-1] is not None and links[-1][0] < n - 1:
+            links.append(None)
+        links.append((n, f"{href}{n}"))
+    return Pager(
+        page,
+        pages,
+        f"{href}{page - 1}" if page > 1 else None,
+        f"{href}{page + 1}" if page < pages else None,
+        links,
+    )
+
+
 class SignInRequired(Exception):
     """The page needs a signed-in user: answered by a redirect to the sign-in page."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
@@ -37,7 +37,8 @@ from app.errors import DomainError, unique_clash
 from app.extras import register_import, service
 from app.extras import run as runs
 from app.extras.board import day_board
-from app.extras.router import preview_register_upload, register_import_out
+from app.extras.register_import import entry_out
+from app.extras.router import preview_register_upload
 from app.extras.schemas import (
     Attendance,
     PerformerCreate,
@@ -46,10 +47,12 @@ from app.extras.schemas import (
     RequestUpdate,
 )
 from app.imports.messages import render as render_problem
-from app.models import Base, ExtrasRequest, FilmSet
+from app.imports.service import preview_out
+from app.models import REGISTER_ACTIONS, Base, ExtrasRequest, FilmSet
+from app.pagination import PageParams, page_of
 from app.schemas import IsoDate, PathId
 from app.timeutil import today_local
-from app.web.core import Page, PageContext, WebRoute, kept_form, safe_next
+from app.web.core import Page, PageContext, WebRoute, kept_form, page_links, safe_next
 from app.web.i18n import MESSAGES
 from app.web.pages import BaseRef
 
@@ -327,7 +330,10 @@ def create_link(page: Page, session: SessionDep, performer_id: int, csrf: Csrf) 
 
 def _import_limits() -> dict[str, object]:
     settings = get_settings()
-    return {"mb": settings.max_import_bytes // 1_000_000, "rows": f"{settings.max_import_rows:,}"}
+    return {
+        "mb": settings.max_register_import_bytes // 1_000_000,
+        "rows": f"{settings.max_register_import_rows:,}",
+    }
 
 
 def _in_words(page: PageContext, exc: DomainError) -> str:
@@ -336,7 +342,7 @@ def _in_words(page: PageContext, exc: DomainError) -> str:
     code = exc.extra.get("code")
     for key in (f"extras.import.refused.{code}", f"import.refused.{code}"):
         if key in MESSAGES:
-            return page.t(key)
+            return page.t(key, **_import_limits())
     return exc.detail
 
 
@@ -356,13 +362,52 @@ def register_upload(
     return page.redirect(f"/ui/extras/performers/imports/{found.id}")
 
 
+# A preview page lists this many rows, or problems, at a time.
+PREVIEW_PAGE = 200
+ShownRows = Literal["all", "create", "update", "unchanged", "problems"]
+
+
 @router.get("/ui/extras/performers/imports/{import_id}")
-def register_preview(page: Page, session: SessionDep, now: NowDep, import_id: int) -> Response:
+def register_preview(
+    page: Page,
+    session: SessionDep,
+    now: NowDep,
+    import_id: int,
+    show: Annotated[ShownRows | None, Query()] = None,
+    p: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """The counts, then the file's problems or its rows (all, or those of one action) a page
+    at a time; the problems first when there are any."""
     found = register_import_of(session, page.require_user(), import_id)
+    preview = preview_out(found, now)
+    counts = found.preview.get("counts", {})
+    errors = preview["errors"]
+    shown = show or ("problems" if errors else "all")
+    if shown == "problems":
+        total = len(errors)
+    else:
+        total = sum(counts.get(a, 0) for a in REGISTER_ACTIONS if shown in ("all", a))
+    pages = max(1, -(-total // PREVIEW_PAGE))
+    p = min(p, pages)
+    offset = (p - 1) * PREVIEW_PAGE
+    rows: list[dict[str, Any]] = []
+    problems = errors[offset : offset + PREVIEW_PAGE] if shown == "problems" else []
+    if shown != "problems":
+        stmt = register_import.entries_stmt(found, None if shown == "all" else shown)
+        window = PageParams(limit=PREVIEW_PAGE, offset=offset)
+        rows = page_of(session, stmt, window, entry_out).items
+    here = f"/ui/extras/performers/imports/{found.id}"
     return page.render(
         "extras_register_import.html",
-        preview=register_import_out(found, now),
-        problem=lambda p: render_problem(p, page.lang, "row"),
+        preview=preview,
+        counts=counts,
+        shown=shown,
+        rows=rows,
+        problems=problems,
+        listed=(offset + 1, min(offset + PREVIEW_PAGE, total), total),
+        pager=page_links(p, pages, f"{here}?{urlencode({'show': shown})}&p="),
+        here=here,
+        problem=lambda said: render_problem(said, page.lang, "row"),
         limits=_import_limits(),
     )
 

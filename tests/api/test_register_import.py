@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.db import transaction
 from app.models import RegisterImport, utcnow
@@ -62,7 +62,7 @@ def register(client: TestClient, key: str) -> dict[str, dict[str, Any]]:
 
 
 def by_card(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["card_no"]: row for row in body["rows"]}
+    return {row["card_no"]: row for row in body["rows"]["items"]}
 
 
 def _register_one(client: TestClient, key: str, **kw: Any) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def test_an_excel_register_with_chinese_headers_previews_then_applies(
     assert (body["status"], body["format"], body["can_apply"]) == ("previewed", "xlsx", True)
     assert body["counts"] == {"create": 2, "update": 1, "unchanged": 0, "error_rows": 0}
     rows = by_card(body)
-    assert [r["at"] for r in body["rows"]] == [3, 4, 5]  # the sheet's rows, title included
+    assert [r["at"] for r in body["rows"]["items"]] == [3, 4, 5]  # the sheet's rows, title too
     assert rows["HD-00001"]["action"] == "update"
     assert rows["HD-00001"]["performer_id"] == known["id"]
     assert rows["HD-00001"]["changes"] == ["birth_year", "height_cm", "phone", "category"]
@@ -93,7 +93,8 @@ def test_an_excel_register_with_chinese_headers_previews_then_applies(
     assert [w["params"]["value"] for w in body["warnings"]] == ["备注"]
     # The preview changed nobody: only the preview itself is kept.
     after = snapshot(engine)
-    assert {t for t, found in after.items() if found != before[t]} == {"register_imports"}
+    changed = {t for t, found in after.items() if found != before[t]}
+    assert changed == {"register_imports", "register_import_rows"}
 
     done = apply(client, office, body["id"])
     assert done.status_code == 200, done.text
@@ -214,7 +215,7 @@ def test_apply_is_once_and_refused_when_the_register_changed(
     data = csv_text([HEADER_EN, ["B2", "F", "HD-00002", "", "", "", ""],
                      ["C", "M", "HD-00003", "", "", "", ""]]).encode()  # fmt: skip
     second = preview(client, office, data, "r.csv")
-    assert [r["action"] for r in second["rows"]] == ["update", "create"]
+    assert [r["action"] for r in second["rows"]["items"]] == ["update", "create"]
     _register_one(client, office, name="C", card_no="HD-00003")
     before = snapshot(engine)
     refused = assert_problem(apply(client, office, second["id"]), 409)
@@ -234,6 +235,35 @@ def test_apply_is_once_and_refused_when_the_register_changed(
     assert (
         "upload the file again" in assert_problem(apply(client, office, third["id"]), 409)["detail"]
     )
+
+
+def test_a_card_registered_under_the_apply_refuses_it_whole(
+    client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The apply locks the performers the register has; a new card number of the file that
+    someone registers after that lock (a concurrent writer can on PostgreSQL) meets the
+    register's unique rule when the new performers are inserted: 409, and nothing changes."""
+    from app.extras import register_import
+    from app.models import Performer
+
+    office = _office()
+    data = csv_text([HEADER_EN, ["A", "M", "HD-00001", "", "", "", ""],
+                     ["B", "F", "HD-00002", "", "", "", ""]]).encode()  # fmt: skip
+    body = preview(client, office, data, "r.csv")
+    looked_up = register_import._registered
+
+    def registered_meanwhile(session: Any, cards: Any, lock: bool = False) -> Any:
+        found = looked_up(session, cards, lock)
+        if lock:  # in the transaction itself: SQLite lets no other writer in
+            session.add(Performer(name="B", gender="f", card_no="HD-00002"))
+            session.flush()
+        return found
+
+    monkeypatch.setattr(register_import, "_registered", registered_meanwhile)
+    before = snapshot(engine)
+    refused = assert_problem(apply(client, office, body["id"]), 409)
+    assert refused["code"] == "changed" and "registered meanwhile" in refused["detail"]
+    assert snapshot(engine) == before
 
 
 def test_only_the_office_imports_and_only_its_uploader_applies(
@@ -287,6 +317,91 @@ def test_a_file_that_cannot_be_read_is_refused_whole(
     assert snapshot(engine) == before
 
 
+def long_register(n: int, bad_every: int = 0) -> list[list[object]]:
+    """A register sheet of ``n`` performers as the office keeps it (a title row, Chinese
+    headers); with ``bad_every``, every such row has a gender nobody can read."""
+    rows: list[list[object]] = [["横店群演名册"], ["姓名", "性别", "出生年份", "演员证号", "类别"]]
+    for i in range(1, n + 1):
+        gender = "x" if bad_every and i % bad_every == 0 else "男女"[i % 2]
+        rows.append([f"演员{i}", gender, 1970 + i % 30, f"HD-{i:05d}", "普通"])
+    return rows
+
+
+def test_defaults_give_the_register_its_own_limits() -> None:
+    """The register imports 20,000 performers a file; a crew's breakdown keeps 2,000 scenes."""
+    from app.config import Settings
+
+    defaults = Settings()
+    assert (defaults.max_register_import_rows, defaults.max_register_import_bytes) == (
+        20_000,
+        20_000_000,
+    )
+    assert (defaults.max_import_rows, defaults.max_import_bytes) == (2000, 5_000_000)
+
+
+def test_a_register_past_the_old_limit_previews_in_pages_and_applies(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    """2,500 performers (a scene import's 2,000 is no limit here): the preview's counts and
+    can_apply are the whole file's, its rows come a page at a time; applying does it all."""
+    office = _office()
+    for n in (1, 2, 3, 4):  # two to update (another birth year), two unchanged
+        _register_one(client, office, name=f"演员{n}", gender="mf"[n % 2], card_no=f"HD-{n:05d}",
+                      phone="", birth_year=1970 + n % 30 + (1 if n <= 2 else 0))  # fmt: skip
+    body = preview(client, office, xlsx(long_register(2500)), "名册.xlsx")
+    assert body["can_apply"] and body["errors"] == []
+    assert body["counts"] == {"create": 2496, "update": 2, "unchanged": 2, "error_rows": 0}
+    first = body["rows"]
+    assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (
+        2500,
+        50,
+        0,
+        50,
+    )
+    url = f"/performer-imports/{body['id']}"
+    last = client.get(f"{url}?limit=200&offset=2400", headers=auth(office)).json()
+    assert last["counts"] == body["counts"] and last["can_apply"]
+    assert [r["at"] for r in last["rows"]["items"]] == list(range(2403, 2503))
+    assert last["rows"]["items"][-1]["card_no"] == "HD-02500"
+    updates = client.get(f"{url}?action=update", headers=auth(office)).json()["rows"]
+    assert updates["total"] == 2 and [r["card_no"] for r in updates["items"]] == [
+        "HD-00001",
+        "HD-00002",
+    ]
+    assert updates["items"][0]["before"] == {"birth_year": 1972}
+    assert_problem(client.get(f"{url}?limit=201", headers=auth(office)), 422)
+
+    done = apply(client, office, body["id"])
+    assert done.status_code == 200, done.text
+    result = done.json()
+    assert len(result["created"]) == 2496 and len(set(result["created"])) == 2496
+    assert len(result["updated"]) == 2 and result["counts"] == body["counts"]
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT COUNT(*), COUNT(DISTINCT card_no), MIN(birth_year) FROM performers")
+        ).one()
+        last_one = conn.execute(
+            text("SELECT id, name, gender, birth_year FROM performers WHERE card_no = 'HD-02500'")
+        ).one()
+    assert tuple(found) == (2500, 2500, 1970)
+    assert tuple(last_one)[1:] == ("演员2500", "m", 1970 + 2500 % 30)
+    assert last_one[0] == result["created"][-1]  # ids in the sheet's order
+
+
+def test_a_bad_row_anywhere_in_a_long_register_applies_nothing(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    office = _office()
+    rows = long_register(2500)
+    rows[2400][1] = "?"  # one unreadable gender near the end
+    body = preview(client, office, csv_text(rows).encode(), "名册.csv")
+    assert not body["can_apply"] and body["counts"]["error_rows"] == 1
+    assert [(e["at"], e["code"]) for e in body["errors"]] == [(2401, "bad_gender")]
+    before = snapshot(engine)
+    assert_problem(apply(client, office, body["id"]), 409)
+    assert snapshot(engine) == before
+
+
 def test_limits_of_size_and_rows(
     client: TestClient, world: World, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -295,19 +410,65 @@ def test_limits_of_size_and_rows(
     office = _office()
     rows = [HEADER_EN] + [[f"P{i}", "F", f"HD-{i:05d}", "", "", "", ""] for i in range(1, 13)]
     data = csv_text(rows).encode()
-    monkeypatch.setattr(get_settings(), "max_import_rows", 10)
+    # The register's own limits hold, not a crew's breakdown's.
+    monkeypatch.setattr(get_settings(), "max_import_rows", 5)
+    monkeypatch.setattr(get_settings(), "max_import_bytes", 1024)
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 10)
     before = snapshot(engine)
     too_many = assert_problem(upload(client, office, data, "r.csv"), 422)
+    assert too_many["code"] == "too_many_rows"
     assert "more than 10 performers: import it in parts" in too_many["detail"]
-    monkeypatch.setattr(get_settings(), "max_import_rows", 2000)
-    # The import's own limit, not the general body limit, holds for the register's upload.
+    assert snapshot(engine) == before
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 100)
+    # Nor does the general body limit hold for the register's upload.
     monkeypatch.setattr(get_settings(), "max_body_bytes", 200)
     assert len(data) > 200 and upload(client, office, data, "r.csv").status_code == 201
+    big = csv_text(rows + [["x" * 100, "F", "HD-99999", "", "", "", ""]] * 30).encode()
+    assert 1024 < len(big) < 5000
+    monkeypatch.setattr(get_settings(), "max_register_import_bytes", 5000)
+    assert upload(client, office, big, "r.csv").status_code == 201
     before = snapshot(engine)
-    monkeypatch.setattr(get_settings(), "max_import_bytes", 1024)
-    big = csv_text(rows + [["x" * 100, "F", "HD-99999", "", "", "", ""]] * 10).encode()
-    assert_problem(upload(client, office, big, "r.csv"), 413)
+    monkeypatch.setattr(get_settings(), "max_register_import_bytes", 1024)
+    too_big = assert_problem(upload(client, office, big, "r.csv"), 413)
+    assert "larger than 1,024 bytes" in too_big["detail"]
     assert snapshot(engine) == before
+
+
+def test_only_the_register_upload_takes_a_register_sized_body(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body the size of a register passes on its upload routes (API and page), and is
+    refused (413) everywhere else, a crew's breakdown upload included."""
+    from app.config import get_settings
+    from app.main import body_limit
+
+    settings = get_settings()
+    monkeypatch.setattr(settings, "max_body_bytes", 10_000)
+    monkeypatch.setattr(settings, "max_import_bytes", 20_000)
+    monkeypatch.setattr(settings, "max_register_import_bytes", 200_000)
+    register_sized = 200_000
+    for path in ("/performer-imports", "/ui/extras/performers/imports"):
+        assert body_limit({"method": "POST", "path": path}) >= register_sized
+    for method, path in (
+        ("POST", "/crews/1/imports"),
+        ("POST", "/ui/crews/1/import"),
+        ("POST", "/performer-imports/1/apply"),
+        ("POST", "/performers"),
+        ("PUT", "/performer-imports"),
+    ):
+        assert body_limit({"method": method, "path": path}) < register_sized, path
+    office = _office()
+    rows = [HEADER_EN] + [[f"演员{i}", "F", f"HD-{i:05d}", "", "", "", ""] for i in range(4000)]
+    data = csv_text(rows).encode()
+    assert 100_000 < len(data) < register_sized
+    assert upload(client, office, data, "r.csv").status_code == 201
+    files = {"file": ("r.csv", data, "text/csv")}
+    crew = client.post(f"/crews/{world.crew1}/imports", files=files, headers=auth(world.coord1))
+    assert_problem(crew, 413)
+    performer = client.post(
+        "/performers", content=data, headers={**auth(office), "Content-Type": "application/json"}
+    )
+    assert_problem(performer, 413)
 
 
 def test_the_template_downloads_and_reads_back_clean(client: TestClient, world: World) -> None:
@@ -330,7 +491,7 @@ def test_an_admin_opens_an_office_users_preview_another_office_user_does_not(
         client, office, csv_text([HEADER_EN, ["A", "M", "HD-1", "", "", "", ""]]).encode(), "r.csv"
     )
     got = client.get(f"/performer-imports/{body['id']}", headers=auth(world.admin))
-    assert got.status_code == 200 and got.json()["rows"][0]["card_no"] == "HD-1"
+    assert got.status_code == 200 and got.json()["rows"]["items"][0]["card_no"] == "HD-1"
     with transaction() as s:
         _, spare = create_user(s, "office two", "extras_office", [])
     assert_problem(client.get(f"/performer-imports/{body['id']}", headers=auth(spare)), 404)

@@ -4,7 +4,9 @@ upload, preview, apply; problems and refusals said in the reader's language; who
 from __future__ import annotations
 
 import html
+import re
 
+import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from app.db import transaction
 from app.models import Performer, RegisterImport
 from tests.api.test_extras import _office
-from tests.api.test_register_import import REGISTER_ZH
+from tests.api.test_register_import import REGISTER_ZH, long_register
 from tests.factories import World
 from tests.imports.samples import csv_text, xlsx, zip_bomb
 from tests.web.test_pages import csrf_of, sign_in
@@ -97,6 +99,28 @@ def test_problems_and_refusals_in_the_readers_language(client: TestClient, world
         assert s.scalars(select(Performer.id)).all() == []
 
 
+def test_a_register_past_the_limit_is_refused_naming_the_limit(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_register_import_rows", 2)
+    sign_in(client, _office())
+    client.get("/ui/lang/en")
+    register = client.get("/ui/extras/performers")
+    assert "Up to 20 MB and 2 performers." in html.unescape(register.text)
+    r = send(client, csv_text(long_register(3)).encode(), "名册.csv", csrf_of(register))
+    assert r.headers["location"] == "/ui/extras/performers#import"
+    page = html.unescape(client.get(r.headers["location"]).text)
+    assert "more rows than one import takes (at most 2 performers)" in page
+    client.get("/ui/lang/zh")
+    r = send(client, csv_text(long_register(3)).encode(), "名册.csv", csrf_of(register))
+    page = html.unescape(client.get(r.headers["location"]).text)
+    assert "表格行数超过单次导入上限（最多 2 位演员）" in page
+    with transaction() as s:
+        assert s.scalars(select(RegisterImport.id)).all() == []
+
+
 def test_coordinators_and_other_office_users_cannot_import(
     client: TestClient, world: World
 ) -> None:
@@ -118,3 +142,58 @@ def test_coordinators_and_other_office_users_cannot_import(
     assert client.post(f"{preview_url}/apply", data={"csrf": csrf_of(board)}).status_code == 403
     with transaction() as s:
         assert s.scalars(select(Performer.id)).all() == []
+
+
+def _table(page: str, table_id: str) -> list[str]:
+    """The rows of one table of the page, each as its text."""
+    found = re.search(rf'<table[^>]*id="{table_id}".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert found is not None, table_id
+    return [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr.*?</tr>", found[1], re.S)]
+
+
+def test_a_long_register_shows_its_problems_and_rows_a_page_at_a_time(
+    client: TestClient, world: World
+) -> None:
+    """2,500 rows, every fifth unreadable: the counts are the file's, the problems come first
+    (200 a page, with their rows), then the rows by what they would do, 200 a page."""
+    sign_in(client, _office())
+    client.get("/ui/lang/en")
+    register = client.get("/ui/extras/performers")
+    assert "Up to 20 MB and 20,000 performers." in html.unescape(register.text)
+    rows = long_register(2500, bad_every=5)
+    r = send(client, csv_text(rows).encode(), "名册.csv", csrf_of(register))
+    url = r.headers["location"]
+    first = html.unescape(client.get(url).text)
+    assert (
+        "2000 performers to register · 0 performers to update · 0 performers unchanged · "
+        "500 rows with problems"
+    ) in first
+    assert "500 problems in 500 rows: fix them in the file" in first
+    problems = _table(first, "register-problems")
+    assert len(problems) == 200 and "register-rows" not in first
+    assert problems[0].split()[:2] == ["7", "性别"]  # performer 5, below the title and header
+    assert "Page 1 of 3" in first and "1–200 of 500" in first
+    for key, label in (("all", "All rows (2000)"), ("create", "To register (2000)"),
+                       ("update", "To update (0)"), ("problems", "Problems (500)")):  # fmt: skip
+        assert f'href="{url}?show={key}"' in first and label in first
+    assert f'href="{url}?show=problems&p=2"' in first and f'href="{url}?show=problems&p=3"' in first
+    last = html.unescape(client.get(f"{url}?show=problems&p=3").text)
+    assert len(_table(last, "register-problems")) == 100 and "401–500 of 500" in last
+    assert _table(last, "register-problems")[-1].split()[0] == "2502"
+
+    # The rows, 200 a page: ten pages of 2,000, the first, the last and those around shown.
+    fourth = html.unescape(client.get(f"{url}?show=all&p=4").text)
+    listed = _table(fourth, "register-rows")
+    assert len(listed) == 200 and "601–800 of 2000" in fourth and "Page 4 of 10" in fourth
+    assert listed[0].split()[:2] == ["753", "HD-00751"]  # after 600 good of the first 750
+    for p in (1, 2, 3, 5, 6, 10):
+        assert f'href="{url}?show=all&p={p}"' in fourth
+    assert "?show=all&p=8" not in fourth and "…" in fourth
+    assert "Nothing to list here." in html.unescape(client.get(f"{url}?show=update").text)
+    past = html.unescape(client.get(f"{url}?show=create&p=99").text)
+    assert "Page 10 of 10" in past and "1801–2000 of 2000" in past
+
+    client.get("/ui/lang/zh")
+    zh = html.unescape(client.get(url).text)
+    assert "文件中 500 行有问题，共 500 个问题" in zh and "第 1 / 3 页" in zh
+    assert "全部 (2000)" in zh and "问题 (500)" in zh
