@@ -166,12 +166,12 @@ def test_links_of_keys_already_revoked_are_revoked_by_the_upgrade(empty_url: str
         engine.dispose()
 
 
-def test_register_previews_keep_their_rows_through_0014(empty_url: str) -> None:
-    """0014: a register import previewed before the upgrade (rows in its JSON) lists the same
+def test_register_previews_keep_their_rows_through_0015(empty_url: str) -> None:
+    """0015: a register import previewed before the upgrade (rows in its JSON) lists the same
     rows from register_import_rows after it, and has them in its JSON again after a downgrade."""
     import sqlalchemy as sa
 
-    upgrade(empty_url, "0013")
+    upgrade(empty_url, "0014")
     imports = sa.table(
         "register_imports",
         *(sa.column(c) for c in ("id", "user_id", "status", "format", "filename")),
@@ -207,7 +207,7 @@ def test_register_previews_keep_their_rows_through_0014(empty_url: str) -> None:
             kept = conn.execute(sa.select(imports.c.preview)).scalar_one()
         assert [tuple(r) for r in moved] == [(2, "HD-1", "update", 7), (3, "HD-2", "create", None)]
         assert kept == {k: v for k, v in preview.items() if k != "rows"}
-        downgrade(empty_url, "0013")
+        downgrade(empty_url, "0014")
         with engine.connect() as conn:
             assert conn.execute(sa.select(imports.c.preview)).scalar_one() == preview
     finally:

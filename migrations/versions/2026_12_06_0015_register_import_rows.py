@@ -6,8 +6,8 @@ kept every performer row in the import's JSON, read whole for each look at the p
 would do), filtered by action and paged in SQL. Previews made before this revision have their
 rows moved into the table (and back on downgrade).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 20:00:00
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
