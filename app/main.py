@@ -78,7 +78,17 @@ class BodyLimit:
         limit = body_limit(scope)
         detail = f"Request bodies are limited to {limit} bytes."
         length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
+        if length is not None and not length.isdigit():
+            # A malformed length is a bad request, not a big one (RFC 9110 8.6).
+            response = problem(
+                400,
+                "Bad Content-Length",
+                "The Content-Length header must be a whole number of bytes.",
+                slug="bad-content-length",
+            )
+            await response(scope, receive, send)
+            return
+        if length is not None and int(length) > limit:
             response = problem(413, "Request body too large", detail, slug="payload-too-large")
             await response(scope, receive, send)
             return

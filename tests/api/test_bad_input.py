@@ -445,15 +445,21 @@ def test_oversized_and_negative_pages_are_422(api: Api) -> None:
         {"offset": "1.5"},
         {"limit": "99999999999999999999"},
     ]
+    # Paths first: naming some of them creates what they show (a register preview).
+    paths = {case.id: _path(case, api.ctx) for case in paged}
     before = snapshot(api.engine)
     for case in paged:
-        path = _path(case, api.ctx)
+        path = paths[case.id]
         extra = query_for(case)
         for page in bad_pages:
             problem = assert_problem(api.send("GET", path, params={**extra, **page}), 422)
             assert problem["errors"][0]["field"] in page, (case.id, page, problem)
         ok = api.send("GET", path, params={**extra, "limit": MAX_PAGE, "offset": 0})
-        assert ok.status_code == 200 and ok.json()["limit"] == MAX_PAGE, (case.id, ok.text)
+        assert ok.status_code == 200, (case.id, ok.text)
+        body = ok.json()
+        # A list is the page itself; a register import's preview pages its rows.
+        page = body if "limit" in body else body["rows"]
+        assert page["limit"] == MAX_PAGE, (case.id, ok.text)
     assert snapshot(api.engine) == before
 
 
@@ -651,10 +657,11 @@ def test_huge_bodies_are_413(api: Api) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert str(limit) in problem["detail"]
+    # A malformed length is a bad request, not a big one.
     api.refused(
         "POST",
         "/bookings",
-        413,
+        400,
         content=valid,
         key=ctx.w.coord1,
         headers={"Content-Type": "application/json", "Content-Length": "abc"},
