@@ -289,8 +289,11 @@ class _Run:
             left = max(0.0, end - self.clock.elapsed())
             # A few restarts of the constructive heuristic, then CP-SAT: a crew re-solved
             # over its whole window with the others' days fixed gains more a second than
-            # further restarts once the first few have run (large v1 seeds 1 and 3: 0.5-1 %).
-            self._restarts(crews, self.clock.elapsed() + left * 0.3)
+            # further restarts once the first few have run (large v1 seeds 1 and 3: 0.5-1 %)
+            # -- unless a crew's model is too big to build quickly (one crew of hundreds
+            # of scenes), where the restarts keep most of the time.
+            quick = max(self._size(c) for c in crews) <= _BUILD_RATE
+            self._restarts(crews, self.clock.elapsed() + left * (0.3 if quick else 0.8))
             self._polish(crews, end)
 
     def _size(self, crew_id: str) -> int:
@@ -487,6 +490,9 @@ class _Run:
             for c in crews
             if len(self.plan_of[c]) < len(self.index.scenes_by_crew.get(c, ()))
             and self.cost_of[c] - self.bound_of[c] >= penalty
+            # A model that takes seconds to build (one crew of hundreds of scenes) would
+            # only spend the restarts' time: its scope alone is costly to compute.
+            and self._size(c) <= _BUILD_RATE
         ]
         todo.sort(key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
         for i, crew_id in enumerate(todo):
