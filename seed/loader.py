@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.crews.service import apply_scene_fields
+from app.extras.schemas import PayRuleIn, PerformerCreate
 from app.models import (
     Base,
     Blackout,
@@ -28,6 +29,8 @@ from app.models import (
     CastUnavailable,
     Crew,
     FilmSet,
+    PayRule,
+    Performer,
     Scene,
     SetTag,
     Travel,
@@ -183,6 +186,8 @@ def load(session: Session, path: Path = SEED_FILE, now: datetime | None = None) 
             )
         report.count("bookings")
 
+    _load_extras_pool(session, data, bases, report)
+
     names = set(session.scalars(select(User.name)))
     for row in data["users"]:
         if row["name"] in names:
@@ -263,4 +268,26 @@ def _load_cast_and_scenes(
     for scene, after in pending_after:
         if after:
             apply_scene_fields(session, scene, {"after": [scenes[n].id for n in after]})
+    session.flush()
+
+
+def _load_extras_pool(
+    session: Session, data: dict[str, Any], bases: dict[str, Base], report: SeedReport
+) -> None:
+    """The extras office's register and every base's pay rules (the guild's, by category),
+    so the board, a crew's request and a pay sheet can be tried at once."""
+    cards = set(session.scalars(select(Performer.card_no)))
+    for row in data.get("performers", []):
+        if row["card_no"] not in cards:
+            session.add(Performer(**PerformerCreate.model_validate(row).model_dump()))
+            cards.add(row["card_no"])
+            report.count("performers")
+    ruled = {(r.base_id, r.category) for r in session.scalars(select(PayRule))}
+    for base in bases.values():
+        for row in data.get("pay_rules", []):
+            if (base.id, row["category"]) in ruled:
+                continue
+            rule = PayRuleIn.model_validate({k: v for k, v in row.items() if k != "category"})
+            session.add(PayRule(base_id=base.id, category=row["category"], **rule.model_dump()))
+            report.count("pay rules")
     session.flush()
