@@ -292,9 +292,14 @@ class _Run:
             # further restarts once the first few have run (large v1 seeds 1 and 3: 0.5-1 %)
             # -- unless a crew's model is too big to build quickly (one crew of hundreds
             # of scenes), where the restarts keep most of the time.
-            quick = max(self._size(c) for c in crews) <= _BUILD_RATE
+            quick = all(self._builds_quickly(c) for c in crews)
             self._restarts(crews, self.clock.elapsed() + left * (0.3 if quick else 0.8))
             self._polish(crews, end)
+
+    def _builds_quickly(self, crew_id: str) -> bool:
+        """The crew's whole-window model builds in about a second: not so for one crew of
+        hundreds of scenes, whose scope alone is costly to compute."""
+        return self._size(crew_id) <= _BUILD_RATE
 
     def _size(self, crew_id: str) -> int:
         """Start variables of a crew's model, at most: its scenes times its dates."""
@@ -490,9 +495,8 @@ class _Run:
             for c in crews
             if len(self.plan_of[c]) < len(self.index.scenes_by_crew.get(c, ()))
             and self.cost_of[c] - self.bound_of[c] >= penalty
-            # A model that takes seconds to build (one crew of hundreds of scenes) would
-            # only spend the restarts' time: its scope alone is costly to compute.
-            and self._size(c) <= _BUILD_RATE
+            # A model that takes seconds to build would only spend the restarts' time.
+            and self._builds_quickly(c)
         ]
         todo.sort(key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
         for i, crew_id in enumerate(todo):
