@@ -301,9 +301,7 @@ def _place_all(
     problem: Problem, scope: CrewScope, days: Sequence[_Day], order: Sequence[int]
 ) -> list[list[Assignment]]:
     """Lay the ordered days on the calendar from a few start dates."""
-    earliest = min(min(scope.starts[s.id]) for d in days for s in d.scenes)
-    latest_start = scope.last_day - sum(d.days for d in days) + 1
-    candidates = sorted({earliest, *range(earliest, max(earliest, latest_start) + 1, 3)})[:6]
+    candidates = _start_dates(problem, scope, days)
     start_sets = {s.id: frozenset(scope.starts[s.id]) for d in days for s in d.scenes}
     plans = []
     for start in candidates:
@@ -311,6 +309,33 @@ def _place_all(
         if plan is not None:
             plans.append(plan)
     return plans
+
+
+def _start_dates(problem: Problem, scope: CrewScope, days: Sequence[_Day]) -> list[int]:
+    """Dates to lay the days out from: spread over every start that could still fit them
+    all, and the edges of the crew's own booked stretches.
+
+    On a date the crew booked itself it shoots at that set or not at all (rule 9), so a
+    stretch of own days at a set few scenes fit is a wall in its calendar: the days go
+    before it, after it, or across it at the price of its idle dates. Starting only
+    near the window's start (as the first-fit layout did) never tried "after".
+    """
+    earliest = min(min(scope.starts[s.id]) for d in days for s in d.scenes)
+    latest_start = max(earliest, scope.last_day - sum(d.days for d in days) + 1)
+    steps = 7
+    spread = {earliest + (latest_start - earliest) * k // steps for k in range(steps + 1)}
+    spread.update(range(earliest, min(latest_start, earliest + 6) + 1, 3))
+    own = sorted(
+        d
+        for (crew_id, d) in problem.index.own_fixed
+        if crew_id == scope.crew_id and earliest <= d <= scope.last_day
+    )
+    for i, d in enumerate(own):
+        if i == 0 or own[i - 1] != d - 1:
+            spread.add(d)  # a stretch's first date: to use the sets booked
+        if i == len(own) - 1 or own[i + 1] != d + 1:
+            spread.add(d + 1)  # and the date after it: to start beyond the wall
+    return sorted(d for d in spread if earliest <= d <= latest_start)
 
 
 def _place(

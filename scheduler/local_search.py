@@ -60,6 +60,7 @@ def improve_plan(
             _gap_shifts(problem, current),
             state.swaps(deadline),
             state.day_swaps(scope, deadline),
+            state.day_moves(scope, deadline),
         )
         for neighbours in neighbourhoods:
             for candidate, known_valid in neighbours:
@@ -211,6 +212,41 @@ class _DayState:
                 swapped = {id(a): Assignment(a.scene, a.location, two) for a in day1}
                 swapped.update({id(a): Assignment(a.scene, a.location, one) for a in day2})
                 yield [swapped.get(id(x), x) for x in self.plan], False
+
+    def day_moves(
+        self, scope: CrewScope, deadline: float
+    ) -> Iterator[tuple[list[Assignment], bool]]:
+        """Plans with one shooting date of single-day scenes moved whole to a date the crew
+        does not shoot, at its set or else the cheapest set free then that fits them all
+        (to be checked: travel, continuity and turnaround may break).
+
+        Moves and swaps only use dates already shot; this one lets a costly actor's days
+        come together across an idle stretch (a crew's own booked days elsewhere, say).
+        """
+        index = self.problem.index
+        by_date: dict[int, list[Assignment]] = {}
+        for a in self.singles:
+            by_date.setdefault(a.date.toordinal(), []).append(a)
+        start_sets, fits = self.limits.start_sets, self.limits.fits
+        for d1 in sorted(d for d in by_date if d not in self.exclusive):
+            if time.monotonic() > deadline:
+                return
+            day = by_date[d1]
+            sets = set.intersection(*(fits[a.scene] for a in day))
+            sets.add(self.location_on[d1])
+            ranked = sorted(
+                (loc for loc in sets if loc in scope.usable),
+                key=lambda loc: (loc != self.location_on[d1], index.location[loc].day_rate, loc),
+            )
+            for d2 in scope.days:
+                if d2 in self.location_on or not all(d2 in start_sets[a.scene] for a in day):
+                    continue
+                loc = next((x for x in ranked if d2 in scope.usable[x]), None)
+                if loc is None:
+                    continue
+                when = date.fromordinal(d2)
+                moved = {id(a): Assignment(a.scene, loc, when) for a in day}
+                yield [moved.get(id(x), x) for x in self.plan], False
 
     def _order_ok(self, scene_id: str, d: int, ignore: str | None = None) -> bool:
         index = self.problem.index

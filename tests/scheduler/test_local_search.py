@@ -13,6 +13,7 @@ from scheduler.domain import Assignment
 from scheduler.io import parse_problem, plan_to_dict
 from scheduler.local_search import improve_plan
 from scheduler.scope import crew_scope
+from tests.scheduler.builders import march
 
 
 def _scene(sid: str, tag: str, cast: list[str]) -> dict[str, Any]:
@@ -69,4 +70,31 @@ def test_two_shooting_days_trade_places_with_their_sets() -> None:
     # Y's day traded places whole with one of A's days: A works two days in a row.
     assert abs(where["X"][1] - where["Z"][1]) == 1 and where["Y"][0] == "L2"
     assert cost(better) == cost(start) - 50_000 - 1000
+    assert check_plan(raw, plan_to_dict(make_plan(problem, better))).valid
+
+
+def test_a_shooting_day_moves_whole_into_an_idle_date_between_pinned_days() -> None:
+    raw = _problem()
+    raw["scenes"] = [
+        _scene("X", "one", ["A"]),
+        {**_scene("Y", "two", []), "earliest": march(2), "latest": march(2)},
+        _scene("Z", "one", ["A"]),
+        {**_scene("V", "two", []), "earliest": march(5), "latest": march(5)},
+    ]
+    problem = parse_problem(raw)
+    # A works the 1st and the 4th; Y and V are pinned on the 2nd and 5th, the 3rd idle.
+    # No scene fits beside another (400 + 400 > 600 minutes) and closing the gap would
+    # shift a pinned day: only moving X's day into the 3rd brings A's days together.
+    start = [
+        Assignment("X", "L1", date(2027, 3, 1)),
+        Assignment("Y", "L2", date(2027, 3, 2)),
+        Assignment("Z", "L1", date(2027, 3, 4)),
+        Assignment("V", "L2", date(2027, 3, 5)),
+    ]
+    cost = partial(crew_cost, problem, "C")
+    better = improve_plan(problem, crew_scope(problem, "C"), start, cost, time.monotonic() + 10)
+    days = {a.scene: a.date.day for a in better}
+    assert days == {"X": 3, "Y": 2, "Z": 4, "V": 5}
+    # Two days of A, a day of the crew and a move (L1 L2 L1 L2 became L2 L1 L1 L2).
+    assert cost(better) == cost(start) - 2 * 50_000 - 100 - 1000
     assert check_plan(raw, plan_to_dict(make_plan(problem, better))).valid
