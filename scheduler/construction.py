@@ -53,10 +53,12 @@ def crew_heuristic_plans(
     tries: int = 3,
     *,
     plain_first: bool = True,
+    packing: Sequence[Sequence[str]] | None = None,
 ) -> list[list[Assignment]]:
     """Candidate valid plans for the crew of ``scope`` (best effort, never invalid).
 
-    The first try packs days by the cast's day costs as they are; the others
+    The first try packs days by the cast's day costs as they are (or takes
+    ``packing``, the single-day scenes grouped into days, when given); the others
     (and all of them when ``plain_first`` is false) perturb those costs and
     break ties at random, so repeated calls explore different packings.
     """
@@ -69,8 +71,11 @@ def crew_heuristic_plans(
     for attempt in range(tries):
         if attempt and time.monotonic() > deadline:
             break
-        noisy = attempt > 0 or not plain_first
-        days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=noisy)
+        if attempt == 0 and packing is not None:
+            days = _days_of(problem, scope, scenes, packing)
+        else:
+            noisy = attempt > 0 or not plain_first
+            days = _pack(problem, scope, scenes, crew.max_minutes_per_day, rng, shuffle=noisy)
         order = _order(problem, days, deadline)
         sequences = [order, order[::-1]]
         if any(d.night for d in days) and any(not d.night for d in days):
@@ -87,6 +92,46 @@ def crew_heuristic_plans(
         for sequence in sequences:
             plans += _place_all(problem, scope, days, sequence)
     return plans
+
+
+def first_fit_packing(problem: Problem, scope: CrewScope) -> list[list[str]]:
+    """The first-fit packer's days of single-day scenes (the packing model's start)."""
+    index = problem.index
+    crew = index.crew[scope.crew_id]
+    scenes = [s for s in index.scenes_by_crew.get(scope.crew_id, ()) if scope.starts[s.id]]
+    days = _pack(problem, scope, scenes, crew.max_minutes_per_day, random.Random(0), shuffle=False)
+    return [[s.id for s in d.scenes] for d in days if d.days == 1]
+
+
+def _days_of(
+    problem: Problem, scope: CrewScope, scenes: Sequence[Scene], packing: Sequence[Sequence[str]]
+) -> list[_Day]:
+    """Days from a given packing of single-day scenes; multi-day scenes and any scene the
+    packing left out get days of their own."""
+    index = problem.index
+    placeable = {s.id: s for s in scenes}
+    days: list[_Day] = []
+    packed: set[str] = set()
+    for group in packing:
+        members = [placeable[x] for x in group if x in placeable and index.scene_days[x] == 1]
+        if not members:
+            continue
+        sets = set.intersection(*(set(scope.fits[s.id]) for s in members))
+        if not sets:
+            members, sets = members[:1], set(scope.fits[members[0].id])
+        day = _Day([], sets, 0)
+        for s in members:
+            day.scenes.append(s)
+            day.minutes += s.minutes
+            day.cast |= set(s.cast)
+            packed.add(s.id)
+        days.append(day)
+    for s in scenes:
+        if s.id not in packed:
+            k = index.scene_days[s.id]
+            days.append(_Day([s], set(scope.fits[s.id]), s.minutes, k, set(s.cast)))
+    _break_cycles(days)
+    return days
 
 
 def _pack(

@@ -11,6 +11,9 @@ crews), so the solve is decomposed:
    - one crew shooting whole-day scenes back to back at one cheapest set is
      the talent-scheduling problem: solved exactly by :mod:`scheduler.sequencing`;
    - a small group is one CP-SAT model of all its crews (the bound is CP-SAT's);
+   - every crew's scenes are grouped into shooting days by CP-SAT
+     (:mod:`scheduler.packing`: few days, each cast member on few of them), and the
+     constructive heuristic lays those days out again;
    - a large group runs large-neighbourhood search: each crew is re-optimised
      with CP-SAT while every other crew's location-days stay fixed, then a
      few crews that compete for sets together; improvements are kept. One
@@ -23,9 +26,9 @@ crews), so the solve is decomposed:
 This module is the driver (the incumbent, the clock, the time shared out);
 the parts, by role: :mod:`scheduler.groups` (independent groups),
 :mod:`scheduler.scope` (what a crew may use), :mod:`scheduler.bounds`,
-:mod:`scheduler.crew_model` (CP-SAT), :mod:`scheduler.construction` and
-:mod:`scheduler.local_search` (the heuristics), :mod:`scheduler.sequencing`
-(talent scheduling) and :mod:`scheduler.repair` (a hint made valid).
+:mod:`scheduler.crew_model` (CP-SAT), :mod:`scheduler.packing` (days by CP-SAT),
+:mod:`scheduler.construction` and :mod:`scheduler.local_search` (the heuristics),
+:mod:`scheduler.sequencing` (talent scheduling) and :mod:`scheduler.repair` (a hint made valid).
 
 Sub-problems are built by pure functions of (problem, other crews' occupied
 location-days) in :mod:`scheduler.scope`, so a distributed engine could
@@ -54,12 +57,13 @@ from typing import TYPE_CHECKING
 
 from scheduler.bounds import separable_bound
 from scheduler.catalogue import all_violations
-from scheduler.construction import crew_heuristic_plans
+from scheduler.construction import crew_heuristic_plans, first_fit_packing
 from scheduler.cost import crew_cost, make_plan
 from scheduler.domain import Assignment, Plan, PlanStatus, Problem
 from scheduler.greedy import greedy_plan
 from scheduler.groups import independent_groups
 from scheduler.local_search import improve_plan
+from scheduler.packing import PackingBudget, pack_days
 from scheduler.parallel import solve_in_processes, split_for_processes
 from scheduler.repair import repair_plan
 from scheduler.scope import CrewScope, crew_scope
@@ -208,6 +212,8 @@ class _Run:
         self.group_bound: dict[int, int] = {}
         self.group_crews: dict[int, tuple[str, ...]] = {}
         self.holder: dict[tuple[str, int], str] = {}
+        # Per crew, its single-day scenes grouped into days by the packing model.
+        self.packing_of: dict[str, tuple[tuple[str, ...], ...]] = {}
         self.phase = "start"
         self.baseline = options.baseline if options.baseline is not None else greedy_plan(problem)
 
@@ -278,6 +284,8 @@ class _Run:
         self._construct(crews, end)
         left = max(0.0, end - self.clock.elapsed())
         if small:
+            self._repack(crews, self.clock.elapsed() + left * 0.1)
+            left = max(0.0, end - self.clock.elapsed())
             self._restarts(crews, self.clock.elapsed() + left * 0.15)
             left = max(0.0, end - self.clock.elapsed())
             self._polish(crews, self.clock.elapsed() + left * 0.25)
@@ -286,6 +294,8 @@ class _Run:
             self._joint(gi, crews, max(0.0, end - self.clock.elapsed()))
         else:
             self._place_left_out(crews, self.clock.elapsed() + left * 0.3)
+            left = max(0.0, end - self.clock.elapsed())
+            self._repack(crews, self.clock.elapsed() + left * 0.35)
             left = max(0.0, end - self.clock.elapsed())
             # A few restarts of the constructive heuristic, then CP-SAT: a crew re-solved
             # over its whole window with the others' days fixed gains more a second than
@@ -461,7 +471,12 @@ class _Run:
             best: list[Assignment] | None = None
             best_cost = self.cost_of[crew_id]
             for plan in crew_heuristic_plans(
-                self.problem, scope, self.rng, deadline, plain_first=plain
+                self.problem,
+                scope,
+                self.rng,
+                deadline,
+                plain_first=plain,
+                packing=self.packing_of.get(crew_id),
             ):
                 cost = crew_cost(self.problem, crew_id, plan)
                 if cost < best_cost:
@@ -480,6 +495,36 @@ class _Run:
             if best_cost < self.cost_of[crew_id] and self._valid_with_others(crew_id, best):
                 self._replace(crew_id, best, best_cost)
         self._report("construct")
+
+    def _repack(self, crews: list[str], end: float) -> None:
+        """Group each crew's scenes into days by CP-SAT (:mod:`scheduler.packing`), then
+        build its plan again from those days; later restarts start from them too.
+
+        Largest gap first; each crew's packing gets at most half a second (most of what
+        the model gains comes in the first tenths).
+        """
+        order = sorted(crews, key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
+        order = [c for c in order if self.cost_of[c] > self.bound_of[c]]
+        for i, crew_id in enumerate(order):
+            if self._stopped() or self.clock.elapsed() >= end:
+                break
+            # Six tenths of the phase pack, the rest builds the plans from the packings.
+            slot = min(0.5, 0.6 * (end - self.clock.elapsed()) / (len(order) - i))
+            scope = crew_scope(self.problem, crew_id, self._blocked_for([crew_id]))
+            budget = PackingBudget(
+                seconds=max(0.01, min(slot, self.clock.remaining())),
+                workers=max(1, self.options.workers),
+                seed=self.options.seed if self.options.seed is not None else 0,
+                deterministic=self.deterministic,
+                wall=max(0.01, self.clock.limit - self.clock.wall()),
+            )
+            packing = pack_days(
+                self.problem, scope, first_fit_packing(self.problem, scope), budget, self.stop
+            )
+            if packing is not None:
+                self.clock.charge(packing.deterministic_time)
+                self.packing_of[crew_id] = packing.days
+        self._construct(crews, end)
 
     def _place_left_out(self, crews: list[str], end: float) -> None:
         """A CP-SAT solve over the whole window for each crew that leaves a scene out.
