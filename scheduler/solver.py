@@ -52,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -305,6 +306,7 @@ class _Run:
             quick = all(self._builds_quickly(c) for c in crews)
             self._restarts(crews, self.clock.elapsed() + left * (0.3 if quick else 0.8))
             self._polish(crews, end)
+        self._fill_left_out(crews, self.clock.deadline)
 
     def _builds_quickly(self, crew_id: str) -> bool:
         """The crew's whole-window model builds in about a second: not so for one crew of
@@ -317,6 +319,8 @@ class _Run:
 
     def _finish(self) -> Plan:
         problem = self.problem
+        # The reserve kept for the end is also the last chance to put a scene back.
+        self._fill_left_out(self.crew_ids, self.clock.started + self.options.time_limit - 0.1)
         assignments = [a for c in self.crew_ids for a in self.plan_of[c]]
         plan = make_plan(problem, assignments)
         if all_violations(problem, plan):
@@ -550,6 +554,42 @@ class _Run:
             slot = (end - self.clock.elapsed()) / (len(todo) - i)
             result = self._crew_solve([crew_id], slot, relaxed=False)
             if result is not None and self._accept(result.assignments):
+                self._report("place")
+
+    def _fill_left_out(self, crews: Sequence[str], deadline: float) -> None:
+        """Put back every left-out scene a slot is still free for, one at a time.
+
+        A scene left out costs the full penalty, more than any slot's cost; a crew's
+        plan can leave one out when the sets it needed were taken at the time it was
+        built and freed later. :func:`~scheduler.explain.explain` finds such a slot; the
+        plan is kept only if it still keeps every rule.
+        """
+        from scheduler.explain import SLOT_AVAILABLE, explain
+
+        todo = set(crews)
+        tried: set[str] = set()
+        while time.monotonic() < deadline and not self.stop.is_set():
+            if all(len(self.plan_of[c]) >= len(self.index.scenes_by_crew.get(c, ())) for c in todo):
+                return
+            assignments = [a for c in self.crew_ids for a in self.plan_of[c]]
+            slots = [
+                r
+                for r in explain(self.problem, make_plan(self.problem, assignments)).unscheduled
+                if r.code == SLOT_AVAILABLE and r.crew in todo and r.scene not in tried
+            ]
+            if not slots:
+                return
+            slot = slots[0]
+            tried.add(slot.scene)
+            assert slot.location is not None and slot.date is not None
+            added = Assignment(slot.scene, slot.location, date.fromisoformat(slot.date))
+            plan = [*self.plan_of[slot.crew], added]
+            cost = crew_cost(self.problem, slot.crew, plan)
+            # A penalty below the slot's cost (a problem may set it so) keeps the scene out.
+            if cost < self.cost_of[slot.crew] and not all_violations(
+                self.problem, make_plan(self.problem, [*assignments, added])
+            ):
+                self._replace(slot.crew, plan, cost)
                 self._report("place")
 
     def _polish(self, crews: list[str], end: float) -> None:

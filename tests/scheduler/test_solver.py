@@ -290,3 +290,27 @@ def test_a_crew_that_leaves_a_placeable_scene_out_gets_it_placed() -> None:
     assert run.cost_of[crew_id] < before - problem.unscheduled_penalty // 2
     plan = make_plan(problem, [a for c in run.crew_ids for a in run.plan_of[c]])
     assert not all_violations(problem, plan)
+
+
+@pytest.mark.parametrize(("penalty", "placed"), [(10_000_000, True), (0, False)])
+def test_a_scene_left_out_while_a_slot_is_free_is_put_back_at_the_end(
+    penalty: int, placed: bool
+) -> None:
+    """Whatever the phases did, a scene a slot is still free for is not left out at the
+    penalty; unless the penalty is below what the slot costs."""
+    raw = generate("small", 3, version=2)
+    raw["unscheduled_penalty"] = penalty
+    problem = parse_problem(raw)
+    start = greedy_plan(problem)
+    dropped = start.assignments[len(start.assignments) // 2]
+    crew_id = problem.index.scene[dropped.scene].crew
+    run = _Run(problem, SolveOptions(time_limit=10.0, workers=1), None, threading.Event())
+    run._set_incumbent([a for a in start.assignments if a is not dropped])
+    before = run.cost_of[crew_id]
+
+    run._fill_left_out(run.crew_ids, time.monotonic() + 5.0)
+
+    assert (dropped.scene in {a.scene for a in run.plan_of[crew_id]}) is placed
+    assert (run.cost_of[crew_id] < before) is placed
+    plan = make_plan(problem, [a for c in run.crew_ids for a in run.plan_of[c]])
+    assert not all_violations(problem, plan)
