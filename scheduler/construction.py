@@ -89,6 +89,8 @@ def crew_heuristic_plans(
             nights_last = _order_nights_last(problem, days, deadline)
             if nights_last is not None:
                 sequences.append(nights_last)
+            # And the cheapest of them counting the rest days, moved a day at a time.
+            sequences.append(_with_rests_refined(problem, scope.crew_id, days, sequences))
         for sequence in sequences:
             plans += _place_all(problem, scope, days, sequence)
     return plans
@@ -312,6 +314,73 @@ def _order_nights_last(problem: Problem, days: Sequence[_Day], deadline: float) 
         return None
     preds = [p | by_day if d.night else p for p, d in zip(preds, days, strict=True)]
     return _sequence(problem, days, preds, deadline)
+
+
+def _with_rests_refined(
+    problem: Problem,
+    crew_id: str,
+    days: Sequence[_Day],
+    orders: Sequence[Sequence[int]],
+    max_evaluations: int = 3_000,
+) -> list[int]:
+    """The cheapest of ``orders`` counting the rest day each turn from nights to days
+    costs (rule 10), improved by moving one day at a time to another place in the order.
+
+    The exact sequencer prices an order as if the days followed each other with no
+    gap; a night followed by a day scene puts an idle date between them, paid by the
+    crew and by every cast member on hold across it.
+    """
+    index = problem.index
+    crew_rate = index.crew[crew_id].day_cost
+    rate = {m.id: m.day_cost for m in index.cast_by_crew.get(crew_id, ())}
+    preds = _continuity(days)
+
+    def cost(order: Sequence[int]) -> int:
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        at = 0
+        after_night = False
+        for i in order:
+            day = days[i]
+            if after_night and day.by_day:
+                at += 1
+            for m in day.cast:
+                first.setdefault(m, at)
+                last[m] = at + day.days
+            at += day.days
+            after_night = day.night
+        return crew_rate * at + sum(rate.get(m, 0) * (last[m] - first[m]) for m in first)
+
+    def keeps_continuity(order: Sequence[int]) -> bool:
+        seen = 0
+        for i in order:
+            if preds[i] & ~seen:
+                return False
+            seen |= 1 << i
+        return True
+
+    ranked = sorted((cost(o), k) for k, o in enumerate(orders))
+    best_cost, best = ranked[0][0], list(orders[ranked[0][1]])
+    evaluations = 0
+    improved = True
+    while improved and evaluations < max_evaluations:
+        improved = False
+        for src in range(len(best)):
+            for dst in range(len(best)):
+                if dst in (src, src + 1):
+                    continue
+                moved = best[:src] + best[src + 1 :]
+                moved.insert(dst if dst < src else dst - 1, best[src])
+                evaluations += 1
+                value = cost(moved)
+                if value < best_cost and keeps_continuity(moved):
+                    best, best_cost, improved = moved, value, True
+                    break
+                if evaluations >= max_evaluations:
+                    return best
+            if improved:
+                break
+    return best
 
 
 def _continuity(days: Sequence[_Day]) -> list[int]:

@@ -508,7 +508,8 @@ class _Run:
         the model gains comes in the first tenths).
         """
         order = sorted(crews, key=lambda c: (-(self.cost_of[c] - self.bound_of[c]), c))
-        order = [c for c in order if self.cost_of[c] > self.bound_of[c]]
+        # A crew whose model is slow to build (hundreds of scenes) is slow to scope too.
+        order = [c for c in order if self.cost_of[c] > self.bound_of[c] and self._builds_quickly(c)]
         for i, crew_id in enumerate(order):
             if self._stopped() or self.clock.elapsed() >= end:
                 break
