@@ -125,13 +125,24 @@ def problem_dicts(
 
     # Fixed days of other productions and of the crews themselves (rule 9, free rent),
     # sometimes several sets booked by one crew on one date.
+    # Some fall just outside the horizon, where they must change nothing.
     fixed = []
     holders = [c["id"] for c in crews] + ["OTHER"]
+    taken: set[tuple[str, int]] = set()
     for loc in locations:
-        for off in draw(st.lists(st.integers(0, n_days - 1), max_size=2, unique=True)):
+        for off in draw(st.lists(st.integers(-1, n_days), max_size=2, unique=True)):
+            taken.add((loc["id"], off))
             fixed.append(
                 {"location": loc["id"], "crew": draw(st.sampled_from(holders)), "date": day(off)}
             )
+    if len(locations) > 1 and draw(st.integers(0, 3)) == 0:
+        # One crew books two sets on one date: it then uses one of them (rule 9).
+        holder = draw(st.sampled_from(crews))["id"]
+        off = draw(st.integers(0, n_days - 1))
+        ids = [loc["id"] for loc in locations]
+        for loc_id in draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)):
+            if (loc_id, off) not in taken:
+                fixed.append({"location": loc_id, "crew": holder, "date": day(off)})
 
     return {
         "horizon": {"start": day(0), "end": day(n_days)},
