@@ -43,7 +43,6 @@ loaded machine, give ``deterministic_time`` explicitly and a generous
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -397,7 +396,9 @@ class _Run:
             self._replace(crew_id, plan, cost)
         self.bound_of[crew_id] = max(self.bound_of[crew_id], bound)
         self._report("talent")
-        return True
+        # Shooting every scene is best only while leaving one out costs more than the
+        # whole sequence; with a smaller penalty the general search goes on from here.
+        return self.cost_of[crew_id] <= self.problem.unscheduled_penalty
 
     # ----------------------------------------------------------------- joint
 
@@ -665,16 +666,25 @@ class _Run:
         except BuildTimeout:
             return None
         link_location_days(model, all_vars.values())
-        self._objective(model, all_vars)
+        constant = self._objective(model, all_vars)
         for crew_id, v in all_vars.items():
             hint_crew(model, self.problem, v, self.plan_of[crew_id])
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in all_vars)
         return self._cp_solve(
-            model, all_vars, budget, phase, offset=others, bound_valid=bound_valid
+            model,
+            all_vars,
+            budget,
+            phase,
+            offset=others,
+            constant=constant,
+            bound_valid=bound_valid,
         )
 
-    def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> None:
-        """Minimise the crews' exact cost; each crew's cost is at least its proven bound."""
+    def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> int:
+        """Minimise the crews' exact cost; each crew's cost is at least its proven bound.
+
+        Returns the objective's constant part, which the bound adds back exactly.
+        """
         total: list[cp_model.LinearExpr | int] = []
         for crew_id, v in all_vars.items():
             cost = sum(c * x for c, x in v.objective_terms()) + v.objective_constant()
@@ -682,6 +692,7 @@ class _Run:
             model.add(cost >= self.bound_of[crew_id])
             total.append(cost)
         model.minimize(sum(total))
+        return sum(v.objective_constant() for v in all_vars.values())
 
     def _cp_solve(
         self,
@@ -691,11 +702,17 @@ class _Run:
         phase: str,
         *,
         offset: int,
+        constant: int,
         bound_valid: bool = True,
     ) -> _SubResult | None:
         from ortools.sat.python import cp_model
 
-        from scheduler.crew_model import ObjectiveReporter, crew_assignments, stop_on
+        from scheduler.crew_model import (
+            ObjectiveReporter,
+            crew_assignments,
+            exact_objective_bound,
+            stop_on,
+        )
 
         if self._stopped():
             return None
@@ -729,7 +746,7 @@ class _Run:
         plans = {c: crew_assignments(solver, self.problem, v) for c, v in all_vars.items()}
         bound: int | None = None
         if bound_valid:
-            bound = math.ceil(solver.best_objective_bound - 1e-6)
+            bound = exact_objective_bound(solver, constant)
         return _SubResult(plans, bound, status == cp_model.OPTIMAL)
 
     def _improved(self, phase: str, offset: int, objective: int) -> None:

@@ -26,7 +26,9 @@ from scheduler.io import parse_problem, plan_to_dict
 from scheduler.parallel import split_for_processes, sub_problem
 from scheduler.repair import repair_plan
 from scheduler.solver import Progress, SolveOptions, _Run, solve
-from tests.scheduler.strategies import day, problem_dicts
+from tests.scheduler.brute_force import brute_force_optimum
+from tests.scheduler.reference_checker import reference_check
+from tests.scheduler.strategies import day, problem_dicts, tiny_v2_problem_dicts
 
 FAST = SolveOptions(time_limit=3.0, workers=1, seed=1)
 
@@ -84,6 +86,21 @@ def test_bounds_are_sound_and_optimal_means_optimal(raw: dict[str, Any]) -> None
         )
     if plan.status == "OPTIMAL":
         assert plan.cost.total == optimum
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tiny_v2_problem_dicts())
+def test_tiny_v2_bound_never_exceeds_the_reference_optimum(raw: dict[str, Any]) -> None:
+    """Night, own fixed days, multi-day scenes and cast: the bound and OPTIMAL are
+    judged against an optimum enumerated with the independent reference checker."""
+    optimum = brute_force_optimum(raw)
+    plan = plan_to_dict(solve(parse_problem(raw), FAST))
+    verdict = reference_check(raw, plan)
+    assert verdict.valid, verdict
+    assert plan["lower_bound"] is not None
+    assert plan["lower_bound"] <= optimum <= plan["cost"]["total"]
+    if plan["status"] == "OPTIMAL":
+        assert plan["cost"]["total"] == optimum
 
 
 def test_small_generated_problem_improves_on_greedy_and_reports_progress() -> None:
@@ -290,3 +307,17 @@ def test_a_crew_that_leaves_a_placeable_scene_out_gets_it_placed() -> None:
     assert run.cost_of[crew_id] < before - problem.unscheduled_penalty // 2
     plan = make_plan(problem, [a for c in run.crew_ids for a in run.plan_of[c]])
     assert not all_violations(problem, plan)
+
+
+def test_a_talent_shaped_crew_leaves_scenes_out_when_the_penalty_is_cheaper() -> None:
+    """The exact sequencer assumes every scene is shot; with a penalty below the cost
+    of shooting, leaving the scene out is optimal (found by the brute-force sweep)."""
+    raw = _tiny()
+    raw["scenes"] = raw["scenes"][:1]
+    raw["scenes"][0]["minutes"] = 600  # fills its day alone: the talent form
+    raw["unscheduled_penalty"] = 3
+    assert brute_force_optimum(raw) == 3
+    plan = solve(parse_problem(raw), FAST)
+    _checked(raw, plan)
+    assert plan.unscheduled == ("C0-0",)
+    assert plan.status == "OPTIMAL"
