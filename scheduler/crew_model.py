@@ -603,6 +603,17 @@ class ObjectiveReporter(cp_model.CpSolverSolutionCallback):
         self.report(int(self.objective_value))
 
 
+def exact_objective_bound(solver: cp_model.CpSolver, constant: int) -> int:
+    """The solver's proven lower bound on an objective whose constant part is ``constant``.
+
+    ``best_objective_bound`` is a double, and the model keeps its constant as one too:
+    above 2**53 yuan (day rates of 10**12, penalties of 10**15) both round, and a bound
+    rounded up is no bound. The response's inner bound is the exact int64 bound of the
+    objective's linear part; the constant is added back in Python integers.
+    """
+    return int(solver.response_proto.inner_objective_lower_bound) + constant
+
+
 def stop_on(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolver) -> None:
     """Stop ``solver`` when ``stop`` is set (run in a thread until ``done``)."""
     while not done.wait(0.05):
