@@ -195,8 +195,10 @@ def add_crew_minutes_per_day(
             if k == 1:
                 if (scene.id, d) in v.start:
                     load.append((scene.minutes, v.start[scene.id, d]))
-            else:
-                for s0 in range(d - k + 1, d + 1):
+            elif scope.starts[scene.id]:
+                # From its first possible start at most: k may be astronomically large.
+                first = max(d - k + 1, min(scope.starts[scene.id]))
+                for s0 in range(first, d + 1):
                     if (scene.id, s0) in v.start:
                         load.append((cap, v.start[scene.id, s0]))
         if sum(c for c, _ in load) > cap:

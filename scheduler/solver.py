@@ -306,6 +306,7 @@ class _Run:
 
     def _finish(self) -> Plan:
         problem = self.problem
+        self._leave_out_dear_crews()
         assignments = [a for c in self.crew_ids for a in self.plan_of[c]]
         plan = make_plan(problem, assignments)
         if all_violations(problem, plan):
@@ -333,6 +334,20 @@ class _Run:
         self.holder.clear()
         for crew_id, plan in by_crew.items():
             self._replace(crew_id, plan)
+        self._leave_out_dear_crews()
+
+    def _leave_out_dear_crews(self) -> None:
+        """A crew whose plan costs more than leaving all its scenes out leaves them out.
+
+        Always valid (no rule asks a crew to shoot); it matters where the penalty is
+        small beside the costs, and above all where CP-SAT cannot take the costs
+        (beyond int64) and only the heuristics, which place every scene they can, run.
+        """
+        for crew_id in self.crew_ids:
+            if self.plan_of[crew_id]:
+                empty = crew_cost(self.problem, crew_id, [])
+                if empty < self.cost_of[crew_id]:
+                    self._replace(crew_id, [], empty)
 
     def _replace(self, crew_id: str, plan: list[Assignment], cost: int | None = None) -> None:
         for a in self.plan_of.get(crew_id, ()):
@@ -663,12 +678,16 @@ class _Run:
                 scope.crew_id: add_crew(model, self.problem, scope, build_deadline)
                 for scope in scopes
             }
+            link_location_days(model, all_vars.values())
+            constant = self._objective(model, all_vars)
+            for crew_id, v in all_vars.items():
+                hint_crew(model, self.problem, v, self.plan_of[crew_id])
         except BuildTimeout:
             return None
-        link_location_days(model, all_vars.values())
-        constant = self._objective(model, all_vars)
-        for crew_id, v in all_vars.items():
-            hint_crew(model, self.problem, v, self.plan_of[crew_id])
+        except (TypeError, OverflowError):
+            # A cost, bound or minute count beyond CP-SAT's int64 (a day rate of 10**18):
+            # the exact model cannot be written, the heuristics' plan stands.
+            return None
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in all_vars)
         return self._cp_solve(
             model,

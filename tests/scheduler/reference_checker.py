@@ -350,11 +350,11 @@ def rule9_own_fixed_days(prob: Problem, placed: list[Placed], verdict: Verdict) 
 
 def rule10_night_turnaround(placed: list[Placed], verdict: Verdict) -> None:
     """After a night scene on D, the crew shoots no day scene on D + 1."""
-    nights = {(p.crew, d) for p in placed if p.scene.get("night", False) for d in p.dates}
+    days = {(p.crew, d) for p in placed if not p.scene.get("night", False) for d in p.dates}
     for p in placed:
-        if not p.scene.get("night", False):
+        if p.scene.get("night", False):
             for day in p.dates:
-                if (p.crew, day - timedelta(days=1)) in nights:
+                if day < date.max and (p.crew, day + timedelta(days=1)) in days:
                     verdict.rules.add(10)
 
 
