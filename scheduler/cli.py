@@ -56,12 +56,18 @@ def _load_problem(path: Path) -> tuple[Any, Problem]:
     """The raw problem JSON and its validated Problem; exit 2 when either fails."""
     try:
         raw = _read_json(path)
+    except _UNREADABLE as exc:
+        typer.echo(f"error: cannot read problem {path}: {exc!r}", err=True)
+        raise typer.Exit(EXIT_INVALID_PROBLEM) from None
+    try:
         return raw, parse_problem(raw)
-    except (OSError, json.JSONDecodeError) as exc:
-        typer.echo(f"error: cannot read problem {path}: {exc}", err=True)
     except ProblemError as exc:
         typer.echo(f"error: invalid problem {path}: {exc}", err=True)
     raise typer.Exit(EXIT_INVALID_PROBLEM)
+
+
+# A missing file, bad JSON, bytes that are not UTF-8, nesting too deep to decode.
+_UNREADABLE = (OSError, ValueError, RecursionError)
 
 
 def _since_process_start() -> float:
@@ -99,7 +105,7 @@ def check_command(
     raw_problem, _ = _load_problem(problem)
     try:
         raw_plan = _read_json(plan)
-    except (OSError, json.JSONDecodeError) as exc:
+    except _UNREADABLE as exc:
         typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID_PLAN) from None
     report = check_plan(raw_problem, raw_plan)
@@ -131,7 +137,7 @@ def explain_command(problem: ProblemArg, plan: PlanArg) -> None:
     _, parsed = _load_problem(problem)
     try:
         loaded = parse_plan(_read_json(plan))
-    except (OSError, json.JSONDecodeError, PlanError) as exc:
+    except (*_UNREADABLE, PlanError) as exc:
         typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID_PLAN) from None
     typer.echo(json.dumps(explain(parsed, loaded).to_dict(), ensure_ascii=False, indent=2))
@@ -222,7 +228,7 @@ def solve_command(
     if hint is not None:
         try:
             hint_plan = load_plan(hint)
-        except PlanError as exc:
+        except (*_UNREADABLE, PlanError) as exc:
             typer.echo(f"error: cannot read hint: {exc}", err=True)
             raise typer.Exit(EXIT_INVALID_PLAN) from None
     view = _ProgressView(sys.stderr)

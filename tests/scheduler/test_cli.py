@@ -263,3 +263,18 @@ def test_time_since_process_start_is_known_on_linux() -> None:
     from scheduler.cli import _since_process_start
 
     assert 0.0 < _since_process_start() < 24 * 3600
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe{", b"[" * 100_000 + b"]" * 100_000, b""], ids=["latin", "deep", "empty"]
+)
+def test_an_unreadable_problem_file_exits_2_without_a_traceback(
+    content: bytes, tmp_path: Path
+) -> None:
+    """Bytes that are not UTF-8 and nesting too deep for the decoder were tracebacks."""
+    path = tmp_path / "problem.json"
+    path.write_bytes(content)
+    result = runner.invoke(make_app(), ["solve", str(path), "-o", str(tmp_path / "plan.json")])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "cannot read problem" in result.stderr

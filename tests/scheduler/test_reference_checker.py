@@ -26,8 +26,8 @@ from tests.scheduler.builders import plan_dict, problem_dict
 from tests.scheduler.reference_checker import reference_check
 from tests.scheduler.strategies import plan_dicts, problem_dicts
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-SOLVER = settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+SOLVER = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 GOOD = [("S1", "L2", 1), ("S2", "L2", 1), ("S3", "L3", 3), ("S4", "L2", 6)]
 
 
