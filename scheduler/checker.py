@@ -503,6 +503,10 @@ def _check_plan_form(
             "lower_bound",
             f"status OPTIMAL needs lower_bound == total {cost['total']}, got {bound!r}",
         )
+    elif status == "FEASIBLE" and bound == cost["total"]:
+        # "OPTIMAL means proven: lower_bound == total": a proven plan must say so, or a
+        # checker reading the sentence both ways rejects it.
+        flag(None, "lower_bound", f"lower_bound == total {bound} is proven: status must be OPTIMAL")
 
     seconds = plan.get("solve_seconds")
     if (

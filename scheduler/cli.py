@@ -22,10 +22,19 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from scheduler.checker import check_plan
+from scheduler.cost import empty_plan
 from scheduler.domain import Plan, Problem
 from scheduler.explain import explain
 from scheduler.greedy import greedy_plan
-from scheduler.io import PlanError, ProblemError, dump_plan, load_plan, parse_plan, parse_problem
+from scheduler.io import (
+    PlanError,
+    ProblemError,
+    dump_plan,
+    load_plan,
+    parse_plan,
+    parse_problem,
+    plan_to_dict,
+)
 from scheduler.solver import Progress, SolveOptions, solve
 
 EXIT_INVALID_PLAN = 1
@@ -47,12 +56,18 @@ def _load_problem(path: Path) -> tuple[Any, Problem]:
     """The raw problem JSON and its validated Problem; exit 2 when either fails."""
     try:
         raw = _read_json(path)
+    except _UNREADABLE as exc:
+        typer.echo(f"error: cannot read problem {path}: {exc!r}", err=True)
+        raise typer.Exit(EXIT_INVALID_PROBLEM) from None
+    try:
         return raw, parse_problem(raw)
-    except (OSError, json.JSONDecodeError) as exc:
-        typer.echo(f"error: cannot read problem {path}: {exc}", err=True)
     except ProblemError as exc:
         typer.echo(f"error: invalid problem {path}: {exc}", err=True)
     raise typer.Exit(EXIT_INVALID_PROBLEM)
+
+
+# A missing file, bad JSON, bytes that are not UTF-8, nesting too deep to decode.
+_UNREADABLE = (OSError, ValueError, RecursionError)
 
 
 def _since_process_start() -> float:
@@ -90,7 +105,7 @@ def check_command(
     raw_problem, _ = _load_problem(problem)
     try:
         raw_plan = _read_json(plan)
-    except (OSError, json.JSONDecodeError) as exc:
+    except _UNREADABLE as exc:
         typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID_PLAN) from None
     report = check_plan(raw_problem, raw_plan)
@@ -122,7 +137,7 @@ def explain_command(problem: ProblemArg, plan: PlanArg) -> None:
     _, parsed = _load_problem(problem)
     try:
         loaded = parse_plan(_read_json(plan))
-    except (OSError, json.JSONDecodeError, PlanError) as exc:
+    except (*_UNREADABLE, PlanError) as exc:
         typer.echo(f"error: cannot read plan {plan}: {exc}", err=True)
         raise typer.Exit(EXIT_INVALID_PLAN) from None
     typer.echo(json.dumps(explain(parsed, loaded).to_dict(), ensure_ascii=False, indent=2))
@@ -206,56 +221,98 @@ def solve_command(
     ] = None,
 ) -> None:
     """Optimize a problem and write the best plan found (Ctrl-C keeps the best so far)."""
+    # When this process started, in time.monotonic() terms: the limit counts from there.
+    began = time.monotonic() - _since_process_start()
     raw_problem, parsed = _load_problem(problem)
     hint_plan: Plan | None = None
     if hint is not None:
         try:
             hint_plan = load_plan(hint)
-        except PlanError as exc:
+        except (*_UNREADABLE, PlanError) as exc:
             typer.echo(f"error: cannot read hint: {exc}", err=True)
             raise typer.Exit(EXIT_INVALID_PLAN) from None
-    options = SolveOptions(
-        time_limit=max(0.5, time_limit - _since_process_start()),
-        workers=workers,
-        seed=seed,
-        hint=hint_plan,
-        deterministic_time=deterministic_time,
-    )
     view = _ProgressView(sys.stderr)
     stop = threading.Event()
     result: list[Plan] = []
+    baseline: list[Plan] = []
     failure: list[BaseException] = []
 
     def run() -> None:
         try:
+            baseline.append(greedy_plan(parsed))
+            options = SolveOptions(
+                time_limit=max(0.5, time_limit - (time.monotonic() - began)),
+                workers=workers,
+                seed=seed,
+                hint=hint_plan,
+                baseline=baseline[0],
+                deterministic_time=deterministic_time,
+            )
             result.append(solve(parsed, options, view.update, stop))
-        except BaseException as exc:  # re-raised in the main thread below
+        except BaseException as exc:  # reported below; the plan falls back
             failure.append(exc)
 
     worker = threading.Thread(target=run, name="backlot-solve", daemon=True)
     worker.start()
+    # The promise is a valid plan within T x 1.1 + 3 s of the start; keep time to write it.
+    hard_stop = began + time_limit * 1.1 + 3 - _WRITE_MARGIN
     try:
-        while worker.is_alive():
+        while worker.is_alive() and time.monotonic() < hard_stop:
             worker.join(0.25)
             view.tick()
+        if worker.is_alive():
+            stop.set()
+            worker.join(max(0.0, min(1.0, hard_stop + _WRITE_MARGIN / 2 - time.monotonic())))
     except KeyboardInterrupt:
         stop.set()
         worker.join()
     view.close()
-    if failure:
-        raise failure[0]
-    plan = result[0]
+    overran = worker.is_alive()
+    if result:
+        plan = result[0]
+    else:
+        why = "overran its time" if overran else f"failed: {failure[0]!r}" if failure else "?"
+        typer.echo(f"warning: the solver {why}; writing the first-come plan", err=True)
+        plan = _fallback(raw_problem, parsed, baseline)
     dump_plan(plan, output)
+    report = check_plan(raw_problem, _read_json(output))
+    if not report.valid:
+        # Never expected: a plan that fails the checker is replaced by one that keeps it.
+        for v in report.violations[:20]:
+            typer.echo(f"checker: {v.code}: {v.message}", err=True)
+        typer.echo("warning: the plan failed the checker; writing the first-come plan", err=True)
+        plan = _fallback(raw_problem, parsed, [p for p in baseline if p is not plan])
+        dump_plan(plan, output)
     bound = "none" if plan.lower_bound is None else f"{plan.lower_bound:,}"
     typer.echo(
         f"{plan.status}: {len(plan.assignments)} scheduled, {len(plan.unscheduled)} "
         f"unscheduled; bound {bound}; {plan.solve_seconds:.1f}s; {_cost_line(plan.cost)}"
     )
-    report = check_plan(raw_problem, _read_json(output))
-    if not report.valid:
-        for v in report.violations[:20]:
-            typer.echo(f"checker: {v.code}: {v.message}", err=True)
-        raise typer.Exit(EXIT_INVALID_PLAN)
+    if overran:
+        _leave_now()
+
+
+def _leave_now() -> None:
+    """Exit 0 at once: the overrunning solver thread may sit in native code, and
+    interpreter shutdown would wait for it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+_WRITE_MARGIN = 1.5  # seconds kept to write and check the plan after a forced stop
+
+
+def _fallback(raw_problem: Any, problem: Problem, candidates: list[Plan]) -> Plan:
+    """The greedy plan if it was made and keeps every rule, else the empty plan
+    (leaving every scene unscheduled is always valid)."""
+    for plan in candidates:
+        try:
+            if check_plan(raw_problem, plan_to_dict(plan)).valid:
+                return plan
+        except Exception:
+            continue
+    return empty_plan(problem)
 
 
 def register(cli: typer.Typer) -> None:

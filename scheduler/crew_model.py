@@ -195,8 +195,10 @@ def add_crew_minutes_per_day(
             if k == 1:
                 if (scene.id, d) in v.start:
                     load.append((scene.minutes, v.start[scene.id, d]))
-            else:
-                for s0 in range(d - k + 1, d + 1):
+            elif scope.starts[scene.id]:
+                # From its first possible start at most: k may be astronomically large.
+                first = max(d - k + 1, min(scope.starts[scene.id]))
+                for s0 in range(first, d + 1):
                     if (scene.id, s0) in v.start:
                         load.append((cap, v.start[scene.id, s0]))
         if sum(c for c, _ in load) > cap:
@@ -601,6 +603,17 @@ class ObjectiveReporter(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.report(int(self.objective_value))
+
+
+def exact_objective_bound(solver: cp_model.CpSolver, constant: int) -> int:
+    """The solver's proven lower bound on an objective whose constant part is ``constant``.
+
+    ``best_objective_bound`` is a double, and the model keeps its constant as one too:
+    above 2**53 yuan (day rates of 10**12, penalties of 10**15) both round, and a bound
+    rounded up is no bound. The response's inner bound is the exact int64 bound of the
+    objective's linear part; the constant is added back in Python integers.
+    """
+    return int(solver.response_proto.inner_objective_lower_bound) + constant
 
 
 def stop_on(stop: threading.Event, done: threading.Event, solver: cp_model.CpSolver) -> None:

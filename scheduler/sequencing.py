@@ -31,7 +31,9 @@ from typing import NamedTuple
 
 from scheduler.domain import Assignment, Problem, Scene
 
-_INF = 1 << 62
+# Above any cost: actor rates are unbounded integers (10**17 a day over a few weeks
+# passes 2**62, where the search then lost its best order).
+_INF = 1 << 256
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ loaded machine, give ``deterministic_time`` explicitly and a generous
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -321,6 +320,7 @@ class _Run:
         problem = self.problem
         # The reserve kept for the end is also the last chance to put a scene back.
         self._fill_left_out(self.crew_ids, self.clock.started + self.options.time_limit - 0.1)
+        self._leave_out_dear_crews()
         assignments = [a for c in self.crew_ids for a in self.plan_of[c]]
         plan = make_plan(problem, assignments)
         if all_violations(problem, plan):
@@ -348,6 +348,20 @@ class _Run:
         self.holder.clear()
         for crew_id, plan in by_crew.items():
             self._replace(crew_id, plan)
+        self._leave_out_dear_crews()
+
+    def _leave_out_dear_crews(self) -> None:
+        """A crew whose plan costs more than leaving all its scenes out leaves them out.
+
+        Always valid (no rule asks a crew to shoot); it matters where the penalty is
+        small beside the costs, and above all where CP-SAT cannot take the costs
+        (beyond int64) and only the heuristics, which place every scene they can, run.
+        """
+        for crew_id in self.crew_ids:
+            if self.plan_of[crew_id]:
+                empty = crew_cost(self.problem, crew_id, [])
+                if empty < self.cost_of[crew_id]:
+                    self._replace(crew_id, [], empty)
 
     def _replace(self, crew_id: str, plan: list[Assignment], cost: int | None = None) -> None:
         for a in self.plan_of.get(crew_id, ()):
@@ -411,7 +425,9 @@ class _Run:
             self._replace(crew_id, plan, cost)
         self.bound_of[crew_id] = max(self.bound_of[crew_id], bound)
         self._report("talent")
-        return True
+        # Shooting every scene is best only while leaving one out costs more than the
+        # whole sequence; with a smaller penalty the general search goes on from here.
+        return self.cost_of[crew_id] <= self.problem.unscheduled_penalty
 
     # ----------------------------------------------------------------- joint
 
@@ -748,19 +764,32 @@ class _Run:
                 scope.crew_id: add_crew(model, self.problem, scope, build_deadline)
                 for scope in scopes
             }
+            link_location_days(model, all_vars.values())
+            constant = self._objective(model, all_vars)
+            for crew_id, v in all_vars.items():
+                hint_crew(model, self.problem, v, self.plan_of[crew_id])
         except BuildTimeout:
             return None
-        link_location_days(model, all_vars.values())
-        self._objective(model, all_vars)
-        for crew_id, v in all_vars.items():
-            hint_crew(model, self.problem, v, self.plan_of[crew_id])
+        except (TypeError, OverflowError):
+            # A cost, bound or minute count beyond CP-SAT's int64 (a day rate of 10**18):
+            # the exact model cannot be written, the heuristics' plan stands.
+            return None
         others = sum(self.cost_of[c] for c in self.crew_ids if c not in all_vars)
         return self._cp_solve(
-            model, all_vars, budget, phase, offset=others, bound_valid=bound_valid
+            model,
+            all_vars,
+            budget,
+            phase,
+            offset=others,
+            constant=constant,
+            bound_valid=bound_valid,
         )
 
-    def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> None:
-        """Minimise the crews' exact cost; each crew's cost is at least its proven bound."""
+    def _objective(self, model: cp_model.CpModel, all_vars: Mapping[str, CrewVars]) -> int:
+        """Minimise the crews' exact cost; each crew's cost is at least its proven bound.
+
+        Returns the objective's constant part, which the bound adds back exactly.
+        """
         total: list[cp_model.LinearExpr | int] = []
         for crew_id, v in all_vars.items():
             cost = sum(c * x for c, x in v.objective_terms()) + v.objective_constant()
@@ -768,6 +797,7 @@ class _Run:
             model.add(cost >= self.bound_of[crew_id])
             total.append(cost)
         model.minimize(sum(total))
+        return sum(v.objective_constant() for v in all_vars.values())
 
     def _cp_solve(
         self,
@@ -777,11 +807,17 @@ class _Run:
         phase: str,
         *,
         offset: int,
+        constant: int,
         bound_valid: bool = True,
     ) -> _SubResult | None:
         from ortools.sat.python import cp_model
 
-        from scheduler.crew_model import ObjectiveReporter, crew_assignments, stop_on
+        from scheduler.crew_model import (
+            ObjectiveReporter,
+            crew_assignments,
+            exact_objective_bound,
+            stop_on,
+        )
 
         if self._stopped():
             return None
@@ -815,7 +851,7 @@ class _Run:
         plans = {c: crew_assignments(solver, self.problem, v) for c, v in all_vars.items()}
         bound: int | None = None
         if bound_valid:
-            bound = math.ceil(solver.best_objective_bound - 1e-6)
+            bound = exact_objective_bound(solver, constant)
         return _SubResult(plans, bound, status == cp_model.OPTIMAL)
 
     def _improved(self, phase: str, offset: int, objective: int) -> None:

@@ -125,13 +125,24 @@ def problem_dicts(
 
     # Fixed days of other productions and of the crews themselves (rule 9, free rent),
     # sometimes several sets booked by one crew on one date.
+    # Some fall just outside the horizon, where they must change nothing.
     fixed = []
     holders = [c["id"] for c in crews] + ["OTHER"]
+    taken: set[tuple[str, int]] = set()
     for loc in locations:
-        for off in draw(st.lists(st.integers(0, n_days - 1), max_size=2, unique=True)):
+        for off in draw(st.lists(st.integers(-1, n_days), max_size=2, unique=True)):
+            taken.add((loc["id"], off))
             fixed.append(
                 {"location": loc["id"], "crew": draw(st.sampled_from(holders)), "date": day(off)}
             )
+    if len(locations) > 1 and draw(st.integers(0, 3)) == 0:
+        # One crew books two sets on one date: it then uses one of them (rule 9).
+        holder = draw(st.sampled_from(crews))["id"]
+        off = draw(st.integers(0, n_days - 1))
+        ids = [loc["id"] for loc in locations]
+        for loc_id in draw(st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True)):
+            if (loc_id, off) not in taken:
+                fixed.append({"location": loc_id, "crew": holder, "date": day(off)})
 
     return {
         "horizon": {"start": day(0), "end": day(n_days)},
@@ -261,3 +272,37 @@ def big_problem_dict(
         "scenes": scene_list,
         "fixed": fixed,
     }
+
+
+@st.composite
+def tiny_v2_problem_dicts(draw: st.DrawFn, *, max_scenes: int = 3) -> dict[str, Any]:
+    """A problem small enough to enumerate, with every version-2 feature in play.
+
+    The first scene is shot at night, the second spans several days, some scene
+    has cast, and the first scene's crew has booked one or two sets itself on
+    a date of the horizon, so that rules 9 and 10 and the rent exemption bind.
+    """
+    problem = draw(
+        problem_dicts(max_crews=2, max_scenes=max_scenes, max_locations=2, max_days=4).filter(
+            lambda p: len(p["scenes"]) >= 2
+        )
+    )
+    scenes, crews = problem["scenes"], {c["id"]: c for c in problem["crews"]}
+    scenes[0]["night"] = True
+    scenes[1]["minutes"] = crews[scenes[1]["crew"]]["max_minutes_per_day"] + draw(
+        st.sampled_from([1, 60])
+    )
+    members = [m["id"] for m in problem["cast"] if m["crew"] == scenes[-1]["crew"]]
+    if members and not scenes[-1]["cast"]:
+        scenes[-1]["cast"] = members[:1]
+    n_days = (
+        date.fromisoformat(problem["horizon"]["end"])
+        - date.fromisoformat(problem["horizon"]["start"])
+    ).days
+    when = day(draw(st.integers(0, n_days - 1)))
+    taken = {(f["location"], f["date"]) for f in problem["fixed"]}
+    ids = [loc["id"] for loc in problem["locations"]]
+    for loc_id in draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True)):
+        if (loc_id, when) not in taken:
+            problem["fixed"].append({"location": loc_id, "crew": scenes[0]["crew"], "date": when})
+    return problem

@@ -72,7 +72,7 @@ def test_cost_fields_must_be_integers() -> None:
 def test_lower_bound_null_or_integer_at_most_total() -> None:
     problem, plan = good_plan()
     total = plan["cost"]["total"]
-    for ok in (None, 0, total):
+    for ok in (None, 0, total - 1):
         plan["lower_bound"] = ok
         assert check_plan(problem, plan).valid
     for bad in (-1, total + 1, 1.5, True, "0"):
@@ -89,6 +89,15 @@ def test_optimal_requires_lower_bound_equal_total() -> None:
     assert codes(problem, plan) == {"lower_bound"}
     plan["lower_bound"] = None
     assert codes(problem, plan) == {"lower_bound"}
+
+
+def test_a_proven_plan_must_say_optimal() -> None:
+    """The spec's "OPTIMAL means proven: lower_bound == total", read both ways."""
+    problem, plan = good_plan()
+    plan["lower_bound"] = plan["cost"]["total"]
+    assert codes(problem, plan) == {"lower_bound"}
+    plan["status"] = "OPTIMAL"
+    assert check_plan(problem, plan).valid
 
 
 def test_status_must_be_optimal_or_feasible() -> None:

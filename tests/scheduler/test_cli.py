@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 import scheduler.cli
+from scheduler.checker import check_plan
 from scheduler.cli import _ProgressView, register
 from scheduler.cost import make_plan
 from scheduler.domain import Plan, Problem
@@ -117,6 +119,7 @@ class FakeOptions:
     workers: int = 2
     seed: int | None = None
     hint: Plan | None = None
+    baseline: Plan | None = None
     deterministic_time: float | None = None
 
 
@@ -168,7 +171,9 @@ def test_solve_writes_plan_and_logs_json_lines_off_a_terminal(
     result = runner.invoke(make_app(), [*args, "--seed", "7", "--hint", str(hint)])
     assert result.exit_code == 0, result.output
     options = seen["options"]
-    assert (options.time_limit, options.workers, options.seed) == (3.5, 1, 7)
+    assert (options.workers, options.seed) == (1, 7)
+    assert 3.0 < options.time_limit <= 3.5  # less the greedy baseline's time
+    assert options.baseline is not None
     assert options.hint is not None and options.hint.assignments[0].scene == "S1"
     assert isinstance(seen["stop"], threading.Event)
     lines = [json.loads(line) for line in result.stderr.splitlines()]
@@ -179,9 +184,11 @@ def test_solve_writes_plan_and_logs_json_lines_off_a_terminal(
     assert load_plan(out).lower_bound == load_plan(out).cost.total - 3
 
 
-def test_solve_exits_1_if_the_solver_returns_an_invalid_plan(
+def test_solve_replaces_an_invalid_plan_by_the_greedy_one(
     problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A plan that fails the checker is never the answer: the first-come plan is."""
+
     def broken(problem: Problem) -> Plan:
         plan = make_plan(problem, greedy_plan(problem).assignments)
         return Plan(plan.status, plan.assignments, ("S1",), plan.cost)
@@ -189,8 +196,50 @@ def test_solve_exits_1_if_the_solver_returns_an_invalid_plan(
     fake_solver(monkeypatch, {}, broken)
     out = tmp_path / "plan.json"
     result = runner.invoke(make_app(), ["solve", str(problem_file), "-o", str(out)])
-    assert result.exit_code == 1
-    assert "unscheduled_list" in result.stderr
+    assert result.exit_code == 0
+    assert "unscheduled_list" in result.stderr and "first-come plan" in result.stderr
+    assert check_plan(json.loads(problem_file.read_text()), json.loads(out.read_text())).valid
+
+
+def test_solve_writes_the_greedy_plan_when_the_solver_raises(
+    problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(problem: Problem) -> Plan:
+        raise RuntimeError("boom")
+
+    fake_solver(monkeypatch, {}, crash)
+    out = tmp_path / "plan.json"
+    result = runner.invoke(make_app(), ["solve", str(problem_file), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "RuntimeError('boom')" in result.stderr and "Traceback" not in result.stderr
+    plan = json.loads(out.read_text())
+    assert check_plan(json.loads(problem_file.read_text()), plan).valid
+    assert plan["assignments"]
+
+
+def test_solve_keeps_its_time_limit_when_the_solver_hangs(
+    problem_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T x 1.1 + 3 s from the process start, whatever the solver does."""
+    release = threading.Event()
+
+    def hang(problem: Problem) -> Plan:
+        release.wait(30)
+        return greedy_plan(problem)
+
+    fake_solver(monkeypatch, {}, hang)
+    monkeypatch.setattr("scheduler.cli._since_process_start", lambda: 0.0)
+    left: list[bool] = []
+    monkeypatch.setattr("scheduler.cli._leave_now", lambda: left.append(True))
+    out = tmp_path / "plan.json"
+    started = time.monotonic()
+    args = ["solve", str(problem_file), "-o", str(out), "--time-limit", "0"]
+    result = runner.invoke(make_app(), args)
+    release.set()
+    assert time.monotonic() - started < 3.0
+    assert result.exit_code == 0 and left == [True]
+    assert "overran" in result.stderr
+    assert check_plan(json.loads(problem_file.read_text()), json.loads(out.read_text())).valid
 
 
 class FakeTerminal(io.StringIO):
@@ -214,3 +263,18 @@ def test_time_since_process_start_is_known_on_linux() -> None:
     from scheduler.cli import _since_process_start
 
     assert 0.0 < _since_process_start() < 24 * 3600
+
+
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe{", b"[" * 100_000 + b"]" * 100_000, b""], ids=["latin", "deep", "empty"]
+)
+def test_an_unreadable_problem_file_exits_2_without_a_traceback(
+    content: bytes, tmp_path: Path
+) -> None:
+    """Bytes that are not UTF-8 and nesting too deep for the decoder were tracebacks."""
+    path = tmp_path / "problem.json"
+    path.write_bytes(content)
+    result = runner.invoke(make_app(), ["solve", str(path), "-o", str(tmp_path / "plan.json")])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "cannot read problem" in result.stderr

@@ -370,3 +370,25 @@ def test_cost_term_equals_the_catalogue_paid_or_not(
 def test_same_base_move_is_priced_as_in_the_problem() -> None:
     terms = model_terms([("S1", "L1", 6), ("S2", "L2", 8)])
     assert terms["moves"] == SAME_BASE
+
+
+def test_the_bound_is_exact_beyond_the_doubles_of_cp_sat() -> None:
+    """Past 2**53 yuan, CP-SAT's double bound rounds, here up past the optimum (it was
+    the solver's bound until then); the bound the solver uses now is exact."""
+    import math
+
+    from ortools.sat.python import cp_model
+
+    from scheduler.crew_model import exact_objective_bound
+
+    model = cp_model.CpModel()
+    x, y = model.new_bool_var("x"), model.new_bool_var("y")
+    model.add(x + y >= 1)
+    constant = 2**57  # doubles are 32 apart here
+    model.minimize(31 * x + 33 * y + constant)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model) == cp_model.OPTIMAL
+    optimum = constant + 31
+    assert math.ceil(solver.best_objective_bound - 1e-6) > optimum
+    assert exact_objective_bound(solver, constant) == optimum

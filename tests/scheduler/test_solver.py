@@ -26,7 +26,11 @@ from scheduler.io import parse_problem, plan_to_dict
 from scheduler.parallel import split_for_processes, sub_problem
 from scheduler.repair import repair_plan
 from scheduler.solver import Progress, SolveOptions, _Run, solve
-from tests.scheduler.strategies import day, problem_dicts
+from scheduler.talent import talent_problem_dict
+from tests.scheduler.brute_force import brute_force_optimum
+from tests.scheduler.builders import problem_dict
+from tests.scheduler.reference_checker import reference_check
+from tests.scheduler.strategies import day, problem_dicts, tiny_v2_problem_dicts
 
 FAST = SolveOptions(time_limit=3.0, workers=1, seed=1)
 
@@ -84,6 +88,21 @@ def test_bounds_are_sound_and_optimal_means_optimal(raw: dict[str, Any]) -> None
         )
     if plan.status == "OPTIMAL":
         assert plan.cost.total == optimum
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tiny_v2_problem_dicts())
+def test_tiny_v2_bound_never_exceeds_the_reference_optimum(raw: dict[str, Any]) -> None:
+    """Night, own fixed days, multi-day scenes and cast: the bound and OPTIMAL are
+    judged against an optimum enumerated with the independent reference checker."""
+    optimum = brute_force_optimum(raw)
+    plan = plan_to_dict(solve(parse_problem(raw), FAST))
+    verdict = reference_check(raw, plan)
+    assert verdict.valid, verdict
+    assert plan["lower_bound"] is not None
+    assert plan["lower_bound"] <= optimum <= plan["cost"]["total"]
+    if plan["status"] == "OPTIMAL":
+        assert plan["cost"]["total"] == optimum
 
 
 def test_small_generated_problem_improves_on_greedy_and_reports_progress() -> None:
@@ -314,3 +333,65 @@ def test_a_scene_left_out_while_a_slot_is_free_is_put_back_at_the_end(
     assert (run.cost_of[crew_id] < before) is placed
     plan = make_plan(problem, [a for c in run.crew_ids for a in run.plan_of[c]])
     assert not all_violations(problem, plan)
+
+
+def test_a_talent_shaped_crew_leaves_scenes_out_when_the_penalty_is_cheaper() -> None:
+    """The exact sequencer assumes every scene is shot; with a penalty below the cost
+    of shooting, leaving the scene out is optimal (found by the brute-force sweep)."""
+    raw = _tiny()
+    raw["scenes"] = raw["scenes"][:1]
+    raw["scenes"][0]["minutes"] = 600  # fills its day alone: the talent form
+    raw["unscheduled_penalty"] = 3
+    assert brute_force_optimum(raw) == 3
+    plan = solve(parse_problem(raw), FAST)
+    _checked(raw, plan)
+    assert plan.unscheduled == ("C0-0",)
+    assert plan.status == "OPTIMAL"
+
+
+def test_a_scene_of_astronomical_minutes_is_left_out_promptly() -> None:
+    """10**30 minutes is 10**27 days: the crew model once looped over them all."""
+    raw = problem_dict()
+    raw["scenes"][0]["minutes"] = 10**30
+    started = time.monotonic()
+    plan = solve(parse_problem(raw), FAST)
+    assert time.monotonic() - started < FAST.time_limit * 1.1 + 3
+    _checked(raw, plan)
+    assert "S1" in plan.unscheduled
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value"),
+    [("locations", "day_rate", 10**30 + 1), ("cast", "day_cost", 10**20 + 1)],
+)
+def test_costs_beyond_int64_leave_the_dear_crews_out(section: str, field: str, value: int) -> None:
+    """CP-SAT cannot take such costs (it once raised TypeError out of the solver); the
+    heuristics' plan stands, less any crew that costs more than leaving its scenes out."""
+    raw = problem_dict()
+    for entry in raw[section]:
+        entry[field] = value
+    plan = solve(parse_problem(raw), FAST)
+    _checked(raw, plan)
+    # No dearer than leaving every scene out (a scene without cast may still be shot).
+    assert plan.cost.total <= 5 * raw["unscheduled_penalty"]
+    assert plan.cost.total < 10**20
+
+
+def test_talent_sequencing_is_exact_beyond_2_to_the_62() -> None:
+    """Actor rates of 10**17 a day: the sequencer's 'infinity' was 2**62."""
+    instance = {
+        "name": "dear",
+        "actors": [{"name": f"A{i}", "cost_per_day": 10**17 * (i + 1) + 1} for i in range(4)],
+        "scenes": [
+            {
+                "name": f"S{i}",
+                "duration_days": 1 + i % 2,
+                "actors": [f"A{i % 4}", f"A{(i + 1) % 4}"],
+            }
+            for i in range(8)
+        ],
+    }
+    raw = talent_problem_dict(instance)
+    plan = solve(parse_problem(raw), FAST)
+    _checked(raw, plan)
+    assert plan.status == "OPTIMAL" and not plan.unscheduled
