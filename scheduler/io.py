@@ -113,8 +113,10 @@ class _Reader:
         raw = self.obj(self.field(entry, key, where), f"{where} '{key}'")
         start = self.date_(self.field(raw, "start", f"{where} '{key}'"), where, f"'{key}.start'")
         end = self.date_(self.field(raw, "end", f"{where} '{key}'"), where, f"'{key}.end'")
-        if not start < end:
-            raise self.fail(where, f"'{key}' start {start} must be before end {end}")
+        # A half-open range whose end is its start holds no date (a crew with no shooting
+        # window, say): read, not refused. An end before the start is a mistake.
+        if end < start:
+            raise self.fail(where, f"'{key}' end {end} is before its start {start}")
         return DateRange(start, end)
 
 

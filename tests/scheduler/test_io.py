@@ -59,7 +59,7 @@ def _append(section: str, entry: dict[str, Any]) -> Mutation:
 
 REJECTIONS: list[tuple[str, Mutation, list[str]]] = [
     ("missing top-level field", _del("horizon"), ["problem", "missing field 'horizon'"]),
-    ("horizon start not before end", _set("horizon.end", "2027-03-01"), ["'horizon' start"]),
+    ("horizon end before start", _set("horizon.end", "2027-02-28"), ["'horizon' end"]),
     ("date not ISO form", _set("horizon.start", "2027-3-1"), ["'horizon.start'", "2027-3-1"]),
     ("date not a calendar date", _set("horizon.end", "2027-02-30"), ["not a valid date"]),
     ("negative move cost", _set("same_base_move_cost", -1), ["'same_base_move_cost'", ">= 0"]),
@@ -93,7 +93,7 @@ REJECTIONS: list[tuple[str, Mutation, list[str]]] = [
         ["locations[0] (id 'L1')", "'unavailable'"],
     ),
     (
-        "window start not before end",
+        "window end before start",
         _set("crews.0.window.end", "2027-02-01"),
         ["crews[0] (id 'C1')", "'window'"],
     ),
@@ -298,3 +298,19 @@ def test_validate_problem_built_in_code() -> None:
     broken = dataclasses.replace(parsed, fixed=(*parsed.fixed, parsed.fixed[0]))
     with pytest.raises(ProblemError, match=r"fixed\[2\]"):
         validate_problem(broken)
+
+
+def test_a_window_whose_end_is_its_start_holds_no_date() -> None:
+    """A half-open range [d, d) is empty, not malformed: such a crew is read, and its
+    scenes can only be left out (the solve says so, and proves it)."""
+    from scheduler.solver import SolveOptions, solve
+
+    raw = problem_dict()
+    crew = raw["crews"][0]
+    crew["window"]["end"] = crew["window"]["start"]
+    problem = parse_problem(raw)
+    assert len(problem.crews[0].window) == 0
+    plan = solve(problem, SolveOptions(time_limit=2.0, workers=1))
+    mine = {s.id for s in problem.scenes if s.crew == crew["id"]}
+    assert mine and mine <= set(plan.unscheduled)
+    assert plan.status == "OPTIMAL"
