@@ -610,13 +610,13 @@ class _Run:
                 self._report("place")
 
     def _polish(self, crews: list[str], end: float) -> None:
-        """Re-optimise crews with CP-SAT, largest gap first, the others' days fixed.
+        """Re-optimise crews with CP-SAT, largest gap first and longest, the others' days
+        fixed.
 
         Every other round a crew is solved together with the crews holding the
         sets it could use (near their current dates), so that two crews can trade
         location-days.
         """
-        sizes = {c: max(1, self._size(c)) for c in crews}
         settled: set[str] = set()
         rounds = 0
         while not self._stopped() and self.clock.elapsed() < end:
@@ -631,7 +631,10 @@ class _Run:
                 if self._stopped() or self.clock.elapsed() >= end:
                     return
                 left = end - self.clock.elapsed()
-                weight = sizes[crew_id] / sum(sizes[c] for c in open_crews[i:])
+                # Time by gap, not by size: a crew far above its bound (its cast split by
+                # its own booked days, say) is where a longer solve gains (large v2: 1-3 %).
+                gap = {c: max(1, self.cost_of[c] - self.bound_of[c]) for c in open_crews[i:]}
+                weight = gap[crew_id] / sum(gap.values())
                 slot = max(0.1, min(left, left * weight))
                 team = [crew_id]
                 if rounds % 2 == 1:
