@@ -670,6 +670,16 @@ class _Search:
         if weak is not None and weak >= need:
             return weak
         masks = self.r.masks
+        # An actor in every scene left works every day until the end and holds for
+        # none: left out of the split, the others take whole shares of its scenes.
+        everywhere = -1
+        for s in scenes:
+            if s != skip:
+                everywhere &= masks[s]
+        present &= ~everywhere
+        if not present:
+            self.bound_cache[q] = working
+            return working
         split = self.split
         load = [0.0] * self.n_actors
         entries: list[_Share] = []
@@ -708,25 +718,29 @@ class _Search:
             value = weak
         # Split each shared scene again, by day cost over load.
         ratio = [0.0] * self.n_actors
+        over = [0.0] * self.n_actors  # day cost over load: the second split's weights
+        for a in acts:
+            over[a] = costs[a] / load[a]
         own = 0.0
         wait = 0.0
         by_load = load.__getitem__
+        weight = over.__getitem__
         for on_actors, share, own_cost, _, d in entries:
             own += own_cost
             if len(on_actors) == 1:
                 ratio[on_actors[0]] += share
                 continue
             ordered = sorted(on_actors, key=by_load)
-            total = 0.0
-            for a in ordered:
-                total += costs[a] / load[a]
-            k = d / total
+            # Actor a's part of the scene is k * over[a] days of its cost; it waits
+            # inside the scene for the actors of lower load, whose costs acc sums.
+            k = d / sum(map(weight, ordered))
             acc = 0.0
+            part = 0.0
             for a in ordered:
-                x = k / load[a]
-                ratio[a] += x
-                wait += x * costs[a] * acc
+                ratio[a] += k / load[a]
+                part += over[a] * acc
                 acc += costs[a]
+            wait += k * part
         acc = 0.0
         smith = 0.0
         for a in sorted(acts, key=ratio.__getitem__):
