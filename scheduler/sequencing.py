@@ -740,29 +740,25 @@ class _Search:
             value = weak
         # Split each shared scene again, by day cost over load.
         ratio = [0.0] * self.n_actors
-        over = [0.0] * self.n_actors  # day cost over load: the second split's weights
-        for a in acts:
-            over[a] = costs[a] / load[a]
         own = 0.0
         wait = 0.0
         by_load = load.__getitem__
-        weight = over.__getitem__
         for on_actors, share, own_cost, _, d in entries:
             own += own_cost
             if len(on_actors) == 1:
                 ratio[on_actors[0]] += share
                 continue
             ordered = sorted(on_actors, key=by_load)
-            # Actor a's part of the scene is k * over[a] days of its cost; it waits
-            # inside the scene for the actors of lower load, whose costs acc sums.
-            k = d / sum(map(weight, ordered))
-            acc = 0.0
-            part = 0.0
+            total = 0.0
             for a in ordered:
-                ratio[a] += k / load[a]
-                part += over[a] * acc
+                total += costs[a] / load[a]
+            k = d / total
+            acc = 0.0
+            for a in ordered:
+                x = k / load[a]
+                ratio[a] += x
+                wait += x * costs[a] * acc
                 acc += costs[a]
-            wait += k * part
         acc = 0.0
         smith = 0.0
         for a in sorted(acts, key=ratio.__getitem__):
