@@ -582,6 +582,12 @@ class _Search:
         self.failed: dict[int, int] = {}
         self.bound_cache: dict[int, int] = {}
         self.best_next: dict[int, int] = {}
+        # The scenes shot on the way to the current state and their cost, and the best
+        # full order seen: a state solved below its budget completes the path to one.
+        self.path: list[int] = []
+        self.path_cost = 0
+        self.incumbent: list[int] = []
+        self.incumbent_cost = _INF
         self.states = 0
         self.working = [r.durations[s] * self.cost_of(r.masks[s]) for s in range(self.n)]
         self.actors_of = [
@@ -597,7 +603,10 @@ class _Search:
         self.swaps = _swap_dominance(r)
 
     def run(self, start_order: list[int]) -> tuple[list[int], int, int, bool]:
+        """Best order, its cost, a proven bound and whether it is optimal. Stopped
+        early, the order is the best the search completed (the start order at worst)."""
         ub = self.r.cost(start_order) + 1
+        self.incumbent, self.incumbent_cost = list(start_order), ub - 1
         all_actors = 0
         for m in self.r.masks:
             all_actors |= m
@@ -606,16 +615,18 @@ class _Search:
             value = self._f(self.full, 0, all_actors, working, ub)
         except _Timeout:
             root = max(working, self.failed.get(self.full, 0))
-            return start_order, self.r.cost(start_order), root + self.r.constant, False
+            return self.incumbent, self.incumbent_cost, root + self.r.constant, False
         if value >= ub:
             # Nothing beats the starting order: it is optimal.
             cost = self.r.cost(start_order)
             return start_order, cost, cost, True
         return self._rebuild(), value, value, True
 
-    def _rebuild(self) -> list[int]:
+    def _rebuild(self, q: int | None = None) -> list[int]:
+        """The best order of the solved state ``q`` (all scenes by default)."""
         order: list[int] = []
-        q = self.full
+        if q is None:
+            q = self.full
         while q:
             s = self.best_next[q]
             order.append(s)
@@ -876,7 +887,11 @@ class _Search:
                 if est < lowest:
                     lowest = est
                 continue
+            self.path.append(s)
+            self.path_cost += step
             v = self._f(q ^ (1 << s), done_actors | masks[s], others, child_working, limit - step)
+            self.path.pop()
+            self.path_cost -= step
             total = step + v
             if total < best and v < limit - step:
                 best, best_s = total, s
@@ -885,6 +900,9 @@ class _Search:
         if best < budget and best_s >= 0:
             self.exact[q] = best
             self.best_next[q] = best_s
+            if self.path_cost + best < self.incumbent_cost:
+                self.incumbent_cost = self.path_cost + best
+                self.incumbent = self.path + self._rebuild(q)
             failed_at.pop(q, None)
             return best
         fail = max(lowest, lb, failed or 0)

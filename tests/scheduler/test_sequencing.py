@@ -282,6 +282,46 @@ def test_state_limit_still_gives_a_sound_bound() -> None:
     assert cut.lower_bound <= exact.cost <= cut.cost
 
 
+@settings(max_examples=40, deadline=None)
+@given(_instances())
+def test_stopped_search_returns_the_best_order_it_completed(
+    case: tuple[list[int], list[int], list[int], list[int]],
+) -> None:
+    """Cut after k states, the sequencer returns a full order that keeps the precedence,
+    priced right, no dearer for a larger k, with a bound at or below the optimum."""
+    durations, masks, costs, preds = case
+    n = len(durations)
+    optimum = _brute(durations, masks, costs, preds)
+    previous = None
+    for limit in (1, 2, 3, 5, 8, 13, 10_000):
+        cut = sequence_scenes(durations, masks, costs, preds, max_states=limit)
+        assert sorted(cut.order) == list(range(n))
+        done = 0
+        for s in cut.order:
+            assert not preds[s] & ~done
+            done |= 1 << s
+        assert cut.cost == sequence_cost(cut.order, durations, masks, costs)
+        assert cut.lower_bound <= optimum <= cut.cost
+        assert previous is None or cut.cost <= previous
+        previous = cut.cost
+    assert previous == optimum
+
+
+def test_stopped_search_keeps_a_better_order_than_its_start() -> None:
+    """The insertion heuristic starts this instance at 847; the search finds the optimum
+    835 before it can prove it, and a search stopped one state short returns that order
+    (it used to fall back to the starting order)."""
+    durations = [3, 2, 3, 2, 3, 3, 3, 3]
+    masks = [1, 29, 15, 3, 10, 7, 23, 30]
+    costs = [8, 13, 18, 4, 19]
+    full = sequence_scenes(durations, masks, costs)
+    assert full.optimal and full.cost == 835
+    cut = sequence_scenes(durations, masks, costs, max_states=full.states - 1)
+    assert not cut.optimal
+    assert cut.cost == sequence_cost(cut.order, durations, masks, costs) == 835
+    assert cut.lower_bound <= 835
+
+
 def _inline_instance() -> dict[str, Any]:
     actors = [("a1", 20), ("a2", 5), ("a3", 4), ("a4", 10)]
     scenes = [
