@@ -615,6 +615,9 @@ class _Search:
             value = self._f(self.full, 0, all_actors, working, ub)
         except _Timeout:
             root = max(working, self.failed.get(self.full, 0))
+            if self.n <= 24:  # two levels cost n * n bounds: some ms here, too many above
+                root = max(root, self._proven(self.full, 2))
+            root = min(root, self.incumbent_cost)
             return self.incumbent, self.incumbent_cost, root + self.r.constant, False
         if value >= ub:
             # Nothing beats the starting order: it is optimal.
@@ -632,6 +635,51 @@ class _Search:
             order.append(s)
             q &= ~(1 << s)
         return order
+
+    def _proven(self, q: int, depth: int) -> int:
+        """A lower bound on shooting ``q`` from here, from what the search has cached
+        and, ``depth`` scenes ahead, the least over the next scenes it would try.
+
+        For a stopped search: the root's own bound knows nothing of holding, while its
+        children's bounds and failed values do. The next scenes are those the search
+        itself takes (precedence, swap and forced-scene rules keep an optimum among
+        them), so the least over them of step plus bound is a bound.
+        """
+        known = self.exact.get(q)
+        if known is not None:
+            return known
+        r = self.r
+        masks = r.masks
+        members = [s for s in range(self.n) if q >> s & 1]
+        done = self.full ^ q
+        done_actors = rest_actors = 0
+        for s in range(self.n):
+            if done >> s & 1:
+                done_actors |= masks[s]
+            else:
+                rest_actors |= masks[s]
+        present = done_actors & rest_actors
+        working = sum(self.working[s] for s in members)
+        settled = max(self.bound_cache.get(q, 0), self.weak_bound.get(q, 0), self.failed.get(q, 0))
+        if self.bound_cache.get(q) is None:
+            settled = max(settled, self._bound(q, present, working, _INF, members, -1))
+        if depth == 0 or len(members) < 2:
+            return settled
+        candidates = [s for s in members if not r.preds[s] & ~done]
+        forced = [s for s in candidates if masks[s] == present]
+        if forced:
+            candidates = forced[:1]
+        lowest = _INF
+        for s in candidates:
+            if len(candidates) > 1 and self.swaps[s] and self._replaceable(s, q, present):
+                continue
+            others = 0
+            for t in members:
+                if t != s:
+                    others |= masks[t]
+            step = r.durations[s] * self.cost_of(masks[s] | (done_actors & others))
+            lowest = min(lowest, step + self._proven(q ^ (1 << s), depth - 1))
+        return max(settled, lowest)
 
     def _replaceable(self, s: int, q: int, present: int) -> bool:
         """Whether a scene of ``q`` that may go next makes ``s`` needless as the next
