@@ -158,6 +158,67 @@ def test_holding_bound_never_exceeds_the_rest_of_any_order(
 
 
 @st.composite
+def _dense(draw: st.DrawFn) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Instances whose actors play in nearly every scene: most states then have actors
+    on location that miss no scene, or one scene, of those left."""
+    n = draw(st.integers(2, 7))
+    actors = draw(st.integers(1, 5))
+    full = (1 << actors) - 1
+    durations = draw(st.lists(st.integers(1, 4), min_size=n, max_size=n))
+    masks = []
+    for _ in range(n):
+        gone = draw(st.lists(st.integers(0, actors - 1), max_size=2))
+        masks.append(full & ~sum(1 << a for a in set(gone)))
+    costs = draw(st.lists(st.integers(1, 30), min_size=actors, max_size=actors))
+    preds = [
+        draw(st.integers(0, (1 << s) - 1)) if s and draw(st.integers(0, 4)) == 0 else 0
+        for s in range(n)
+    ]
+    return durations, masks, costs, preds
+
+
+@settings(max_examples=150, deadline=None)
+@given(_dense(), st.data())
+def test_holding_bound_with_actors_in_nearly_every_scene_left(
+    case: tuple[list[int], list[int], list[int], list[int]], data: st.DataObject
+) -> None:
+    """Actors on location in every scene left, or in all but one, are bounded on their
+    own (none, and all the missed scenes but the last one's) and the split goes to the
+    others: the bound stays at or below the least cost of the scenes left, and the
+    sequencer still meets brute force."""
+    durations, masks, costs, preds = case
+    result = sequence_scenes(durations, masks, costs, preds)
+    assert result.optimal
+    assert result.cost == _brute(durations, masks, costs, preds)
+    r = _Reduced.build(durations, masks, costs, preds)
+    n = len(r.durations)
+    if n == 0:
+        return
+    q = data.draw(st.integers(1, (1 << n) - 1))
+    done_actors = rest_actors = 0
+    for s in range(n):
+        if q >> s & 1:
+            rest_actors |= r.masks[s]
+        else:
+            done_actors |= r.masks[s]
+    scenes = [s for s in range(n) if q >> s & 1]
+    search = _Search(r, None, None)
+    working = sum(search.working[s] for s in scenes)
+    exact = _rest_cost(r, q)
+    assert search._bound(q, done_actors & rest_actors, working, 0, scenes, -1) <= exact
+    search = _Search(r, None, None)
+    assert search._bound(q, done_actors & rest_actors, working, _INF, scenes, -1) <= exact
+    # The same state seen from a parent that just shot one more scene (skip).
+    extra = data.draw(st.integers(0, n - 1))
+    if not q >> extra & 1:
+        search = _Search(r, None, None)
+        with_extra = [*scenes, extra]
+        assert (
+            search._bound(q, done_actors & rest_actors, working, _INF, with_extra, extra) <= exact
+        )
+
+
+@st.composite
 def _swappable(draw: st.DrawFn) -> tuple[list[int], list[int], list[int], list[int]]:
     """Instances where scenes of equal days and nested casts abound."""
     n = draw(st.integers(2, 7))
@@ -219,6 +280,53 @@ def test_state_limit_still_gives_a_sound_bound() -> None:
     exact = sequence_scenes(durations, masks, costs)
     cut = sequence_scenes(durations, masks, costs, max_states=1)
     assert cut.lower_bound <= exact.cost <= cut.cost
+
+
+@settings(max_examples=40, deadline=None)
+@given(_instances())
+def test_stopped_search_returns_the_best_order_it_completed(
+    case: tuple[list[int], list[int], list[int], list[int]],
+) -> None:
+    """Cut after k states, the sequencer returns a full order that keeps the precedence,
+    priced right, no dearer for a larger k, with a bound at or below the optimum."""
+    durations, masks, costs, preds = case
+    n = len(durations)
+    optimum = _brute(durations, masks, costs, preds)
+    previous = None
+    for limit in (1, 2, 3, 5, 8, 13, 10_000):
+        cut = sequence_scenes(durations, masks, costs, preds, max_states=limit)
+        assert sorted(cut.order) == list(range(n))
+        done = 0
+        for s in cut.order:
+            assert not preds[s] & ~done
+            done |= 1 << s
+        assert cut.cost == sequence_cost(cut.order, durations, masks, costs)
+        assert cut.lower_bound <= optimum <= cut.cost
+        assert previous is None or cut.cost <= previous
+        previous = cut.cost
+    assert previous == optimum
+
+
+def test_stopped_search_keeps_a_better_order_than_its_start() -> None:
+    """The insertion heuristic starts this instance at 847; the search finds the optimum
+    835 before it can prove it, and a search stopped one state short returns that order
+    (it used to fall back to the starting order) with a bound from the root's next
+    scenes (it used to be the cast's own days)."""
+    durations = [3, 2, 3, 2, 3, 3, 3, 3]
+    masks = [1, 29, 15, 3, 10, 7, 23, 30]
+    costs = [8, 13, 18, 4, 19]
+    full = sequence_scenes(durations, masks, costs)
+    assert full.optimal and full.cost == 835
+    cut = sequence_scenes(durations, masks, costs, max_states=full.states - 1)
+    assert not cut.optimal
+    assert cut.cost == sequence_cost(cut.order, durations, masks, costs) == 835
+    # The bound looks two scenes ahead of the root: above the cast's own days (797).
+    own_days = sum(
+        d * sum(c for a, c in enumerate(costs) if m >> a & 1)
+        for d, m in zip(durations, masks, strict=True)
+    )
+    assert own_days == 797
+    assert own_days < cut.lower_bound <= 835
 
 
 def _inline_instance() -> dict[str, Any]:
