@@ -566,15 +566,21 @@ def test_after_the_cutoff_only_the_office_changes_a_request(
 ) -> None:
     office = _office(("AAA",))
     _shooting_day(world, world.crew1, offset=1)
+    _shooting_day(world, world.crew1, offset=2)
     coord = world.coord1
+    # Made for the day after tomorrow (before its cut-off at any hour of today), then
+    # moved to tomorrow: whatever the time of day the test runs, it was made in time.
     rid = client.post(
         f"/crews/{world.crew1}/extras-requests",
-        json={"set_id": world.set_a1, "day": iso(1), "count": 3},
+        json={"set_id": world.set_a1, "day": iso(2), "count": 3},
         headers=auth(coord),
     ).json()["id"]
     with transaction() as s:
-        from app.models import Base
+        from app.models import Base, ExtrasRequest
 
+        made = s.get(ExtrasRequest, rid)
+        assert made is not None
+        made.day = day(1)
         base = s.get(Base, world.base_a)
         assert base is not None
         base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow

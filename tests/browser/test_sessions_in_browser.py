@@ -74,6 +74,8 @@ def test_an_ended_session_keeps_the_search_and_the_hold_typed(
     kept = page.locator("li.setcard.kept")
     assert kept.locator("h3 .code").inner_text().strip() == code
     assert kept.locator("input[name=note]").input_value() == "Tang street, sc. 4 — night"
+    # Chromium applies autofocus after a rendering step, not by the load event.
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'BUTTON'")
     assert page.evaluate("document.activeElement.textContent").strip() == "Place hold"
     page.screenshot(path=str(shots / "find-kept.png"), full_page=True)
     with transaction() as s:
@@ -123,6 +125,9 @@ def test_booking_actions_survive_an_ended_session_and_a_stale_token(
     page.wait_for_selector("#api_key")
     sign_in_again(page, keys["张伟"])
     assert "/ui/bookings" in page.url
+    # The kept button has autofocus, which Chromium applies after a rendering step: on a
+    # busy machine, a moment after the load event the sign-in waited for.
+    page.wait_for_function("document.activeElement && document.activeElement.closest('tr')")
     assert page.evaluate("document.activeElement.closest('tr').id") == f"b{booking_id}"
     assert page.evaluate("document.activeElement.textContent").strip() == "Confirm"
     page.screenshot(path=str(shots / "bookings-kept.png"), full_page=True)

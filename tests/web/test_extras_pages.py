@@ -258,26 +258,44 @@ def test_after_the_cutoff_the_page_sends_the_crew_to_the_office(
     client: TestClient, world: World
 ) -> None:
     _shooting_day(world, world.crew1, 1)
+    _shooting_day(world, world.crew1, 2)
     sign_in(client, world.coord1)
-    rid = _order(client, world, 1)
+    # Ordered for the day after tomorrow (in time at any hour of today), moved to tomorrow.
+    rid = _order(client, world, 2)
     with transaction() as s:
+        from app.models import ExtrasRequest
+
+        made = s.get(ExtrasRequest, rid)
+        assert made is not None
+        made.day = day(1)
         base = s.get(Base, world.base_a)
         assert base is not None
         base.extras_cutoff_hour = 0  # closed at midnight: already past for tomorrow
+    with transaction() as s:
+        from app.models import ExtrasRequest
+
+        moved = s.get(ExtrasRequest, rid)
+        assert moved is not None
+        version = moved.version
     page = client.get(f"/ui/crews/{world.crew1}/extras")
     assert f'action="/ui/extras-requests/{rid}/change"' not in page.text
     assert re.search(rf'id="closed-{rid}">Past the cut-off: contact the extras office', page.text)
     # A form kept open from before the cut-off is refused the same way, what was typed kept.
     r = client.post(
         f"/ui/extras-requests/{rid}/change",
-        data={"csrf": csrf_of(page), "version": "1", "count": "9", "wardrobe_notes": "蓑衣"},
+        data={
+            "csrf": csrf_of(page),
+            "version": str(version),
+            "count": "9",
+            "wardrobe_notes": "蓑衣",
+        },
     )
     assert "flash-error" in r.text and "contact the extras office" in r.text
     with transaction() as s:
         from app.models import ExtrasRequest
 
         found = s.get(ExtrasRequest, rid)
-        assert found is not None and (found.count, found.version) == (2, 1)
+        assert found is not None and (found.count, found.version) == (2, version)
 
 
 def test_the_board_shows_a_run_going_and_cancels_it(
