@@ -5,6 +5,7 @@ refusal reaches the user, and a page on another port cannot change feeds with th
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +45,14 @@ def search(page: Any, server: str, days_ahead: int, tag: str) -> str:
     return str(page.url)
 
 
+def _wait_until(page: Any, expression: str, seconds: float = 5.0) -> None:
+    """Poll ``expression`` in the page until it is true (``wait_for_function`` evaluates
+    a string, which the pages' Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def sign_in_again(page: Any, key: str) -> None:
     """On the sign-in page the interrupted form led to."""
     assert "/ui/signin" in page.url or page.locator("#api_key").count() == 1
@@ -75,7 +84,7 @@ def test_an_ended_session_keeps_the_search_and_the_hold_typed(
     assert kept.locator("h3 .code").inner_text().strip() == code
     assert kept.locator("input[name=note]").input_value() == "Tang street, sc. 4 — night"
     # Chromium applies autofocus after a rendering step, not by the load event.
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'BUTTON'")
+    _wait_until(page, "document.activeElement && document.activeElement.tagName === 'BUTTON'")
     assert page.evaluate("document.activeElement.textContent").strip() == "Place hold"
     page.screenshot(path=str(shots / "find-kept.png"), full_page=True)
     with transaction() as s:
@@ -127,7 +136,7 @@ def test_booking_actions_survive_an_ended_session_and_a_stale_token(
     assert "/ui/bookings" in page.url
     # The kept button has autofocus, which Chromium applies after a rendering step: on a
     # busy machine, a moment after the load event the sign-in waited for.
-    page.wait_for_function("document.activeElement && document.activeElement.closest('tr')")
+    _wait_until(page, "!!(document.activeElement && document.activeElement.closest('tr'))")
     assert page.evaluate("document.activeElement.closest('tr').id") == f"b{booking_id}"
     assert page.evaluate("document.activeElement.textContent").strip() == "Confirm"
     page.screenshot(path=str(shots / "bookings-kept.png"), full_page=True)
