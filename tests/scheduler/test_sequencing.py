@@ -133,11 +133,28 @@ def test_holding_bound_never_exceeds_the_rest_of_any_order(
 ) -> None:
     """Both parts of the bound (split by day cost, then by day cost over load) stay at
     or below the least cost of the scenes left, whatever was shot before them."""
-    durations, masks, costs, preds = case
-    r = _Reduced.build(durations, masks, costs, preds)
+    state = _random_rest(case, data)
+    if state is None:
+        return
+    r, q, scenes, present, working, exact = state
+    cheap = _Search(r, None, None)._bound(q, present, working, 0, scenes, -1)
+    assert cheap <= exact
+    full = _Search(r, None, None)._bound(q, present, working, _INF, scenes, -1)
+    assert cheap <= full <= exact
+
+
+_Rest = tuple[_Reduced, int, list[int], int, int, int]
+
+
+def _random_rest(
+    case: tuple[list[int], list[int], list[int], list[int]], data: st.DataObject
+) -> _Rest | None:
+    """A random set of scenes left (after the others were shot): the reduced instance,
+    the set, its scenes, the actors on location, their working cost, its least cost."""
+    r = _Reduced.build(*case)
     n = len(r.durations)
     if n == 0:
-        return
+        return None
     q = data.draw(st.integers(1, (1 << n) - 1))
     done_actors = rest_actors = 0
     for s in range(n):
@@ -146,15 +163,8 @@ def test_holding_bound_never_exceeds_the_rest_of_any_order(
         else:
             done_actors |= r.masks[s]
     scenes = [s for s in range(n) if q >> s & 1]
-    search = _Search(r, None, None)
-    working = sum(search.working[s] for s in scenes)
-    present = done_actors & rest_actors
-    exact = _rest_cost(r, q)
-    cheap = search._bound(q, present, working, 0, scenes, -1)
-    assert cheap <= exact
-    search = _Search(r, None, None)
-    full = search._bound(q, present, working, _INF, scenes, -1)
-    assert cheap <= full <= exact
+    working = sum(_Search(r, None, None).working[s] for s in scenes)
+    return r, q, scenes, done_actors & rest_actors, working, _rest_cost(r, q)
 
 
 @st.composite
@@ -190,32 +200,18 @@ def test_holding_bound_with_actors_in_nearly_every_scene_left(
     result = sequence_scenes(durations, masks, costs, preds)
     assert result.optimal
     assert result.cost == _brute(durations, masks, costs, preds)
-    r = _Reduced.build(durations, masks, costs, preds)
-    n = len(r.durations)
-    if n == 0:
+    state = _random_rest(case, data)
+    if state is None:
         return
-    q = data.draw(st.integers(1, (1 << n) - 1))
-    done_actors = rest_actors = 0
-    for s in range(n):
-        if q >> s & 1:
-            rest_actors |= r.masks[s]
-        else:
-            done_actors |= r.masks[s]
-    scenes = [s for s in range(n) if q >> s & 1]
-    search = _Search(r, None, None)
-    working = sum(search.working[s] for s in scenes)
-    exact = _rest_cost(r, q)
-    assert search._bound(q, done_actors & rest_actors, working, 0, scenes, -1) <= exact
-    search = _Search(r, None, None)
-    assert search._bound(q, done_actors & rest_actors, working, _INF, scenes, -1) <= exact
+    r, q, scenes, present, working, exact = state
+    assert _Search(r, None, None)._bound(q, present, working, 0, scenes, -1) <= exact
+    assert _Search(r, None, None)._bound(q, present, working, _INF, scenes, -1) <= exact
     # The same state seen from a parent that just shot one more scene (skip).
-    extra = data.draw(st.integers(0, n - 1))
+    extra = data.draw(st.integers(0, len(r.durations) - 1))
     if not q >> extra & 1:
-        search = _Search(r, None, None)
         with_extra = [*scenes, extra]
-        assert (
-            search._bound(q, done_actors & rest_actors, working, _INF, with_extra, extra) <= exact
-        )
+        search = _Search(r, None, None)
+        assert search._bound(q, present, working, _INF, with_extra, extra) <= exact
 
 
 @st.composite
