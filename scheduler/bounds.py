@@ -42,7 +42,7 @@ def separable_bound(problem: Problem, crew_id: str) -> int:
     placeable = [s for s in scenes if scope.starts[s.id]]
     certain = penalty * (len(scenes) - len(placeable))
     # A set the crew booked itself costs it nothing on those days: count it as free.
-    own = {loc for (crew, _d), locs in index.own_fixed.items() if crew == crew_id for loc in locs}
+    own = {loc for locs in index.own_days.get(crew_id, {}).values() for loc in locs}
     rate = {
         s.id: min(0 if loc in own else index.location[loc].day_rate for loc in scope.fits[s.id])
         for s in placeable

@@ -439,11 +439,9 @@ def _start_dates(problem: Problem, scope: CrewScope, days: Sequence[_Day]) -> li
     steps = 7
     spread = {earliest + (latest_start - earliest) * k // steps for k in range(steps + 1)}
     spread.update(range(earliest, min(latest_start, earliest + 6) + 1, 3))
-    own = sorted(
-        d
-        for (crew_id, d) in problem.index.own_fixed
-        if crew_id == scope.crew_id and earliest <= d <= scope.last_day
-    )
+    own = [
+        d for d in problem.index.own_days.get(scope.crew_id, {}) if earliest <= d <= scope.last_day
+    ]
     for i, d in enumerate(own):
         if i == 0 or own[i - 1] != d - 1:
             spread.add(d)  # a stretch's first date: to use the sets booked

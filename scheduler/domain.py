@@ -207,6 +207,10 @@ class ProblemIndex:
         self.own_fixed: dict[tuple[str, int], frozenset[str]] = {
             key: frozenset(locs) for key, locs in own.items()
         }
+        # crew -> its own booked dates (ordinals, sorted) and the sets booked on them.
+        self.own_days: dict[str, dict[int, frozenset[str]]] = {}
+        for (crew, day), locs in sorted(self.own_fixed.items()):
+            self.own_days.setdefault(crew, {})[day] = locs
         # (crew, location, date ordinal) of every fixed entry: rent already paid.
         self.paid: frozenset[tuple[str, str, int]] = frozenset(
             (f.crew, f.location, f.date.toordinal()) for f in problem.fixed

@@ -151,6 +151,10 @@ class _DayState:
             self.first[a.scene] = d0
             self.last[a.scene] = d0 + k - 1
         self.days = sorted(self.location_on)
+        # Single-day scenes by date: what a whole shooting day moves or trades.
+        self.singles_on: dict[int, list[Assignment]] = {}
+        for a in self.singles:
+            self.singles_on.setdefault(a.date.toordinal(), []).append(a)
 
     def moves(self, deadline: float) -> Iterator[tuple[list[Assignment], bool]]:
         """Plans with one single-day scene moved to another shooting date (valid)."""
@@ -187,9 +191,7 @@ class _DayState:
     ) -> Iterator[tuple[list[Assignment], bool]]:
         """Plans with two shooting dates of single-day scenes traded whole, each day
         keeping its set (to be checked: travel, continuity and turnaround may break)."""
-        by_date: dict[int, list[Assignment]] = {}
-        for a in self.singles:
-            by_date.setdefault(a.date.toordinal(), []).append(a)
+        by_date = self.singles_on
         dates = sorted(d for d in by_date if d not in self.exclusive)
         start_sets = self.limits.start_sets
         for i, d1 in enumerate(dates):
@@ -224,9 +226,7 @@ class _DayState:
         come together across an idle stretch (a crew's own booked days elsewhere, say).
         """
         index = self.problem.index
-        by_date: dict[int, list[Assignment]] = {}
-        for a in self.singles:
-            by_date.setdefault(a.date.toordinal(), []).append(a)
+        by_date = self.singles_on
         start_sets, fits = self.limits.start_sets, self.limits.fits
         for d1 in sorted(d for d in by_date if d not in self.exclusive):
             if time.monotonic() > deadline:

@@ -787,13 +787,7 @@ class _Search:
             self.present_list[present] = acts
         costs = self.fcosts
         if weak is None:
-            acc = 0.0
-            smith = 0.0
-            for a in sorted(acts, key=load.__getitem__):
-                c = costs[a]
-                acc += load[a] * c
-                smith += c * acc
-            value = working + max(0, math.ceil(smith - inside - 1e-6))
+            value = working + max(0, math.ceil(_smith(acts, load, costs) - inside - 1e-6))
             if value >= need:
                 self.weak_bound[q] = value
                 return value
@@ -820,12 +814,7 @@ class _Search:
                 ratio[a] += x
                 wait += x * costs[a] * acc
                 acc += costs[a]
-        acc = 0.0
-        smith = 0.0
-        for a in sorted(acts, key=ratio.__getitem__):
-            c = costs[a]
-            acc += ratio[a] * c
-            smith += c * acc
+        smith = _smith(acts, ratio, costs)
         value = max(value, working + max(0, math.ceil(smith + wait - own - 1e-6)))
         self.bound_cache[q] = value
         return value
@@ -958,3 +947,16 @@ class _Search:
         fail = max(lowest, lb, failed or 0)
         failed_at[q] = fail
         return fail
+
+
+def _smith(actors: list[int], days: list[float], costs: list[float]) -> float:
+    """Smith's rule, as both parts of the holding bound use it: the actors taken in order
+    of their shares of days, each one's day cost times the cost-weighted days done by
+    the end of its share."""
+    done = 0.0
+    total = 0.0
+    for a in sorted(actors, key=days.__getitem__):
+        c = costs[a]
+        done += days[a] * c
+        total += c * done
+    return total
